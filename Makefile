@@ -1,0 +1,38 @@
+# The two commands: `make run` and `make test`. Everything else is optional.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint format check-migrations ci clean-var
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)  ## start web + worker + beat on embedded (or configured) Postgres and Redis
+	$(PY) -m crms.stack run
+
+test: $(STAMP)  ## run the whole suite against real Postgres and Redis
+	$(PY) -m crms.stack test $(ARGS)
+
+bench: $(STAMP)  ## print performance figures (see docs/benchmarks.md)
+	$(PY) -m crms.stack manage bench $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check-migrations: $(STAMP)
+	$(PY) -m crms.stack manage makemigrations --check --dry-run
+
+ci: lint check-migrations test
+
+clean-var:  ## forget the embedded databases and queues
+	rm -rf var

@@ -1,0 +1,96 @@
+"""The platform's areas and who may enter each, in one table.
+
+The home page, the sidebar and the views' access checks all read this table, so
+a link is shown exactly when following it is allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crms.accounts.roles import Role
+
+ALL_ROLES = frozenset(Role.values)
+PEOPLE = ALL_ROLES - {Role.NATIONAL_SYSTEM}
+MEMBER_STATE_RISK_STAFF = frozenset({Role.ANALYST, Role.RISK_MANAGER})
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    title: str
+    url_name: str
+    summary: str
+    roles: frozenset[str]
+    built: bool = False  # False: a later issue fills it; the page says what it will hold
+
+    def allows(self, user) -> bool:
+        return user.is_authenticated and (user.is_superuser or user.role in self.roles)
+
+
+AREAS: tuple[Area, ...] = (
+    Area(
+        "declarations",
+        "Declarations",
+        "area-declarations",
+        "Entry summary declarations filed by national systems, with their versions and assessments.",
+        ALL_ROLES,
+    ),
+    Area(
+        "criteria",
+        "Risk criteria",
+        "area-criteria",
+        "EU common risk criteria and national risk profiles: authoring, four-eyes publication, backtests.",
+        PEOPLE,
+    ),
+    Area(
+        "workbench",
+        "Workbench",
+        "area-workbench",
+        "The hit queue of your Member State: assess hits, decide on controls, record control results.",
+        MEMBER_STATE_RISK_STAFF | {Role.AUDITOR},
+    ),
+    Area(
+        "rif",
+        "Risk information",
+        "area-rif",
+        "Risk Information Forms exchanged between Member States and the Commission, and crisis alerts.",
+        PEOPLE,
+    ),
+    Area(
+        "pca",
+        "Priority control areas",
+        "area-pca",
+        "Coordinated control campaigns designated by the Commission, with their targets and results.",
+        PEOPLE,
+    ),
+    Area(
+        "indicators",
+        "Indicators",
+        "area-indicators",
+        "Hits, controls, detections, AEO shares and RIF follow-up, EU-wide and per Member State.",
+        PEOPLE,
+    ),
+    Area(
+        "reference",
+        "Reference data",
+        "reference-home",
+        "Participants, customs offices, countries, the HS nomenclature, risk areas and vague goods terms.",
+        ALL_ROLES,
+        built=True,
+    ),
+    Area(
+        "audit",
+        "Audit log",
+        "audit-log",
+        "Append-only record of every change to users, criteria, RIFs, decisions and control results.",
+        frozenset({Role.COMMISSION, Role.COMMISSION_APPROVER, Role.AUDITOR, Role.RISK_MANAGER}),
+        built=True,
+    ),
+)
+
+AREAS_BY_KEY = {area.key: area for area in AREAS}
+
+
+def areas_for(user) -> list[Area]:
+    return [area for area in AREAS if area.allows(user)]

@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from crms.reference.models import Country, CustomsOffice, HsCode, HsSection, RiskArea, VagueGoodsTerm
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ("iso2", "iso3", "name", "region", "currency")
+    list_filter = ("region",)
+    search_fields = ("iso2", "iso3", "name")
+
+
+@admin.register(CustomsOffice)
+class CustomsOfficeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "member_state", "unlocode", "border_type", "roles")
+    list_filter = ("member_state", "border_type")
+    search_fields = ("code", "name", "unlocode")
+
+
+@admin.register(HsSection)
+class HsSectionAdmin(admin.ModelAdmin):
+    list_display = ("number", "name", "position")
+
+
+@admin.register(HsCode)
+class HsCodeAdmin(admin.ModelAdmin):
+    list_display = ("code", "level", "description", "section")
+    list_filter = ("level", "section")
+    search_fields = ("code", "description")
+    raw_id_fields = ("parent",)
+
+
+@admin.register(RiskArea)
+class RiskAreaAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "examples")
+
+
+@admin.register(VagueGoodsTerm)
+class VagueGoodsTermAdmin(admin.ModelAdmin):
+    list_display = ("term",)
+    search_fields = ("term",)

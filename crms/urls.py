@@ -1,0 +1,48 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from crms.accounts.api import MeView
+from crms.accounts.views import LoginView
+from crms.audit.views import audit_log
+from crms.core import views as core_views
+from crms.core.navigation import AREAS
+from crms.reference import views as reference_views
+
+handler403 = "crms.core.views.permission_denied"
+handler404 = "crms.core.views.page_not_found"
+handler500 = "crms.core.views.server_error"
+
+api_v1 = [
+    path("me/", MeView.as_view(), name="api-me"),
+]
+
+reference = [
+    path("", reference_views.home, name="reference-home"),
+    path("participants/", reference_views.participants, name="reference-participants"),
+    path("offices/", reference_views.offices, name="reference-offices"),
+    path("countries/", reference_views.countries, name="reference-countries"),
+    path("hs/", reference_views.hs, name="reference-hs"),
+    path("risk-areas/", reference_views.risk_areas, name="reference-risk-areas"),
+    path("vague-terms/", reference_views.vague_terms, name="reference-vague-terms"),
+]
+
+# Areas a later piece of work fills get a page saying what they will hold.
+placeholders = [
+    path(f"{area.key}/", core_views.area_placeholder(area.key), name=area.url_name) for area in AREAS if not area.built
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("reference/", include(reference)),
+    path("audit/", audit_log, name="audit-log"),
+    *placeholders,
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

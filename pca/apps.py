@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PcaConfig(AppConfig):
+    name = "pca"
+    verbose_name = "Priority control areas"

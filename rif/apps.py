@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RifConfig(AppConfig):
+    name = "rif"
+    verbose_name = "Risk information forms"

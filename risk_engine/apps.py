@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RiskEngineConfig(AppConfig):
+    name = "risk_engine"
+    verbose_name = "Risk engine"

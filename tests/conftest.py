@@ -1,0 +1,113 @@
+"""Shared fixtures: reference data, personas, a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from crms.accounts.models import User
+from crms.accounts.services import set_up_user
+from crms.reference.loader import load_reference_data
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PERSONA_SPECS = {
+    "commission": ("EU", "commission"),
+    "commission_approver": ("EU", "commission_approver"),
+    "eu_auditor": ("EU", "auditor"),
+    "fr_system": ("FR", "national_system"),
+    "fr_analyst": ("FR", "analyst"),
+    "fr_risk_manager": ("FR", "risk_manager"),
+    "fr_auditor": ("FR", "auditor"),
+    "nl_analyst": ("NL", "analyst"),
+    "de_analyst": ("DE", "analyst"),
+}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Reference data is loaded once into the test database; tests roll back around it."""
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """For transactional tests (live server, worker), whose flush empties every table."""
+    load_reference_data()
+
+
+def make_user(name: str, org: str, role: str, password: str = "correct-horse-battery") -> User:
+    return set_up_user(username=name, org_code=org, role=role, password=password).user
+
+
+@pytest.fixture
+def personas(db) -> dict[str, User | None]:
+    """The cast of the permission tests: every role, three Member States, an outsider, anonymous."""
+    people: dict[str, User | None] = {name: make_user(name, *spec) for name, spec in PERSONA_SPECS.items()}
+    people["outsider"] = User.objects.create_user("outsider", password="correct-horse-battery")
+    people["anonymous"] = None
+    return people
+
+
+@pytest.fixture
+def fr_analyst(personas) -> User:
+    return personas["fr_analyst"]
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on the real broker, pointed at the test database."""
+    env = {**os.environ}
+    test_db = connection.settings_dict["NAME"]
+    url = env["DATABASE_URL"]
+    base, _, query = url.partition("?")
+    env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + test_db + (f"?{query}" if query else "")
+    log_path = ROOT / "var" / "test-worker.log"
+    log_path.parent.mkdir(exist_ok=True)
+    log = open(log_path, "w")  # noqa: SIM115 - kept open for the worker's lifetime
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "crms",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"test-worker-{os.getpid()}@%h",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if "ready." in log_path.read_text(errors="replace"):
+            break
+        if worker.poll() is not None:
+            raise RuntimeError(f"celery worker exited early:\n{log_path.read_text()}")
+        time.sleep(0.2)
+    else:
+        worker.kill()
+        raise RuntimeError(f"celery worker not ready in 60s:\n{log_path.read_text()}")
+    yield worker
+    worker.terminate()
+    try:
+        worker.wait(15)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    log.close()
