@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "crms.accounts",
     "crms.reference",
     "crms.audit",
+    "crms.operators",
+    "crms.declarations",
     "risk_engine",
     "rif",
     "pca",
@@ -140,7 +142,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Request body limits: one ENS (up to 999 goods items) and one batch (up to 1,000 ENS). Larger -> 413.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 4 * 1024 * 1024, minimum=1024)
+MAX_BATCH_REQUEST_BYTES = env_int("MAX_BATCH_REQUEST_BYTES", 32 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(MAX_REQUEST_BYTES, MAX_BATCH_REQUEST_BYTES)
 
 # --- I18N / time ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -187,6 +192,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "OAS_VERSION": "3.1.0",  # pydantic's JSON Schema (nullable as type "null") is valid 3.1
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crms.core.api.pydantic_schema.add_pydantic_components",
+    ],
     # Swagger UI served from our own static files, not a CDN (works offline, fits a strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -8,6 +8,7 @@ from crms.accounts.views import LoginView
 from crms.audit.views import audit_log
 from crms.core import views as core_views
 from crms.core.navigation import AREAS
+from crms.declarations import api as declarations_api
 from crms.reference import views as reference_views
 
 handler403 = "crms.core.views.permission_denied"
@@ -16,6 +17,19 @@ handler500 = "crms.core.views.server_error"
 
 api_v1 = [
     path("me/", MeView.as_view(), name="api-me"),
+    path("declarations/", declarations_api.DeclarationCollectionView.as_view(), name="api-declarations"),
+    path("declarations/batch/", declarations_api.DeclarationBatchView.as_view(), name="api-declarations-batch"),
+    path("declarations/<str:mrn>/", declarations_api.DeclarationDetailView.as_view(), name="api-declaration"),
+    path(
+        "declarations/<str:mrn>/amendments/",
+        declarations_api.AmendmentView.as_view(),
+        name="api-declaration-amendments",
+    ),
+    path(
+        "declarations/<str:mrn>/assessment/",
+        declarations_api.AssessmentView.as_view(),
+        name="api-declaration-assessment",
+    ),
 ]
 
 reference = [

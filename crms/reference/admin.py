@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from crms.reference.models import Country, CustomsOffice, HsCode, HsSection, RiskArea, VagueGoodsTerm
+from crms.reference.models import Country, CustomsOffice, ExchangeRate, HsCode, HsSection, RiskArea, VagueGoodsTerm
 
 
 @admin.register(Country)
@@ -39,3 +39,8 @@ class RiskAreaAdmin(admin.ModelAdmin):
 class VagueGoodsTermAdmin(admin.ModelAdmin):
     list_display = ("term",)
     search_fields = ("term",)
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ("currency", "per_eur", "as_of")

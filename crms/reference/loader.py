@@ -15,7 +15,15 @@ from django.db import models, transaction
 
 from crms.accounts.models import Organisation
 from crms.accounts.roles import COMMISSION_CODE
-from crms.reference.models import Country, CustomsOffice, HsCode, HsSection, RiskArea, VagueGoodsTerm
+from crms.reference.models import (
+    Country,
+    CustomsOffice,
+    ExchangeRate,
+    HsCode,
+    HsSection,
+    RiskArea,
+    VagueGoodsTerm,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COMMISSION_SINCE = dt.date(1958, 1, 1)
@@ -135,6 +143,14 @@ def load_vague_terms() -> int:
     return _upsert(VagueGoodsTerm, terms, "term")
 
 
+def load_exchange_rates() -> int:
+    rates = [
+        ExchangeRate(currency=row["currency"], per_eur=float(row["per_eur"]), as_of=_date(row["as_of"]))
+        for row in _rows("exchange_rates.csv")
+    ]
+    return _upsert(ExchangeRate, rates, "currency")
+
+
 STEPS: list[tuple[str, Callable[[], int]]] = [
     ("organisations", load_organisations),
     ("countries", load_countries),
@@ -142,6 +158,7 @@ STEPS: list[tuple[str, Callable[[], int]]] = [
     ("HS nomenclature", load_hs),
     ("risk areas", load_risk_areas),
     ("vague goods terms", load_vague_terms),
+    ("exchange rates", load_exchange_rates),
 ]
 
 

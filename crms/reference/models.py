@@ -108,3 +108,17 @@ class VagueGoodsTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class ExchangeRate(models.Model):
+    """Units of ``currency`` per 1 EUR, as of ``as_of`` (the rate table used to convert declared values)."""
+
+    currency = models.CharField(max_length=3, primary_key=True)
+    per_eur = models.FloatField()
+    as_of = models.DateField()
+
+    class Meta:
+        ordering = ["currency"]
+
+    def __str__(self) -> str:
+        return f"1 EUR = {self.per_eur} {self.currency}"

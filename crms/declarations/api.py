@@ -1,0 +1,121 @@
+"""REST endpoints of contract section 2. Thin: parse, check the role, call services/selectors."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from pydantic import ValidationError
+from rest_framework import exceptions, status
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crms.accounts.roles import Role
+from crms.core.api.body import read_json
+from crms.core.api.pydantic_schema import ref
+from crms.declarations import api_docs as docs
+from crms.declarations import selectors
+from crms.declarations.assessment import assessment_for
+from crms.declarations.presenters import declaration_document
+from crms.declarations.schema import DeclarationBatch, EntrySummaryDeclaration
+from crms.declarations.services import amend_declaration, file_declarations, may_amend
+from crms.declarations.validation import pydantic_errors
+
+ERRORS = {400: ref(docs.ErrorBody), 401: ref(docs.ErrorBody), 403: ref(docs.ErrorBody), 413: ref(docs.ErrorBody)}
+
+
+class IsNationalSystem(BasePermission):
+    message = "Only a national customs system may file or amend declarations."
+
+    def has_permission(self, request, view):
+        return request.method in ("GET", "HEAD", "OPTIONS") or request.user.role == Role.NATIONAL_SYSTEM
+
+
+def _visible(request, mrn: str):
+    declaration = selectors.declaration_for(request.user, mrn)
+    if declaration is None:
+        raise exceptions.NotFound("No declaration with this MRN that you may see.")
+    return declaration
+
+
+class DeclarationCollectionView(APIView):
+    permission_classes = [IsNationalSystem]
+
+    @extend_schema(
+        summary="File one ENS",
+        request=ref(EntrySummaryDeclaration),
+        responses={201: ref(docs.FilingReceipt), 200: ref(docs.FilingReceipt), 409: ref(docs.ErrorBody), **ERRORS},
+        examples=[*docs.ENS_EXAMPLES, docs.ERROR_EXAMPLE],
+    )
+    def post(self, request):
+        body = read_json(request, limit=settings.MAX_REQUEST_BYTES)
+        result = file_declarations([body], user=request.user)[0]
+        return Response(result.response_body(), status=result.status)
+
+
+class DeclarationBatchView(APIView):
+    permission_classes = [IsNationalSystem]
+
+    @extend_schema(
+        summary="File up to 1,000 ENS; each is accepted or rejected on its own",
+        request=ref(docs.BatchRequest),
+        responses={200: ref(docs.BatchResponse), **ERRORS},
+        examples=docs.BATCH_EXAMPLES,
+    )
+    def post(self, request):
+        payload = read_json(request, limit=settings.MAX_BATCH_REQUEST_BYTES)
+        try:
+            batch = DeclarationBatch.model_validate(payload)
+        except ValidationError as exc:
+            return Response({"errors": pydantic_errors(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        results = file_declarations(batch.declarations, user=request.user)
+        body = []
+        for result in results:
+            row = {"index": result.index, "status": result.status}
+            if result.status in (200, 201):
+                row |= {"mrn": result.mrn, "lrn": result.lrn, "version": result.version}
+            else:
+                row |= {"errors": result.errors} | ({"mrn": result.mrn} if result.mrn else {})
+            body.append(row)
+        return Response({"results": body})
+
+
+class DeclarationDetailView(APIView):
+    @extend_schema(
+        summary="The current version as filed, with what the platform derived",
+        parameters=[OpenApiParameter("version", int, description="Read an earlier version")],
+        responses={200: ref(docs.DeclarationRead), 404: ref(docs.ErrorBody)},
+    )
+    def get(self, request, mrn: str):
+        declaration = _visible(request, mrn)
+        number = request.query_params.get("version")
+        if number is not None and not number.isdigit():
+            raise exceptions.ValidationError({"version": ["A whole number."]})
+        version = selectors.version_of(declaration, int(number) if number else None)
+        if version is None:
+            raise exceptions.NotFound("No such version.")
+        return Response(declaration_document(request.user, declaration, version))
+
+
+class AmendmentView(APIView):
+    permission_classes = [IsNationalSystem]
+
+    @extend_schema(
+        summary="Amend an ENS with a full new body (same LRN): creates version n+1",
+        request=ref(EntrySummaryDeclaration),
+        responses={201: ref(docs.FilingReceipt), 200: ref(docs.FilingReceipt), 404: ref(docs.ErrorBody), **ERRORS},
+    )
+    def post(self, request, mrn: str):
+        declaration = _visible(request, mrn)
+        if not may_amend(request.user, declaration):
+            raise exceptions.PermissionDenied("Only the original filer or its Member State's system may amend.")
+        body = read_json(request, limit=settings.MAX_REQUEST_BYTES)
+        result = amend_declaration(declaration, body, user=request.user)
+        return Response(result.response_body(), status=result.status)
+
+
+class AssessmentView(APIView):
+    @extend_schema(summary="The risk assessment of the current version", responses={200: ref(docs.Assessment)})
+    def get(self, request, mrn: str):
+        declaration = _visible(request, mrn)
+        return Response(assessment_for(request.user, declaration), status=status.HTTP_200_OK)

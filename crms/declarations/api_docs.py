@@ -1,0 +1,125 @@
+"""Response shapes and examples for the OpenAPI documentation of the ENS endpoints."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from drf_spectacular.utils import OpenApiExample
+from pydantic import BaseModel
+
+from crms.declarations.schema import EntrySummaryDeclaration
+
+
+class ErrorItem(BaseModel):
+    field: str | None
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    errors: list[ErrorItem]
+
+
+class FilingReceipt(BaseModel):
+    mrn: str
+    lrn: str
+    version: int
+    status: Literal["received"]
+    assessment_url: str
+
+
+class BatchResult(BaseModel):
+    index: int
+    status: int
+    mrn: str | None = None
+    lrn: str | None = None
+    version: int | None = None
+    errors: list[ErrorItem] | None = None
+
+
+class BatchResponse(BaseModel):
+    results: list[BatchResult]
+
+
+class BatchRequest(BaseModel):
+    declarations: list[EntrySummaryDeclaration]
+
+
+class VersionLink(BaseModel):
+    version: int
+    filed_at: str
+    url: str
+
+
+class DeclarationRead(EntrySummaryDeclaration):
+    """The version as filed, plus what the platform derived."""
+
+    mrn: str
+    version: int
+    first_entry_member_state: str
+    unloading_member_state: str | None
+    received_at: str
+    versions: list[VersionLink]
+    house_filings: list[str]
+
+
+class Assessment(BaseModel):
+    mrn: str
+    version: int
+    status: Literal["pending", "screened"]
+    outcome: str | None
+    score: int | None
+    hits: list[dict[str, Any]]
+    data_quality: list[dict[str, Any]]
+    responsible_member_state: str
+    screened_at: str | None
+
+
+EXAMPLE_ENS = {
+    "lrn": "FR-EXP-2026-000123",
+    "filing_type": "F26",
+    "phase": "pre_loading",
+    "transport_mode": "air",
+    "filer": {"eori": "DE123456789012345", "name": "Fast Parcels GmbH"},
+    "carrier": {"eori": "IE987654321000", "name": "Sky Cargo Ltd"},
+    "transport_document": {"master": "176-12345675", "house": "HAWB-88812"},
+    "office_of_first_entry": "FR004380",
+    "expected_arrival": "2026-11-23T06:40:00+01:00",
+    "place_of_loading": "CNPVG",
+    "place_of_unloading": "FRCDG",
+    "countries_of_routing": ["CN", "AE", "FR"],
+    "consignor": {
+        "name": "Shenzhen Bright Trading Co",
+        "eori": None,
+        "address": {"street": "12 Nanshan Rd", "city": "Shenzhen", "postcode": "518000", "country": "CN"},
+    },
+    "consignee": {
+        "name": "Jean Martin",
+        "eori": None,
+        "address": {"street": "4 rue de la Paix", "city": "Lyon", "postcode": "69001", "country": "FR"},
+    },
+    "buyer": None,
+    "seller": None,
+    "goods_items": [
+        {
+            "item_number": 1,
+            "hs_code": "950300",
+            "description": "plastic toy cars",
+            "gross_mass_kg": 2.4,
+            "packages": 1,
+            "value": {"amount": 35.0, "currency": "EUR"},
+            "country_of_origin": "CN",
+            "container": None,
+            "dangerous_goods_code": None,
+        }
+    ],
+}
+
+ENS_EXAMPLES = [OpenApiExample("Air express parcel, pre-loading", value=EXAMPLE_ENS, request_only=True)]
+BATCH_EXAMPLES = [OpenApiExample("Two declarations", value={"declarations": [EXAMPLE_ENS]}, request_only=True)]
+ERROR_EXAMPLE = OpenApiExample(
+    "Invalid HS code",
+    value={"errors": [{"field": "goods_items[0].hs_code", "code": "unknown", "message": "999990 is not a subheading"}]},
+    response_only=True,
+    status_codes=["400"],
+)

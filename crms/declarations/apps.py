@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DeclarationsConfig(AppConfig):
+    name = "crms.declarations"
+    label = "declarations"
+    verbose_name = "Entry summary declarations"
