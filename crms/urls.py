@@ -54,6 +54,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("reference/", include(reference)),
     path("audit/", audit_log, name="audit-log"),
+    path("declarations/", include("crms.declarations.urls")),
+    path("operators/", include("crms.operators.urls")),
     *placeholders,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -31,6 +31,15 @@ PERSONA_SPECS = {
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """One test database per run (test_crms_<pid>), so concurrent runs never drop each other's."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Reference data is loaded once into the test database; tests roll back around it."""
     with django_db_blocker.unblock():

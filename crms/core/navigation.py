@@ -32,9 +32,10 @@ AREAS: tuple[Area, ...] = (
     Area(
         "declarations",
         "Declarations",
-        "area-declarations",
+        "declarations-list",
         "Entry summary declarations filed by national systems, with their versions and assessments.",
         ALL_ROLES,
+        built=True,
     ),
     Area(
         "criteria",
@@ -70,6 +71,14 @@ AREAS: tuple[Area, ...] = (
         "area-indicators",
         "Hits, controls, detections, AEO shares and RIF follow-up, EU-wide and per Member State.",
         PEOPLE,
+    ),
+    Area(
+        "operators",
+        "Operators and AEO",
+        "operators-list",
+        "Economic operators known by EORI and their AEO authorisations, including MRA recognition.",
+        PEOPLE,
+        built=True,
     ),
     Area(
         "reference",

@@ -11,12 +11,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crms.accounts.roles import Role
+from crms.core import keyset
 from crms.core.api.body import read_json
 from crms.core.api.pydantic_schema import ref
 from crms.declarations import api_docs as docs
 from crms.declarations import selectors
 from crms.declarations.assessment import assessment_for
-from crms.declarations.presenters import declaration_document
+from crms.declarations.filters import DeclarationFilter
+from crms.declarations.presenters import declaration_document, declaration_summary
 from crms.declarations.schema import DeclarationBatch, EntrySummaryDeclaration
 from crms.declarations.services import amend_declaration, file_declarations, may_amend
 from crms.declarations.validation import pydantic_errors
@@ -42,8 +44,43 @@ class DeclarationCollectionView(APIView):
     permission_classes = [IsNationalSystem]
 
     @extend_schema(
+        summary="Declarations you may see, newest first (keyset pages: follow `next`)",
+        operation_id="declarations_list",
+        parameters=[
+            OpenApiParameter("transport_mode", str),
+            OpenApiParameter("phase", str),
+            OpenApiParameter("screening_status", str),
+            OpenApiParameter("office", str, description="Office of first entry code"),
+            OpenApiParameter("received_from", str, description="YYYY-MM-DD (UTC)"),
+            OpenApiParameter("received_to", str, description="YYYY-MM-DD (UTC)"),
+            OpenApiParameter("reference", str, description="MRN, LRN, master or house document"),
+            OpenApiParameter("after", str, description="Cursor from the previous page's `next`"),
+            OpenApiParameter("limit", int, description="1-500, default 100"),
+        ],
+        responses={200: ref(docs.DeclarationList)},
+    )
+    def get(self, request):
+        filterset = DeclarationFilter(request.query_params, queryset=selectors.declarations_for(request.user))
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        limit = request.query_params.get("limit", "100")
+        if not limit.isdigit() or not 1 <= int(limit) <= 500:
+            raise exceptions.ValidationError({"limit": ["A whole number from 1 to 500."]})
+        result = keyset.page(
+            filterset.qs, field="received_at", cursor=request.query_params.get("after"), size=int(limit)
+        )
+        query = request.query_params.copy()
+        query["after"] = result.next_cursor or ""
+        return Response(
+            {
+                "results": [declaration_summary(declaration) for declaration in result.rows],
+                "next": f"{request.path}?{query.urlencode()}" if result.next_cursor else None,
+            }
+        )
+
+    @extend_schema(
         summary="File one ENS",
-        request=ref(EntrySummaryDeclaration),
+        request={"application/json": ref(EntrySummaryDeclaration)},
         responses={201: ref(docs.FilingReceipt), 200: ref(docs.FilingReceipt), 409: ref(docs.ErrorBody), **ERRORS},
         examples=[*docs.ENS_EXAMPLES, docs.ERROR_EXAMPLE],
     )
@@ -58,7 +95,7 @@ class DeclarationBatchView(APIView):
 
     @extend_schema(
         summary="File up to 1,000 ENS; each is accepted or rejected on its own",
-        request=ref(docs.BatchRequest),
+        request={"application/json": ref(docs.BatchRequest)},
         responses={200: ref(docs.BatchResponse), **ERRORS},
         examples=docs.BATCH_EXAMPLES,
     )
@@ -83,6 +120,7 @@ class DeclarationBatchView(APIView):
 class DeclarationDetailView(APIView):
     @extend_schema(
         summary="The current version as filed, with what the platform derived",
+        operation_id="declarations_read",
         parameters=[OpenApiParameter("version", int, description="Read an earlier version")],
         responses={200: ref(docs.DeclarationRead), 404: ref(docs.ErrorBody)},
     )
@@ -102,7 +140,7 @@ class AmendmentView(APIView):
 
     @extend_schema(
         summary="Amend an ENS with a full new body (same LRN): creates version n+1",
-        request=ref(EntrySummaryDeclaration),
+        request={"application/json": ref(EntrySummaryDeclaration)},
         responses={201: ref(docs.FilingReceipt), 200: ref(docs.FilingReceipt), 404: ref(docs.ErrorBody), **ERRORS},
     )
     def post(self, request, mrn: str):

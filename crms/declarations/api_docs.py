@@ -63,6 +63,28 @@ class DeclarationRead(EntrySummaryDeclaration):
     house_filings: list[str]
 
 
+class DeclarationSummary(BaseModel):
+    mrn: str
+    lrn: str
+    version: int
+    received_at: str
+    transport_mode: str
+    phase: str
+    filing_type: str
+    office_of_first_entry: str
+    first_entry_member_state: str
+    unloading_member_state: str | None
+    expected_arrival: str
+    item_count: int
+    screening_status: str
+    url: str
+
+
+class DeclarationList(BaseModel):
+    results: list[DeclarationSummary]
+    next: str | None
+
+
 class Assessment(BaseModel):
     mrn: str
     version: int

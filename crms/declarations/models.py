@@ -80,6 +80,8 @@ class Declaration(models.Model):
             models.Index(fields=["-received_at", "-id"], name="decl_received_idx"),
             models.Index(fields=["expected_arrival"], name="decl_expected_arrival_idx"),
             models.Index(fields=["master_document"], name="decl_master_doc_idx"),
+            models.Index(fields=["house_document"], name="decl_house_doc_idx", condition=~models.Q(house_document="")),
+            models.Index(fields=["lrn"], name="decl_lrn_idx"),
             models.Index(
                 fields=["screening_status", "updated_at"],
                 name="decl_pending_idx",

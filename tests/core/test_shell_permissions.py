@@ -46,6 +46,7 @@ def test_shell_pages_matrix(personas):
             expect(["commission", "commission_approver", "eu_auditor", "fr_auditor", "fr_risk_manager"]),
         ),
         Case("GET", "/declarations/", expect(EVERYONE_SIGNED_IN)),
+        Case("GET", "/operators/", expect(PEOPLE)),
         Case("GET", "/criteria/", expect(PEOPLE)),
         Case(
             "GET",
@@ -72,7 +73,7 @@ def test_api_matrix(personas):
 
 def test_every_area_is_in_the_matrix():
     """A new area must be added to the matrix above (this fails when one is not)."""
-    covered = {"declarations", "criteria", "workbench", "rif", "pca", "indicators", "reference", "audit"}
+    covered = {"declarations", "criteria", "workbench", "rif", "pca", "indicators", "reference", "audit", "operators"}
     assert {area.key for area in AREAS} == covered
 
 

@@ -1,0 +1,158 @@
+"""Shared pieces of the benchmarks: a scratch database, a real gunicorn server, an HTTP client, stats.
+
+Benchmarks run against their own database (``<name>_bench`` on the same server),
+rebuilt each run, so figures are repeatable and the working data is never touched.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg2
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": statistics.median(values),
+        "p95": percentile(values, 0.95),
+        "p99": percentile(values, 0.99),
+        "max": max(values),
+    }
+
+
+def bench_database_url() -> str:
+    """The main DATABASE_URL with the database name replaced by ``<name>_bench``."""
+    url = os.environ["DATABASE_URL"]
+    base, _, query = url.partition("?")
+    head, _, name = base.rpartition("/")
+    return f"{head}/{name}_bench" + (f"?{query}" if query else "")
+
+
+def recreate_database(url: str) -> None:
+    db = settings.DATABASES["default"]
+    name = url.partition("?")[0].rpartition("/")[2]
+    conn = psycopg2.connect(
+        dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or None
+    )
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def prepared_environment() -> dict[str, str]:
+    """A fresh bench database, migrated, with reference data and demo users."""
+    url = bench_database_url()
+    recreate_database(url)
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "STATICFILES_MANIFEST": "false"}
+    env.setdefault("SECRET_KEY", "bench-only-secret-key")
+    env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    env["SECURE_HTTPS"] = "false"
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_reference_data")
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], *, workers: int = 3) -> Iterator[int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "crms.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError("gunicorn did not become healthy in 60 s")
+    try:
+        yield port
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+class Client:
+    """A keep-alive HTTP client with a token: the way a national system talks to us."""
+
+    def __init__(self, port: int, token: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+    def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        self.conn.request("POST", path, body=body, headers=self.headers)
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        self.conn.request("GET", path, headers=self.headers)
+        response = self.conn.getresponse()
+        return response.status, response.read()

@@ -1,0 +1,49 @@
+"""Keyset ("seek") pagination on (timestamp, id) descending.
+
+Page N costs the same as page 1 on a table of millions: no OFFSET and no COUNT(*).
+The cursor is opaque to clients: ``<microseconds since epoch>.<id>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    next_cursor: str | None
+    is_first: bool
+
+
+def encode(moment: dt.datetime, pk: int) -> str:
+    return f"{int((moment - EPOCH) / dt.timedelta(microseconds=1))}.{pk}"
+
+
+def decode(cursor: str | None) -> tuple[dt.datetime, int] | None:
+    if not cursor:
+        return None
+    micros, _, pk = cursor.partition(".")
+    if not (micros.lstrip("-").isdigit() and pk.isdigit()):
+        return None
+    return EPOCH + dt.timedelta(microseconds=int(micros)), int(pk)
+
+
+def page(queryset: QuerySet, *, field: str, cursor: str | None, size: int) -> Page:
+    """Rows ordered by ``field`` then id, newest first, after ``cursor``."""
+    position = decode(cursor)
+    ordered = queryset.order_by(f"-{field}", "-id")
+    if position is not None:
+        moment, pk = position
+        ordered = ordered.filter(Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "id__lt": pk}))
+    rows = list(ordered[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = encode(getattr(rows[-1], field), rows[-1].pk) if more and rows else None
+    return Page(rows=rows, next_cursor=next_cursor, is_first=position is None)

@@ -1,0 +1,69 @@
+"""Declarations in the browser: a filtered list and a declaration page (reads through selectors only)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from crms.core import keyset
+from crms.core.access import area_required
+from crms.declarations import selectors
+from crms.declarations.assessment import assessment_for
+from crms.declarations.filters import DeclarationFilter
+
+PAGE_SIZE = 50
+
+
+@require_safe
+@area_required("declarations")
+def declaration_list(request):
+    filterset = DeclarationFilter(request.GET or None, queryset=selectors.declarations_for(request.user))
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    queryset = queryset.select_related("office_of_first_entry").only(
+        "mrn",
+        "lrn",
+        "received_at",
+        "transport_mode",
+        "phase",
+        "filing_type",
+        "office_of_first_entry__name",
+        "office_of_first_entry__code",
+        "first_entry_member_state_id",
+        "unloading_member_state_id",
+        "expected_arrival",
+        "consignor_name",
+        "consignee_name",
+        "item_count",
+        "current_version",
+        "screening_status",
+    )
+    result = keyset.page(queryset, field="received_at", cursor=request.GET.get("after"), size=PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {"filter": filterset, "page": result, "query": query.urlencode()}
+    template = "declarations/_rows.html" if request.headers.get("HX-Request") else "declarations/list.html"
+    return render(request, template, context)
+
+
+@require_safe
+@area_required("declarations")
+def declaration_detail(request, mrn: str):
+    declaration = selectors.declaration_for(request.user, mrn)
+    if declaration is None:
+        raise Http404
+    requested = request.GET.get("version", "")
+    version = selectors.version_of(declaration, int(requested) if requested.isdigit() else None)
+    if version is None:
+        raise Http404
+    context = {
+        "declaration": declaration,
+        "version": version,
+        "body": version.body,
+        "parties": version.parties.select_related("operator").prefetch_related("operator__authorisations"),
+        "items": version.items.all(),
+        "versions": declaration.versions.order_by("-version").values("version", "filed_at", "filed_by__username"),
+        "house_filings": selectors.house_filings_sharing_master(request.user, declaration)[:50],
+        "assessment": assessment_for(request.user, declaration),
+    }
+    return render(request, "declarations/detail.html", context)

@@ -1,0 +1,118 @@
+"""Declarations in the browser and the list API: scoping, filters, keyset pages, versions, linked filings."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from crms.declarations.api_docs import EXAMPLE_ENS
+from crms.declarations.models import Declaration
+from crms.declarations.services import amend_declaration, file_declarations
+from tests.conftest import make_user
+
+
+def body(lrn: str, **overrides) -> dict:
+    ens = copy.deepcopy(EXAMPLE_ENS)
+    ens["lrn"] = lrn
+    ens["expected_arrival"] = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).isoformat()
+    ens.update(overrides)
+    return ens
+
+
+@pytest.fixture
+def filed(db):
+    """Three FR declarations (one unloading in NL, two under one master AWB) and one DE declaration."""
+    fr_system = make_user("fr-sys", "FR", "national_system")
+    de_system = make_user("de-sys", "DE", "national_system")
+    fr = file_declarations(
+        [
+            body("FR-1"),
+            body("FR-2", transport_document={"master": "176-99999999", "house": "H2"}),
+            body("FR-3", place_of_unloading="NLRTM", transport_document={"master": "176-99999999", "house": "H3"}),
+        ],
+        user=fr_system,
+    )
+    de = file_declarations([body("DE-1", office_of_first_entry="DE003150", place_of_unloading="DEFRA")], user=de_system)
+    assert [r.status for r in fr + de] == [201, 201, 201, 201]
+    return {r.lrn: r.mrn for r in fr + de} | {"fr_system": fr_system}
+
+
+def page_html(client, user, url):
+    client.force_login(user)
+    response = client.get(url)
+    return response.status_code, response.content.decode()
+
+
+def test_list_is_scoped_to_first_entry_and_unloading(client, filed):
+    status, html = page_html(client, make_user("de1", "DE", "analyst"), "/declarations/")
+    assert status == 200 and filed["DE-1"] in html and filed["FR-1"] not in html
+    status, html = page_html(client, make_user("nl1", "NL", "analyst"), "/declarations/")
+    assert filed["FR-3"] in html and filed["FR-1"] not in html and filed["DE-1"] not in html
+    status, html = page_html(client, make_user("eu1", "EU", "commission"), "/declarations/")
+    assert all(filed[lrn] in html for lrn in ("FR-1", "FR-2", "FR-3", "DE-1"))
+
+
+def test_detail_page_shows_parties_items_and_linked_house_filings(client, filed):
+    status, html = page_html(client, make_user("fr1", "FR", "analyst"), f"/declarations/{filed['FR-2']}/")
+    assert status == 200
+    assert "Shenzhen Bright Trading Co" in html and "950300" in html and "plastic toy cars" in html
+    assert filed["FR-3"] in html  # same master AWB: shown together
+
+
+def test_detail_of_another_member_state_is_404(client, filed):
+    status, _ = page_html(client, make_user("de1", "DE", "analyst"), f"/declarations/{filed['FR-1']}/")
+    assert status == 404
+
+
+def test_earlier_versions_stay_readable_in_the_browser(client, filed):
+    declaration = Declaration.objects.get(mrn=filed["FR-1"])
+    amended = body("FR-1")
+    amended["goods_items"][0]["description"] = "wooden toy trains"
+    assert amend_declaration(declaration, amended, user=filed["fr_system"]).status == 201
+    analyst = make_user("fr1", "FR", "analyst")
+    _, current = page_html(client, analyst, f"/declarations/{filed['FR-1']}/")
+    _, first = page_html(client, analyst, f"/declarations/{filed['FR-1']}/?version=1")
+    assert "wooden toy trains" in current and "plastic toy cars" not in current
+    assert "plastic toy cars" in first and "not the current version" in first
+
+
+@pytest.mark.parametrize(
+    "query,expected,absent",
+    [
+        ("reference=FR-2", ["FR-2"], ["FR-1", "FR-3"]),
+        ("reference=176-99999999", ["FR-2", "FR-3"], ["FR-1"]),
+        ("transport_mode=sea", [], ["FR-1", "FR-2", "FR-3"]),
+        ("transport_mode=air&phase=pre_loading", ["FR-1", "FR-2", "FR-3"], []),
+        ("office=FR004380", ["FR-1"], []),
+    ],
+)
+def test_filters(client, filed, query, expected, absent):
+    _, html = page_html(client, make_user("fr1", "FR", "analyst"), f"/declarations/?{query}")
+    for lrn in expected:
+        assert filed[lrn] in html
+    for lrn in absent:
+        assert filed[lrn] not in html
+
+
+def test_keyset_pages_cover_everything_once(client, db):
+    system = make_user("fr-sys", "FR", "national_system")
+    results = file_declarations([body(f"P-{n}") for n in range(120)], user=system)
+    token = Token.objects.create(user=make_user("fr1", "FR", "analyst")).key
+    seen, url = [], "/api/v1/declarations/?limit=50"
+    while url:
+        page = client.get(url, HTTP_AUTHORIZATION=f"Token {token}").json()
+        seen += [row["mrn"] for row in page["results"]]
+        url = page["next"]
+    assert sorted(seen) == sorted(r.mrn for r in results)
+    assert len(seen) == len(set(seen)) == 120
+
+
+def test_list_api_rejects_bad_filters(client, db):
+    token = Token.objects.create(user=make_user("fr1", "FR", "analyst")).key
+    response = client.get("/api/v1/declarations/?limit=0", HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "limit"
+    response = client.get("/api/v1/declarations/?transport_mode=teleport", HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "transport_mode"
