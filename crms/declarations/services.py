@@ -20,7 +20,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from crms.accounts.roles import Role
-from crms.declarations.models import Declaration, DeclarationVersion, GoodsItem, Party, PartyRole
+from crms.core.bulk import allocate_ids, copy_insert
+from crms.declarations.models import Declaration, DeclarationVersion, GoodsItem, Party, PartyRole, ScreeningStatus
 from crms.declarations.schema import EntrySummaryDeclaration
 from crms.declarations.validation import Error, ReferenceSets, error, reference_sets, validate_declaration
 from crms.operators.models import Operator
@@ -152,77 +153,85 @@ def _current_fields(ens: EntrySummaryDeclaration, ref: ReferenceSets) -> dict[st
     }
 
 
-def _version_rows(
-    declaration: Declaration,
-    number: int,
-    accepted: _Accepted,
-    *,
-    user,
-    now: dt.datetime,
-    ref: ReferenceSets,
-    operators: dict[str, int],
-) -> tuple[DeclarationVersion, list[Party], list[GoodsItem]]:
-    ens = accepted.ens
-    version = DeclarationVersion(
-        declaration=declaration,
-        version=number,
-        filed_at=now,
-        filed_by=user,
-        body=accepted.body,
-        body_hash=accepted.body_hash,
-        place_of_loading=ens.place_of_loading,
-        place_of_unloading=ens.place_of_unloading,
-        routing=list(ens.countries_of_routing),
-        total_gross_mass_kg=float(sum(item.gross_mass_kg for item in ens.goods_items)),
-        **_current_fields(ens, ref),
-    )
-    parties = []
-    for role in PARTY_ROLES:
-        party = getattr(ens, role)
-        if party is None:
-            continue
-        address = party.address
-        parties.append(
-            Party(
-                version=version,
-                role=role,
-                name=party.name,
-                eori=party.eori or "",
-                street=(address.street or "") if address else "",
-                city=(address.city or "") if address else "",
-                postcode=(address.postcode or "") if address else "",
-                country=address.country if address else "",
-                operator_id=operators.get(party.eori or ""),
-            )
-        )
-    items = []
-    for item in ens.goods_items:
-        value = item.value
-        items.append(
-            GoodsItem(
-                version=version,
-                item_number=item.item_number,
-                hs_code=item.hs_code or "",
-                description=item.description,
-                gross_mass_kg=float(item.gross_mass_kg),
-                packages=item.packages,
-                value_amount=float(value.amount) if value else None,
-                value_currency=value.currency if value else "",
-                value_eur=float(value.amount) / ref.rates[value.currency] if value else None,
-                country_of_origin=item.country_of_origin or "",
-                container=item.container or "",
-                dangerous_goods_code=item.dangerous_goods_code or "",
-            )
-        )
-    return version, parties, items
+@dataclass
+class _Rows:
+    """Plain rows for COPY: versions, parties and goods items of the ENS being written."""
 
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    parties: list[dict[str, Any]] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
 
-def _write_versions(rows: list[tuple[DeclarationVersion, list[Party], list[GoodsItem]]]) -> list[int]:
-    versions = [version for version, _, _ in rows]
-    DeclarationVersion.objects.bulk_create(versions, batch_size=1000)
-    Party.objects.bulk_create([party for _, parties, _ in rows for party in parties], batch_size=2000)
-    GoodsItem.objects.bulk_create([item for _, _, items in rows for item in items], batch_size=2000)
-    return [version.pk for version in versions]
+    def add(
+        self,
+        *,
+        version_id: int,
+        declaration_id: int,
+        number: int,
+        accepted: _Accepted,
+        user_id: int,
+        now: dt.datetime,
+        ref: ReferenceSets,
+        operators: dict[str, int],
+    ) -> None:
+        ens = accepted.ens
+        self.versions.append(
+            {
+                "id": version_id,
+                "declaration_id": declaration_id,
+                "version": number,
+                "filed_at": now,
+                "filed_by_id": user_id,
+                "body": accepted.body,
+                "body_hash": accepted.body_hash,
+                "place_of_loading": ens.place_of_loading,
+                "place_of_unloading": ens.place_of_unloading,
+                "routing": list(ens.countries_of_routing),
+                "total_gross_mass_kg": float(sum(item.gross_mass_kg for item in ens.goods_items)),
+                **_current_fields(ens, ref),
+            }
+        )
+        for role in PARTY_ROLES:
+            party = getattr(ens, role)
+            if party is None:
+                continue
+            address = party.address
+            self.parties.append(
+                {
+                    "version_id": version_id,
+                    "role": role,
+                    "name": party.name,
+                    "eori": party.eori or "",
+                    "street": (address.street or "") if address else "",
+                    "city": (address.city or "") if address else "",
+                    "postcode": (address.postcode or "") if address else "",
+                    "country": address.country if address else "",
+                    "operator_id": operators.get(party.eori or ""),
+                }
+            )
+        for item in ens.goods_items:
+            value = item.value
+            self.items.append(
+                {
+                    "version_id": version_id,
+                    "item_number": item.item_number,
+                    "hs_code": item.hs_code or "",
+                    "description": item.description,
+                    "gross_mass_kg": float(item.gross_mass_kg),
+                    "packages": item.packages,
+                    "value_amount": float(value.amount) if value else None,
+                    "value_currency": value.currency if value else "",
+                    "value_eur": float(value.amount) / ref.rates[value.currency] if value else None,
+                    "country_of_origin": item.country_of_origin or "",
+                    "container": item.container or "",
+                    "dangerous_goods_code": item.dangerous_goods_code or "",
+                }
+            )
+
+    def write(self) -> list[int]:
+        copy_insert(DeclarationVersion, self.versions)
+        copy_insert(Party, self.parties)
+        copy_insert(GoodsItem, self.items)
+        return [row["id"] for row in self.versions]
 
 
 def _announce(version_ids: list[int]) -> None:
@@ -291,31 +300,46 @@ def _store(accepted: list[_Accepted], *, user, ref: ReferenceSets) -> dict[int, 
     if new:
         now = timezone.now()
         member_states = [ref.offices[item.ens.office_of_first_entry].member_state for item in new]
-        declarations = [
-            Declaration(
-                mrn=mrn,
-                lrn=item.ens.lrn,
-                filer_org_id=user.organisation_id,
-                filer_key=item.filer_key,
-                submitted_by=user,
-                received_at=now,
-                updated_at=now,
-                current_version=1,
-                consignor_name=item.ens.consignor.name,
-                consignee_name=item.ens.consignee.name,
-                **_current_fields(item.ens, ref),
-            )
-            for mrn, item in zip(_mrns(len(new), member_states), new, strict=True)
-        ]
-        Declaration.objects.bulk_create(declarations, batch_size=1000)
+        mrns = _mrns(len(new), member_states)
+        declaration_ids = allocate_ids(Declaration, len(new))
+        version_ids = allocate_ids(DeclarationVersion, len(new))
+        copy_insert(
+            Declaration,
+            [
+                {
+                    "id": declaration_id,
+                    "mrn": mrn,
+                    "lrn": item.ens.lrn,
+                    "filer_org_id": user.organisation_id,
+                    "filer_key": item.filer_key,
+                    "submitted_by_id": user.pk,
+                    "received_at": now,
+                    "updated_at": now,
+                    "current_version": 1,
+                    "consignor_name": item.ens.consignor.name,
+                    "consignee_name": item.ens.consignee.name,
+                    "screening_status": ScreeningStatus.PENDING,
+                    **_current_fields(item.ens, ref),
+                }
+                for declaration_id, mrn, item in zip(declaration_ids, mrns, new, strict=True)
+            ],
+        )
         operators = _operators_by_eori(new)
-        rows = [
-            _version_rows(declaration, 1, item, user=user, now=now, ref=ref, operators=operators)
-            for declaration, item in zip(declarations, new, strict=True)
-        ]
-        _announce(_write_versions(rows))
-        for declaration, item in zip(declarations, new, strict=True):
-            results[item.index] = FilingResult(item.index, 201, declaration.mrn, declaration.lrn, 1)
+        rows = _Rows()
+        for declaration_id, version_id, item in zip(declaration_ids, version_ids, new, strict=True):
+            rows.add(
+                version_id=version_id,
+                declaration_id=declaration_id,
+                number=1,
+                accepted=item,
+                user_id=user.pk,
+                now=now,
+                ref=ref,
+                operators=operators,
+            )
+        _announce(rows.write())
+        for mrn, item in zip(mrns, new, strict=True):
+            results[item.index] = FilingResult(item.index, 201, mrn, item.ens.lrn, 1)
     # Later occurrences of an LRN within the same batch: a retry of the first, or a conflict.
     for item in accepted:
         if item.index not in results:
@@ -345,18 +369,24 @@ def amend_declaration(declaration: Declaration, body: Any, *, user) -> FilingRes
             return FilingResult(0, 200, declaration.mrn, declaration.lrn, declaration.current_version)
         now = timezone.now()
         number = declaration.current_version + 1
-        rows = [
-            _version_rows(
-                declaration, number, checked, user=user, now=now, ref=ref, operators=_operators_by_eori([checked])
-            )
-        ]
-        _announce(_write_versions(rows))
+        rows = _Rows()
+        rows.add(
+            version_id=allocate_ids(DeclarationVersion, 1)[0],
+            declaration_id=declaration.pk,
+            number=number,
+            accepted=checked,
+            user_id=user.pk,
+            now=now,
+            ref=ref,
+            operators=_operators_by_eori([checked]),
+        )
+        _announce(rows.write())
         for name, value in _current_fields(checked.ens, ref).items():
             setattr(declaration, name, value)
         declaration.current_version = number
         declaration.updated_at = now
         declaration.consignor_name = checked.ens.consignor.name
         declaration.consignee_name = checked.ens.consignee.name
-        declaration.screening_status = "pending"
+        declaration.screening_status = ScreeningStatus.PENDING
         declaration.save()
     return FilingResult(0, 201, declaration.mrn, declaration.lrn, number)

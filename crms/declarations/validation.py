@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -240,6 +241,22 @@ def business_errors(data: dict, ref: ReferenceSets, *, now: dt.datetime | None =
     return errors
 
 
+def nul_errors(value: Any, where: str | None = None) -> list[Error]:
+    """NUL characters cannot be stored in Postgres text: refuse them, naming the field."""
+    if isinstance(value, str):
+        return [error(where, "invalid", "NUL characters are not allowed.")] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            found += nul_errors(item, f"{where}.{key}" if where else str(key))
+            if "\x00" in key:
+                found.append(error(where, "invalid", "NUL characters are not allowed in field names."))
+        return found
+    if isinstance(value, list):
+        return [e for index, item in enumerate(value) for e in nul_errors(item, f"{where or ''}[{index}]")]
+    return []
+
+
 def validate_declaration(
     body: Any, ref: ReferenceSets | None = None
 ) -> tuple[EntrySummaryDeclaration | None, list[Error]]:
@@ -247,6 +264,8 @@ def validate_declaration(
     if not isinstance(body, dict):
         return None, [error(None, "invalid", "An entry summary declaration must be a JSON object.")]
     ref = ref or reference_sets()
+    if b"\\u0000" in orjson.dumps(body):  # cheap screen; the walk names the fields
+        return None, nul_errors(body)
     try:
         ens = EntrySummaryDeclaration.model_validate(body)
     except ValidationError as exc:
