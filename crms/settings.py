@@ -113,6 +113,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=30)}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2  # a filing never waits long on a broker that is down
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BEAT_SCHEDULE = {
+    "sweep-pending-screening": {"task": "risk_engine.sweep_pending", "schedule": 30.0},
+    "learn-credibility-bounds": {"task": "risk_engine.learn_credibility_bounds", "schedule": 24 * 3600.0},
+}
+
+# --- Risk engine ------------------------------------------------------------------------------
+SCREENING_BATCH_SIZE = env_int("SCREENING_BATCH_SIZE", 500, minimum=1, maximum=20_000)
+SWEEP_AFTER_SECONDS = env_int("SWEEP_AFTER_SECONDS", 60, minimum=5)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -10,6 +10,7 @@ from crms.core import views as core_views
 from crms.core.navigation import AREAS
 from crms.declarations import api as declarations_api
 from crms.reference import views as reference_views
+from risk_engine import api as engine_api
 
 handler403 = "crms.core.views.permission_denied"
 handler404 = "crms.core.views.page_not_found"
@@ -30,6 +31,12 @@ api_v1 = [
         declarations_api.AssessmentView.as_view(),
         name="api-declaration-assessment",
     ),
+    path("criteria/", engine_api.CriteriaView.as_view(), name="api-criteria"),
+    path("criteria/<str:code>/", engine_api.CriterionView.as_view(), name="api-criterion"),
+    path("criteria/<str:code>/submit/", engine_api.SubmitView.as_view(), name="api-criterion-submit"),
+    path("criteria/<str:code>/approve/", engine_api.ApproveView.as_view(), name="api-criterion-approve"),
+    path("criteria/<str:code>/retire/", engine_api.RetireView.as_view(), name="api-criterion-retire"),
+    path("watch-lists/", engine_api.WatchListsView.as_view(), name="api-watch-lists"),
 ]
 
 reference = [

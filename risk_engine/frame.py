@@ -54,11 +54,10 @@ def encode(values: list[Any]) -> EncodedColumn:
     return EncodedColumn(codes.astype(np.int32, copy=False), np.asarray(uniques, dtype=object))
 
 
-def encode_text(values: list[str]) -> EncodedColumn:
-    """Normalise each distinct raw text once, then re-encode by normalised value."""
+def encode_normalised(values: list[Any], kind: FieldType) -> EncodedColumn:
+    """Normalise each distinct raw value once, then re-encode by normalised value."""
     raw = encode(values)
-    normalised = [normalise_text(value) for value in raw.uniques]
-    regrouped = encode(normalised)
+    regrouped = encode([normalise_value(kind, value) for value in raw.uniques])
     return EncodedColumn(regrouped.codes[raw.codes], regrouped.uniques)
 
 
@@ -150,13 +149,12 @@ def build_frame(
     decl_of_item: np.ndarray,
     item_numbers: np.ndarray,
 ) -> Frame:
+    """Columns from raw values (None allowed; lists as tuples), normalised once per distinct value."""
     columns: dict[str, EncodedColumn | np.ndarray] = {}
     for name, values in (decl_values | item_values).items():
         kind = FIELDS[name].type
         if kind == FieldType.NUMBER:
-            columns[name] = np.asarray(values, dtype=np.float64)
-        elif kind == FieldType.TEXT:
-            columns[name] = encode_text(values)
+            columns[name] = pd.Series(values, dtype="float64").to_numpy()
         else:
-            columns[name] = encode(values)
+            columns[name] = encode_normalised(values, kind)
     return Frame(np.asarray(version_ids), decl_of_item, item_numbers, columns)

@@ -38,20 +38,24 @@ def _text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, list):  # arrays of simple codes (e.g. routing countries)
         return "{" + ",".join(f'"{item}"' for item in value) + "}"
-    if isinstance(value, dict):
-        return orjson.dumps(value).decode().translate(_ESCAPES)
     raise TypeError(f"cannot COPY a {type(value).__name__}")
+
+
+def _json(value: Any) -> str:
+    return "\\N" if value is None else orjson.dumps(value).decode().translate(_ESCAPES)
 
 
 def copy_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts keyed by field attname, e.g. ``office_of_first_entry_id``)."""
     if not rows:
         return
-    columns_by_attname = {field.attname: field.column for field in model._meta.concrete_fields}
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    columns_by_attname = {name: field.column for name, field in fields.items()}
     attnames = list(rows[0])
+    encoders = [_json if isinstance(fields[name], models.JSONField) else _text for name in attnames]
     buffer = io.StringIO()
     for row in rows:
-        buffer.write("\t".join(_text(row[name]) for name in attnames))
+        buffer.write("\t".join(encode(row[name]) for encode, name in zip(encoders, attnames, strict=True)))
         buffer.write("\n")
     buffer.seek(0)
     columns = ", ".join(f'"{columns_by_attname[name]}"' for name in attnames)

@@ -1,12 +1,15 @@
 """The assessment document of contract 2.4, for the declaration's current version.
 
 Until the risk engine has screened the current version the status is ``pending``.
+Hits of a national profile are shown only to users of the profile's Member State and
+to the Commission; shadow-mode hits never appear in the contract's ``hits`` list.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from crms.accounts.roles import is_eu_wide_reader, member_state_of
 from crms.declarations.models import Declaration
 
 
@@ -24,5 +27,52 @@ def pending_assessment(declaration: Declaration) -> dict[str, Any]:
     }
 
 
+def may_see_hit(user, hit) -> bool:
+    if hit.scope == "eu":
+        return True
+    return is_eu_wide_reader(user) or user.is_superuser or member_state_of(user) == hit.owner_id
+
+
+def hit_document(hit) -> dict[str, Any]:
+    return {
+        "criterion": hit.criterion_code,
+        "criterion_version": hit.criterion_version.version,
+        "scope": hit.scope,
+        "risk_area": hit.risk_area,
+        "outcome": hit.outcome,
+        "control_type": hit.control_type,
+        "items": list(hit.items),
+        "explanation": hit.explanation,
+        "weight": hit.weight,
+        "aeo_facilitated": hit.facilitated,
+    }
+
+
 def assessment_for(user, declaration: Declaration) -> dict[str, Any]:
-    return pending_assessment(declaration)
+    from risk_engine.models import Assessment
+
+    assessment = (
+        Assessment.objects.filter(declaration=declaration, version__version=declaration.current_version)
+        .prefetch_related("hits__criterion_version")
+        .first()
+    )
+    if assessment is None or declaration.screening_status != "screened":
+        return pending_assessment(declaration)
+    visible = [hit for hit in assessment.hits.all() if may_see_hit(user, hit)]
+    document = {
+        "mrn": declaration.mrn,
+        "version": declaration.current_version,
+        "status": "screened",
+        "outcome": assessment.outcome,
+        "score": assessment.score,
+        "hits": [hit_document(hit) for hit in visible if not hit.shadow],
+        "data_quality": assessment.data_quality,
+        "responsible_member_state": assessment.responsible_member_state_id,
+        "screened_at": assessment.screened_at.isoformat(),
+        "control_type": assessment.control_type,
+        "random_selection": assessment.random_selection,
+    }
+    shadow = [hit_document(hit) for hit in visible if hit.shadow]
+    if shadow and (is_eu_wide_reader(user) or user.role in ("analyst", "risk_manager")):
+        document["shadow_hits"] = shadow
+    return document

@@ -1,0 +1,148 @@
+"""From published criterion versions to what the evaluators run.
+
+A criterion runs as one tree: its condition AND its ``applies_to`` (phases, modes)
+AND, for a national profile, "first entry or unloading in the owner's Member State".
+Compiled criteria are cached per process and rebuilt when any version changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from risk_engine.catalogue import FIELDS
+from risk_engine.conditions import All, Any_, Leaf, Node, parse_condition
+from risk_engine.models import CriterionVersion, Scope, Status, WatchList, WatchListEntry
+from risk_engine.reference import WatchList as WatchListData
+
+
+@dataclass(frozen=True)
+class CompiledCriterion:
+    version_id: int
+    code: str
+    version: int
+    scope: str
+    owner: str
+    risk_area: str
+    weight: int
+    outcome: str
+    control_type: str | None
+    allows_aeo_facilitation: bool
+    shadow: bool
+    valid_from: dt.datetime
+    valid_to: dt.datetime | None
+    condition: Node  # the criterion's own condition: what explanations show
+    node: Node  # what runs: condition plus applies_to and scope
+
+    def active_at(self, moment: dt.datetime) -> bool:
+        return self.valid_from <= moment and (self.valid_to is None or moment < self.valid_to)
+
+
+def _codes_leaf(field: str, values: list[str]) -> Leaf:
+    normalised = tuple(dict.fromkeys(value.upper() for value in values))
+    return Leaf(FIELDS[field], "in", normalised, values)
+
+
+def scope_conjuncts(*, scope: str, owner: str, applies_to: dict) -> list[Node]:
+    conjuncts: list[Node] = []
+    if applies_to.get("phases"):
+        conjuncts.append(_codes_leaf("phase", applies_to["phases"]))
+    if applies_to.get("transport_modes"):
+        conjuncts.append(_codes_leaf("transport_mode", applies_to["transport_modes"]))
+    if scope == Scope.NATIONAL:
+        conjuncts.append(
+            Any_(
+                (
+                    _codes_leaf("first_entry_member_state", [owner]),
+                    _codes_leaf("unloading_member_state", [owner]),
+                )
+            )
+        )
+    return conjuncts
+
+
+def compile_version(version: CriterionVersion) -> CompiledCriterion:
+    criterion = version.criterion
+    condition = parse_condition(version.condition)
+    conjuncts = scope_conjuncts(scope=criterion.scope, owner=criterion.owner_id, applies_to=version.applies_to or {})
+    return CompiledCriterion(
+        version_id=version.pk,
+        code=criterion.code,
+        version=version.version,
+        scope=criterion.scope,
+        owner=criterion.owner_id,
+        risk_area=version.risk_area_id,
+        weight=version.weight,
+        outcome=version.outcome,
+        control_type=version.control_type,
+        allows_aeo_facilitation=version.allows_aeo_facilitation,
+        shadow=version.shadow,
+        valid_from=version.valid_from,
+        valid_to=version.valid_to,
+        condition=condition,
+        node=All((*conjuncts, condition)) if conjuncts else condition,
+    )
+
+
+@dataclass
+class _Cache:
+    stamp: tuple | None = None
+    criteria: list[CompiledCriterion] | None = None
+    watch_lists: dict[str, WatchListData] | None = None
+
+
+_cache = _Cache()
+_lock = threading.Lock()
+
+
+def _stamp() -> tuple:
+    """Changes whenever a criterion version or a watch list changes."""
+    versions = CriterionVersion.objects.aggregate(n=Max("id"), p=Max("published_at"), r=Max("retired_at"))
+    lists = WatchList.objects.aggregate(u=Max("updated_at"))
+    entries = WatchListEntry.objects.aggregate(n=Max("id"), a=Max("added_at"))
+    count = WatchListEntry.objects.count()
+    published = CriterionVersion.objects.filter(status=Status.PUBLISHED).count()
+    return (*versions.values(), *lists.values(), *entries.values(), count, published)
+
+
+def load_watch_lists() -> dict[str, WatchListData]:
+    values: dict[str, set[str]] = {}
+    kinds = dict(WatchList.objects.values_list("code", "kind"))
+    for code, value in WatchListEntry.objects.values_list("watch_list__code", "value"):
+        values.setdefault(code, set()).add(value)
+    result = {}
+    for code, kind in kinds.items():
+        entries = values.get(code, set())
+        if kind == WatchList.Kind.PARTY_NAME:
+            from risk_engine.conditions import normalise_text
+
+            normalised = frozenset(normalise_text(value) for value in entries)
+        else:
+            normalised = frozenset(value.strip().upper() for value in entries)
+        result[code] = WatchListData(normalised, prefix=kind == WatchList.Kind.HS_CODE)
+    return result
+
+
+def published_criteria() -> tuple[list[CompiledCriterion], dict[str, WatchListData]]:
+    """Every published version (active or not yet/no longer valid) and the watch lists, cached."""
+    stamp = _stamp()
+    with _lock:
+        if _cache.stamp != stamp:
+            versions = CriterionVersion.objects.filter(status=Status.PUBLISHED).select_related("criterion")
+            _cache.criteria = [compile_version(version) for version in versions]
+            _cache.watch_lists = load_watch_lists()
+            _cache.stamp = stamp
+        return list(_cache.criteria), dict(_cache.watch_lists)
+
+
+def active_criteria(moment: dt.datetime | None = None) -> tuple[list[CompiledCriterion], dict[str, WatchListData]]:
+    moment = moment or timezone.now()
+    criteria, watch_lists = published_criteria()
+    return [criterion for criterion in criteria if criterion.active_at(moment)], watch_lists
+
+
+__all__ = ["CompiledCriterion", "Q", "active_criteria", "compile_version", "published_criteria"]

@@ -1,0 +1,77 @@
+"""Getting declaration versions to the screening workers: on filing, by the sweeper, on criteria changes.
+
+Enqueueing never makes a filing fail: if the broker is down the versions stay
+``pending`` and the sweeper sends them once it is back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from crms.declarations.models import Declaration, DeclarationVersion, ScreeningStatus
+
+log = logging.getLogger(__name__)
+
+
+def chunks(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def enqueue(version_ids: list[int]) -> int:
+    """Send versions to the workers in micro-batches; returns how many batches were sent."""
+    from risk_engine.tasks import screen_versions_task
+
+    sent = 0
+    for chunk in chunks(sorted(version_ids), settings.SCREENING_BATCH_SIZE):
+        try:
+            screen_versions_task.apply_async(args=[chunk], retry=False)
+            sent += 1
+        except Exception:  # noqa: BLE001 - broker unreachable: the sweeper will catch up
+            log.warning("Could not enqueue %d versions for screening; the sweeper will retry", len(chunk))
+            return sent
+    return sent
+
+
+def on_versions_filed(sender, version_ids: list[int], **kwargs) -> None:
+    enqueue(version_ids)
+
+
+def pending_version_ids(*, older_than: dt.timedelta, limit: int) -> list[int]:
+    cutoff = timezone.now() - older_than
+    return list(
+        DeclarationVersion.objects.filter(
+            declaration__screening_status=ScreeningStatus.PENDING,
+            declaration__updated_at__lt=cutoff,
+            version=F("declaration__current_version"),
+        ).values_list("id", flat=True)[:limit]
+    )
+
+
+def sweep_pending() -> int:
+    ids = pending_version_ids(older_than=dt.timedelta(seconds=settings.SWEEP_AFTER_SECONDS), limit=50_000)
+    if ids:
+        log.info("Sweeper re-queues %d pending versions", len(ids))
+        enqueue(ids)
+    return len(ids)
+
+
+def open_version_ids() -> list[int]:
+    """Current versions of ENS not yet arrived (expected arrival in the future or the last 24 hours)."""
+    since = timezone.now() - dt.timedelta(hours=24)
+    return list(
+        DeclarationVersion.objects.filter(
+            declaration__expected_arrival__gte=since, version=F("declaration__current_version")
+        ).values_list("id", flat=True)
+    )
+
+
+def rescreen_open() -> int:
+    ids = open_version_ids()
+    Declaration.objects.filter(versions__id__in=ids).update(screening_status=ScreeningStatus.PENDING)
+    enqueue(ids)
+    return len(ids)

@@ -1,0 +1,46 @@
+"""The criterion document of contract section 3 (structure; the condition is checked by conditions.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+
+Phase = Literal["pre_loading", "pre_arrival"]
+Mode = Literal["sea", "air", "express", "postal", "road", "rail", "inland_water"]
+OutcomeText = Literal[
+    "assessment_complete", "request_for_information", "control_recommended", "high_risk_cargo_screening", "do_not_load"
+]
+
+
+class AppliesTo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phases: list[Phase] = []
+    transport_modes: list[Mode] = []
+
+
+class CriterionDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: Annotated[StrictStr, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{2,39}$")]
+    title: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    description: Annotated[StrictStr, Field(max_length=5000)] = ""
+    scope: Literal["eu", "national"]
+    risk_area: StrictStr
+    applies_to: AppliesTo | None = None
+    condition: dict[str, Any]
+    weight: Annotated[StrictInt, Field(ge=1, le=100)]
+    outcome: OutcomeText
+    control_type: Literal["documentary", "physical", "scanning"] | None = None
+    valid_from: AwareDatetime
+    valid_to: AwareDatetime | None = None
+    # Extensions of the contract:
+    allows_aeo_facilitation: StrictBool = False
+    shadow: StrictBool = False
+    restricted: StrictBool = False
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.valid_to is not None and self.valid_to <= self.valid_from:
+            raise ValueError("valid_to must be after valid_from")
+        return self

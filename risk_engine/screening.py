@@ -1,0 +1,287 @@
+"""Screening: load declaration versions columnar, evaluate every active criterion, write assessments.
+
+Idempotent: the versions' rows are locked, their previous assessment (and hits) is
+replaced, so running the same batch twice, or two workers racing on it, leaves one
+assessment per version with the same hits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+
+from crms.core.bulk import allocate_ids, copy_insert
+from risk_engine import columnar, reference
+from risk_engine.catalogue import FIELDS, PARTY_ROLES, Level
+from risk_engine.compiler import CompiledCriterion, active_criteria
+from risk_engine.dataquality import Checks, item_warnings
+from risk_engine.frame import Frame, build_frame
+from risk_engine.models import Assessment, Hit, RandomSelectionRate
+from risk_engine.outcomes import Outcome, combine, effect
+
+log = logging.getLogger(__name__)
+
+MAX_EXPLAINED_ITEMS = 20
+REFERENCE_EVALUATOR_BELOW = 4  # tiny batches (single POSTs) use the per-record evaluator
+AEO_ROLES = ("consignor", "consignee", "filer")
+
+
+@dataclass
+class Batch:
+    """What screening needs beside the frame: identity, phase and raw item data per declaration row."""
+
+    frame: Frame
+    declaration_ids: list[int]
+    mrns: list[str]
+    versions: list[int]
+    phases: list[str]
+    first_entry: list[str]
+    aeo: list[bool]
+    items: list[list[dict[str, Any]]] = field(default_factory=list)  # raw, for data-quality checks
+
+
+def _aeo_operators(operator_ids: set[int], day: dt.date) -> set[int]:
+    if not operator_ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT DISTINCT operator_id FROM operators_aeoauthorisation
+               WHERE operator_id = ANY(%s) AND status = 'active' AND valid_from <= %s
+                 AND (valid_to IS NULL OR valid_to >= %s)""",
+            [list(operator_ids), day, day],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def load_batch(version_ids: list[int], *, day: dt.date | None = None) -> Batch:
+    day = day or timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT v.id, v.declaration_id, d.mrn, v.version, v.filing_type, v.phase, v.transport_mode,
+                      v.office_of_first_entry_id, v.first_entry_member_state_id, v.unloading_member_state_id,
+                      v.place_of_loading, v.place_of_unloading, v.routing, v.total_gross_mass_kg, v.item_count
+               FROM declarations_declarationversion v
+               JOIN declarations_declaration d ON d.id = v.declaration_id
+               WHERE v.id = ANY(%s) ORDER BY v.id""",
+            [list(version_ids)],
+        )
+        versions = cursor.fetchall()
+        cursor.execute(
+            "SELECT version_id, role, name, eori, country, operator_id FROM declarations_party "
+            "WHERE version_id = ANY(%s)",
+            [list(version_ids)],
+        )
+        parties = cursor.fetchall()
+        cursor.execute(
+            """SELECT version_id, item_number, hs_code, description, country_of_origin, gross_mass_kg, value_eur,
+                      packages, container, dangerous_goods_code
+               FROM declarations_goodsitem WHERE version_id = ANY(%s) ORDER BY version_id, item_number""",
+            [list(version_ids)],
+        )
+        items = cursor.fetchall()
+
+    row_of = {row[0]: index for index, row in enumerate(versions)}
+    party_of: dict[tuple[int, str], tuple] = {(p[0], p[1]): p for p in parties}
+    aeo_ids = _aeo_operators({p[5] for p in parties if p[5] is not None and p[1] in AEO_ROLES}, day)
+
+    decl: dict[str, list] = defaultdict(list)
+    aeo_flags = []
+    for vid, _did, _mrn, _n, filing, phase, mode, office, first, unloading, pol, pou, routing, mass, count in versions:
+        decl["transport_mode"].append(mode)
+        decl["phase"].append(phase)
+        decl["filing_type"].append(filing)
+        decl["office_of_first_entry"].append(office)
+        decl["first_entry_member_state"].append(first)
+        decl["unloading_member_state"].append(unloading)
+        decl["place_of_loading"].append(pol)
+        decl["place_of_unloading"].append(pou)
+        decl["routing.countries"].append(tuple(routing or ()))
+        decl["total_gross_mass_kg"].append(mass)
+        decl["item_count"].append(count)
+        for role in PARTY_ROLES:
+            party = party_of.get((vid, role))
+            decl[f"{role}.name"].append(party[2] if party else "")
+            decl[f"{role}.eori"].append(party[3] if party else "")
+            decl[f"{role}.country"].append(party[4] if party else "")
+        aeo = any(party_of.get((vid, role)) is not None and party_of[(vid, role)][5] in aeo_ids for role in AEO_ROLES)
+        decl["any_party.aeo"].append(aeo)
+        aeo_flags.append(aeo)
+
+    item: dict[str, list] = defaultdict(list)
+    decl_of_item, numbers = [], []
+    raw_items: list[list[dict]] = [[] for _ in versions]
+    for vid, number, hs, description, origin, mass, value, packages, container, dgc in items:
+        row = row_of[vid]
+        decl_of_item.append(row)
+        numbers.append(number)
+        item["item.hs_code"].append(hs)
+        item["item.description"].append(description)
+        item["item.country_of_origin"].append(origin)
+        item["item.gross_mass_kg"].append(mass)
+        item["item.value_eur"].append(value)
+        item["item.value_per_kg"].append(value / mass if value is not None and mass else None)
+        item["item.packages"].append(packages)
+        item["item.container"].append(container)
+        item["item.dangerous_goods_code"].append(dgc)
+        raw_items[row].append(
+            {
+                "item_number": number,
+                "hs_code": hs,
+                "description": description,
+                "gross_mass_kg": mass,
+                "value_eur": value,
+                "packages": packages,
+            }
+        )
+    frame = build_frame(
+        version_ids=np.asarray([row[0] for row in versions], dtype=np.int64),
+        decl_values={name: decl[name] for name, spec in FIELDS.items() if spec.level == Level.DECLARATION},
+        item_values={name: item[name] for name, spec in FIELDS.items() if spec.level == Level.ITEM},
+        decl_of_item=np.asarray(decl_of_item, dtype=np.int64),
+        item_numbers=np.asarray(numbers, dtype=np.int32),
+    )
+    return Batch(
+        frame=frame,
+        declaration_ids=[row[1] for row in versions],
+        mrns=[row[2] for row in versions],
+        versions=[row[3] for row in versions],
+        phases=[row[5] for row in versions],
+        first_entry=[row[8] for row in versions],
+        aeo=aeo_flags,
+        items=raw_items,
+    )
+
+
+def find_hits(
+    frame: Frame, criteria: list[CompiledCriterion], watch_lists: dict[str, reference.WatchList]
+) -> dict[int, list[tuple[CompiledCriterion, list[int]]]]:
+    """Declaration row -> [(criterion, item numbers)]. Columnar for batches, per record for tiny ones."""
+    found: dict[int, list[tuple[CompiledCriterion, list[int]]]] = defaultdict(list)
+    if frame.n_decl < REFERENCE_EVALUATOR_BELOW:
+        for row in range(frame.n_decl):
+            record = frame.record(row)
+            for criterion in criteria:
+                items = reference.matching_items(criterion.node, record, watch_lists)
+                if items:
+                    found[row].append((criterion, items))
+        return found
+    by_key = {criterion.version_id: criterion for criterion in criteria}
+    for hit in columnar.evaluate(frame, [(c.version_id, c.node) for c in criteria], watch_lists):
+        for row, items in columnar.group_by_declaration(frame, hit.item_rows).items():
+            found[row].append((by_key[hit.key], items))
+    return found
+
+
+def _random_pick(seed: str, mrn: str, version: int, rate: float) -> bool:
+    digest = hashlib.sha256(f"{seed}:{mrn}:{version}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < rate
+
+
+def _explanation(criterion, record: dict, items: list[int], watch_lists) -> list[dict]:
+    by_number = {item["item_number"]: item for item in record["items"]}
+    entries = []
+    for number in items[:MAX_EXPLAINED_ITEMS]:
+        entries += reference.explain(criterion.condition, record["decl"], by_number[number], watch_lists)
+    return entries
+
+
+def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Screen these declaration versions and store their assessments. Returns counts."""
+    if not version_ids:
+        return {"versions": 0, "hits": 0}
+    now = now or timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # one writer per version at a time
+            cursor.execute(
+                "SELECT id FROM declarations_declarationversion WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                [list(version_ids)],
+            )
+            version_ids = [row[0] for row in cursor.fetchall()]
+        if not version_ids:
+            return {"versions": 0, "hits": 0}
+        batch = load_batch(version_ids, day=now.date())
+        criteria, watch_lists = active_criteria(now)
+        found = find_hits(batch.frame, criteria, watch_lists)
+        checks = Checks.load()
+        rates = {r.member_state_id: r for r in RandomSelectionRate.objects.all()}
+
+        assessment_ids = allocate_ids(Assessment, batch.frame.n_decl)
+        assessments, hits = [], []
+        for row, assessment_id in enumerate(assessment_ids):
+            effects, record = [], None
+            for criterion, items in found.get(row, []):
+                result = effect(
+                    outcome=criterion.outcome,
+                    control_type=criterion.control_type,
+                    weight=criterion.weight,
+                    phase=batch.phases[row],
+                    aeo=batch.aeo[row],
+                    allows_facilitation=criterion.allows_aeo_facilitation,
+                    shadow=criterion.shadow,
+                )
+                effects.append(result)
+                record = record or batch.frame.record(row)
+                hits.append(
+                    {
+                        "assessment_id": assessment_id,
+                        "criterion_version_id": criterion.version_id,
+                        "criterion_code": criterion.code,
+                        "scope": criterion.scope,
+                        "owner_id": criterion.owner,
+                        "risk_area": criterion.risk_area,
+                        "outcome": result.outcome.value,
+                        "control_type": result.control_type,
+                        "weight": result.weight,
+                        "facilitated": result.facilitated,
+                        "shadow": criterion.shadow,
+                        "items": sorted(items),
+                        "explanation": _explanation(criterion, record, sorted(items), watch_lists),
+                        "created_at": now,
+                    }
+                )
+            outcome, score, control_type = combine(effects)
+            member_state = batch.first_entry[row]
+            rate = rates.get(member_state)
+            picked = (
+                outcome == Outcome.ASSESSMENT_COMPLETE
+                and rate is not None
+                and _random_pick(rate.seed, batch.mrns[row], batch.versions[row], rate.rate)
+            )
+            if picked:
+                outcome, control_type = Outcome.CONTROL_RECOMMENDED, "documentary"
+            warnings = [
+                w for item in batch.items[row] for w in item_warnings(item, phase=batch.phases[row], checks=checks)
+            ]
+            assessments.append(
+                {
+                    "id": assessment_id,
+                    "version_id": int(batch.frame.version_ids[row]),
+                    "declaration_id": batch.declaration_ids[row],
+                    "outcome": outcome.value,
+                    "score": score,
+                    "control_type": control_type,
+                    "random_selection": picked,
+                    "data_quality": warnings,
+                    "responsible_member_state_id": member_state,
+                    "screened_at": now,
+                }
+            )
+        Assessment.objects.filter(version_id__in=version_ids).delete()
+        copy_insert(Assessment, assessments)
+        copy_insert(Hit, hits)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """UPDATE declarations_declaration d SET screening_status = 'screened'
+                   FROM declarations_declarationversion v
+                   WHERE v.id = ANY(%s) AND v.declaration_id = d.id AND v.version = d.current_version""",
+                [version_ids],
+            )
+    return {"versions": len(version_ids), "hits": len(hits)}

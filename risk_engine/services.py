@@ -1,0 +1,283 @@
+"""Criteria lifecycle: draft -> submitted -> published -> retired, with four-eyes approval.
+
+Every change is audited. Publishing or retiring re-screens the open declarations
+(after commit) so a new threat reaches cargo already filed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from pydantic import ValidationError as PydanticError
+
+from crms.accounts.roles import COMMISSION_CODE, Role, member_state_of
+from crms.audit.services import record
+from crms.declarations.validation import pydantic_errors
+from crms.reference.models import RiskArea
+from risk_engine.conditions import ConditionError, parse_condition
+from risk_engine.models import Criterion, CriterionVersion, Scope, Status, WatchList, WatchListEntry
+from risk_engine.schema import CriterionDocument
+from risk_engine.selectors import watch_lists_for
+
+AUTHORS = {Scope.EU: {Role.COMMISSION, Role.COMMISSION_APPROVER}, Scope.NATIONAL: {Role.ANALYST, Role.RISK_MANAGER}}
+APPROVERS = {Scope.EU: {Role.COMMISSION_APPROVER}, Scope.NATIONAL: {Role.RISK_MANAGER}}
+
+
+class CriteriaError(Exception):
+    """A refused criteria action, with the HTTP status the API answers and contract-style errors."""
+
+    def __init__(self, status: int, errors: list[dict[str, Any]]):
+        super().__init__(errors[0]["message"] if errors else str(status))
+        self.status = status
+        self.errors = errors
+
+
+def _refuse(status: int, message: str, field: str | None = None, code: str = "not_allowed") -> CriteriaError:
+    return CriteriaError(status, [{"field": field, "code": code, "message": message}])
+
+
+@dataclass(frozen=True)
+class Checked:
+    document: CriterionDocument
+    owner: str
+
+
+def check_document(data: Any, *, actor) -> Checked:
+    """Validate a criterion document for ``actor``: structure, condition, risk area, authoring rights."""
+    if not isinstance(data, dict):
+        raise _refuse(400, "A criterion is a JSON object.", code="invalid")
+    try:
+        document = CriterionDocument.model_validate(data)
+    except PydanticError as exc:
+        errors = pydantic_errors(exc)
+        errors += _condition_errors(data.get("condition"), actor) if "condition" in data else []
+        raise CriteriaError(400, errors) from None
+    errors = _condition_errors(document.condition, actor)
+    if not RiskArea.objects.filter(code=document.risk_area).exists():
+        errors.append({"field": "risk_area", "code": "unknown", "message": f"No risk area {document.risk_area!r}."})
+    if errors:
+        raise CriteriaError(400, errors)
+    if actor.role not in AUTHORS[document.scope]:
+        raise _refuse(403, f"Your role may not author {document.scope} criteria.")
+    owner = COMMISSION_CODE if document.scope == Scope.EU else member_state_of(actor)
+    return Checked(document, owner)
+
+
+def _condition_errors(condition: Any, actor) -> list[dict[str, Any]]:
+    visible = set(watch_lists_for(actor).values_list("code", flat=True))
+    try:
+        parse_condition(condition, watch_lists=visible)
+    except ConditionError as exc:
+        return exc.errors
+    return []
+
+
+def _version_fields(document: CriterionDocument) -> dict[str, Any]:
+    return {
+        "title": document.title,
+        "description": document.description,
+        "risk_area_id": document.risk_area,
+        "applies_to": document.applies_to.model_dump() if document.applies_to else {},
+        "condition": document.condition,
+        "weight": document.weight,
+        "outcome": document.outcome,
+        "control_type": document.control_type,
+        "valid_from": document.valid_from,
+        "valid_to": document.valid_to,
+        "allows_aeo_facilitation": document.allows_aeo_facilitation,
+        "shadow": document.shadow,
+    }
+
+
+def snapshot(version: CriterionVersion) -> dict[str, Any]:
+    return {
+        "version": version.version,
+        "status": version.status,
+        "title": version.title,
+        "condition": version.condition,
+        "applies_to": version.applies_to,
+        "weight": version.weight,
+        "outcome": version.outcome,
+        "control_type": version.control_type,
+        "valid_from": version.valid_from.isoformat(),
+        "valid_to": version.valid_to.isoformat() if version.valid_to else None,
+        "shadow": version.shadow,
+        "allows_aeo_facilitation": version.allows_aeo_facilitation,
+    }
+
+
+@transaction.atomic
+def create_criterion(*, actor, data: Any) -> CriterionVersion:
+    checked = check_document(data, actor=actor)
+    document = checked.document
+    if Criterion.objects.filter(code=document.code).exists():
+        raise _refuse(409, f"Criterion {document.code} exists: PUT a new version instead.", "code", "conflict")
+    criterion = Criterion.objects.create(
+        code=document.code,
+        scope=document.scope,
+        owner_id=checked.owner,
+        restricted=document.restricted,
+        created_by=actor,
+    )
+    version = CriterionVersion.objects.create(
+        criterion=criterion, version=1, status=Status.DRAFT, author=actor, **_version_fields(document)
+    )
+    record(actor=actor, action="criterion.draft_created", obj=criterion, after=snapshot(version))
+    return version
+
+
+def _open_version(criterion: Criterion) -> CriterionVersion | None:
+    return criterion.versions.filter(status__in=[Status.DRAFT, Status.SUBMITTED]).first()
+
+
+def _may_author(actor, criterion: Criterion) -> bool:
+    if actor.role not in AUTHORS[criterion.scope]:
+        return False
+    return criterion.scope == Scope.EU or criterion.owner_id == member_state_of(actor)
+
+
+@transaction.atomic
+def update_criterion(*, actor, criterion: Criterion, data: Any) -> CriterionVersion:
+    """Edit the open draft, or open a new draft version of a published or retired criterion."""
+    criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
+    if not _may_author(actor, criterion):
+        raise _refuse(403, "You may not edit this criterion.")
+    checked = check_document(data, actor=actor)
+    document = checked.document
+    if document.code != criterion.code or document.scope != criterion.scope:
+        raise _refuse(400, "Code and scope of a criterion cannot change.", "code", "invalid")
+    open_version = _open_version(criterion)
+    if open_version is not None:
+        before = snapshot(open_version)
+        for name, value in _version_fields(document).items():
+            setattr(open_version, name, value)
+        open_version.status, open_version.submitted_at, open_version.author = Status.DRAFT, None, actor
+        open_version.save()
+        version = open_version
+    else:
+        before = None
+        latest = criterion.versions.order_by("-version").first()
+        version = CriterionVersion.objects.create(
+            criterion=criterion,
+            version=latest.version + 1,
+            status=Status.DRAFT,
+            author=actor,
+            **_version_fields(document),
+        )
+    if criterion.restricted != document.restricted:
+        criterion.restricted = document.restricted
+        criterion.save(update_fields=["restricted"])
+    record(actor=actor, action="criterion.draft_updated", obj=criterion, before=before, after=snapshot(version))
+    return version
+
+
+@transaction.atomic
+def submit_criterion(*, actor, criterion: Criterion, comment: str = "") -> CriterionVersion:
+    version = _open_version(criterion)
+    if version is None or version.status != Status.DRAFT:
+        raise _refuse(409, "There is no draft to submit.", code="conflict")
+    if version.author_id != actor.pk:
+        raise _refuse(403, "Only the author of the draft submits it.")
+    version.status, version.submitted_at = Status.SUBMITTED, timezone.now()
+    version.save(update_fields=["status", "submitted_at"])
+    record(actor=actor, action="criterion.submitted", obj=criterion, after={**snapshot(version), "comment": comment})
+    return version
+
+
+def _may_approve(actor, criterion: Criterion) -> bool:
+    if actor.role not in APPROVERS[criterion.scope]:
+        return False
+    return criterion.scope == Scope.EU or criterion.owner_id == member_state_of(actor)
+
+
+def _rescreen_after_commit() -> None:
+    from risk_engine.tasks import rescreen_open_task
+
+    def send() -> None:
+        try:
+            rescreen_open_task.apply_async(retry=False)
+        except Exception:  # noqa: BLE001 - broker down: open ENS keep their assessment until the next change
+            import logging
+
+            logging.getLogger(__name__).warning("Could not enqueue the re-screening of open declarations")
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def approve_criterion(*, actor, criterion: Criterion, comment: str = "") -> CriterionVersion:
+    """Publish the submitted version (four-eyes: never by its author); the previous one is superseded."""
+    criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
+    if not _may_approve(actor, criterion):
+        raise _refuse(403, "Your role may not approve this criterion.")
+    version = _open_version(criterion)
+    if version is None or version.status != Status.SUBMITTED:
+        raise _refuse(409, "There is no submitted version to approve.", code="conflict")
+    if version.author_id == actor.pk:
+        raise _refuse(403, "Four-eyes rule: the author cannot approve their own criterion.", code="four_eyes")
+    now = timezone.now()
+    previous = criterion.versions.filter(status=Status.PUBLISHED).first()
+    if previous is not None:
+        previous.status = Status.SUPERSEDED
+        previous.save(update_fields=["status"])
+    version.status, version.published_at, version.published_by = Status.PUBLISHED, now, actor
+    version.save(update_fields=["status", "published_at", "published_by"])
+    record(
+        actor=actor,
+        action="criterion.published",
+        obj=criterion,
+        before=snapshot(previous) if previous else None,
+        after={**snapshot(version), "comment": comment},
+    )
+    _rescreen_after_commit()
+    return version
+
+
+@transaction.atomic
+def retire_criterion(*, actor, criterion: Criterion, comment: str = "") -> CriterionVersion:
+    criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
+    if not _may_approve(actor, criterion):
+        raise _refuse(403, "Your role may not retire this criterion.")
+    version = criterion.versions.filter(status=Status.PUBLISHED).first()
+    if version is None:
+        raise _refuse(409, "The criterion is not published.", code="conflict")
+    version.status, version.retired_at, version.retired_by = Status.RETIRED, timezone.now(), actor
+    version.save(update_fields=["status", "retired_at", "retired_by"])
+    record(actor=actor, action="criterion.retired", obj=criterion, after={**snapshot(version), "comment": comment})
+    _rescreen_after_commit()
+    return version
+
+
+@transaction.atomic
+def create_watch_list(*, actor, code: str, name: str, kind: str, description: str = "") -> WatchList:
+    if actor.role not in AUTHORS[Scope.EU] | AUTHORS[Scope.NATIONAL]:
+        raise _refuse(403, "Your role may not keep watch lists.")
+    if WatchList.objects.filter(code=code).exists():
+        raise _refuse(409, f"Watch list {code} exists.", "code", "conflict")
+    owner = COMMISSION_CODE if actor.organisation_id == COMMISSION_CODE else member_state_of(actor)
+    watch_list = WatchList.objects.create(code=code, name=name, kind=kind, owner_id=owner, description=description)
+    record(actor=actor, action="watch_list.created", obj=watch_list, after={"code": code, "kind": kind, "name": name})
+    return watch_list
+
+
+@transaction.atomic
+def add_watch_list_entries(*, actor, watch_list: WatchList, entries: list[tuple[str, str]]) -> int:
+    if actor.organisation_id != watch_list.owner_id:
+        raise _refuse(403, "Only the owner organisation edits a watch list.")
+    added = 0
+    for value, reason in entries:
+        _, created = WatchListEntry.objects.get_or_create(
+            watch_list=watch_list, value=value.strip(), defaults={"reason": reason, "added_by": actor}
+        )
+        added += created
+    watch_list.save(update_fields=["updated_at"])
+    record(
+        actor=actor,
+        action="watch_list.entries_added",
+        obj=watch_list,
+        after={"values": [value for value, _ in entries], "reasons": [reason for _, reason in entries]},
+    )
+    return added

@@ -1,0 +1,44 @@
+"""Celery tasks: thin wrappers over screening and the sweeper (enqueued after commit)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+
+from risk_engine import pipeline
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="risk_engine.screen_versions",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=10,
+)
+def screen_versions_task(version_ids: list[int]) -> dict:
+    from risk_engine.screening import screen_versions
+
+    return screen_versions(version_ids)
+
+
+@shared_task(name="risk_engine.sweep_pending")
+def sweep_pending_task() -> int:
+    """Re-queue declarations left pending (broker was down, a worker died): nothing filed is lost."""
+    return pipeline.sweep_pending()
+
+
+@shared_task(name="risk_engine.rescreen_open", acks_late=True)
+def rescreen_open_task() -> int:
+    return pipeline.rescreen_open()
+
+
+@shared_task(name="risk_engine.learn_credibility_bounds")
+def learn_credibility_bounds_task() -> int:
+    from risk_engine.dataquality import learn_credibility_bounds
+
+    return learn_credibility_bounds()
