@@ -107,16 +107,21 @@ class Frame:
 
 
 def normalise_value(kind: FieldType, value: Any) -> Any:
-    """How a raw value is held in records and frames (shared by every loader)."""
+    """How a raw value is held in records and frames (shared by every loader).
+
+    Missing values (None, or the NaN pandas uses for them) become "" / () / NaN / False.
+    """
     if kind == FieldType.NUMBER:
         return math.nan if value is None else float(value)
     if kind == FieldType.BOOL:
-        return bool(value)
+        return value is True or (isinstance(value, np.bool_) and bool(value))
     if kind == FieldType.LIST:
-        return tuple(code.upper() for code in (value or ()))
+        return tuple(code.upper() for code in value) if isinstance(value, tuple | list) else ()
+    if not isinstance(value, str):
+        return ""
     if kind == FieldType.TEXT:
-        return normalise_text(value or "")
-    return (value or "").strip().upper()
+        return normalise_text(value)
+    return value.strip().upper()
 
 
 def frame_from_records(records: list[dict[str, Any]]) -> Frame:

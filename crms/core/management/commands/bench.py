@@ -6,14 +6,21 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from crms.benchmarks import harness, ingest
+from crms.benchmarks import engine, harness, ingest
 
 
 class Command(BaseCommand):
     help = "Run the benchmarks against a scratch database and print the figures."
 
     def add_arguments(self, parser):
-        parser.add_argument("--only", choices=["ingest"], action="append", help="Run only these sections")
+        parser.add_argument(
+            "--only", choices=["ingest", "engine", "e2e"], action="append", help="Run only these sections"
+        )
+        parser.add_argument("--items", type=int, default=1_000_000, help="Goods items for bulk evaluation")
+        parser.add_argument("--criteria", type=int, nargs="+", default=[10, 100, 1000])
+        parser.add_argument("--e2e-declarations", type=int, default=20_000)
+        parser.add_argument("--e2e-rate", type=float, default=50.0, help="Single POSTs per second")
+        parser.add_argument("--e2e-seconds", type=float, default=20.0)
         parser.add_argument("--declarations", type=int, default=20_000, help="ENS posted in the ingest benchmark")
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--clients", type=int, default=2, help="Concurrent batch clients")
@@ -22,10 +29,25 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the figures as JSON too")
 
     def handle(self, *args, **options):
-        sections = options["only"] or ["ingest"]
+        sections = options["only"] or ["ingest", "engine", "e2e"]
         self.stdout.write(f"Machine: {harness.machine()}")
         env = harness.prepared_environment()
         figures = {}
+        if "engine" in sections:
+            figures["engine"] = result = engine.run_bulk(
+                items=options["items"], criteria_counts=options["criteria"], sample_decls=2000
+            )
+            self.stdout.write(
+                f"\nBulk evaluation (one process, one core): {result['goods_items']:,} goods items in "
+                f"{result['declarations']:,} ENS; frame built in {result['frame_build_s']:.1f} s"
+            )
+            for run in result["runs"]:
+                self.stdout.write(
+                    f"  {run['criteria']:>5} criteria: {run['seconds']:.2f} s = "
+                    f"{run['items_per_s']:,.0f} goods items/s ({run['criteria_with_hits']} criteria hit "
+                    f"{run['hit_item_rows']:,} item rows); per-record evaluator "
+                    f"{run['reference_items_per_s']:,.0f} items/s -> columnar is {run['speedup']:,.0f}x"
+                )
         if "ingest" in sections:
             figures["ingest"] = result = ingest.run(
                 env,
@@ -43,6 +65,24 @@ class Command(BaseCommand):
                 "  batch latency p50 {b[p50]:.2f} s, p95 {b[p95]:.2f} s; statuses {statuses}; rows stored {stored}\n"
                 "  single POST ({single_posts} sequential): median {s[p50]:.1f} ms, p95 {s[p95]:.1f} ms, "
                 "p99 {s[p99]:.1f} ms".format(**result, b=result["batch_latency_s"], s=result["single_post_ms"])
+            )
+        if "e2e" in sections:
+            figures["e2e"] = result = engine.run_end_to_end(
+                env,
+                batch_declarations=options["e2e_declarations"],
+                rate=options["e2e_rate"],
+                seconds=options["e2e_seconds"],
+                web_workers=options["web_workers"],
+                worker_concurrency=2,
+            )
+            batch, steady = result["batch"], result["steady"]
+            self.stdout.write(
+                f"\nEnd to end with a real Celery worker (concurrency {result['worker_concurrency']}):\n"
+                f"  batch: {batch['declarations']:,} ENS posted in {batch['post_seconds']:.1f} s, all screened after "
+                f"{batch['to_screened_seconds']:.1f} s = {batch['declarations_per_s']:,.0f} ENS/s commit-to-screened\n"
+                f"  steady single POSTs at {steady['rate']:.0f}/s ({steady['count']} ENS): POST->screened "
+                f"p50 {steady['latency_s']['p50'] * 1000:.0f} ms, p95 {steady['latency_s']['p95'] * 1000:.0f} ms, "
+                f"p99 {steady['latency_s']['p99'] * 1000:.0f} ms"
             )
         if options["json"]:
             self.stdout.write(json.dumps(figures, indent=2, default=str))
