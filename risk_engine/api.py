@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from crms.core.api.body import read_json
 from crms.core.api.pydantic_schema import ref
 from crms.declarations.api_docs import ErrorBody
+from risk_engine import api_docs as docs
 from risk_engine import selectors, services
 from risk_engine.presenters import criterion_document
 from risk_engine.schema import CriterionDocument
@@ -42,7 +43,11 @@ def _comment(request) -> str:
 
 
 class CriteriaView(APIView):
-    @extend_schema(summary="Criteria you may see, with all versions", operation_id="criteria_list")
+    @extend_schema(
+        summary="Criteria you may see, with all versions",
+        operation_id="criteria_list",
+        responses={200: ref(docs.CriterionList), 403: ref(ErrorBody)},
+    )
     def get(self, request):
         criteria = selectors.criteria_for(request.user).order_by("code")
         scope = request.query_params.get("scope")
@@ -50,7 +55,9 @@ class CriteriaView(APIView):
             criteria = criteria.filter(scope=scope)
         return Response({"results": [criterion_document(request.user, c) for c in criteria[:1000]]})
 
-    @extend_schema(summary="Create a criterion (a draft)", request=CRITERION, responses={201: dict, **ERRORS})
+    @extend_schema(
+        summary="Create a criterion (a draft)", request=CRITERION, responses={201: ref(docs.CriterionRead), **ERRORS}
+    )
     def post(self, request):
         data = read_json(request, limit=settings.MAX_REQUEST_BYTES)
         try:
@@ -61,14 +68,18 @@ class CriteriaView(APIView):
 
 
 class CriterionView(APIView):
-    @extend_schema(summary="One criterion with all its versions", operation_id="criteria_read")
+    @extend_schema(
+        summary="One criterion with all its versions",
+        operation_id="criteria_read",
+        responses={200: ref(docs.CriterionRead), 404: ref(ErrorBody)},
+    )
     def get(self, request, code: str):
         return Response(criterion_document(request.user, _criterion(request, code)))
 
     @extend_schema(
         summary="Edit the draft, or open a new draft version of a published criterion",
         request=CRITERION,
-        responses={200: dict, **ERRORS},
+        responses={200: ref(docs.CriterionRead), **ERRORS},
     )
     def put(self, request, code: str):
         criterion = _criterion(request, code)
@@ -82,7 +93,7 @@ class CriterionView(APIView):
 
 def _transition(action, summary: str):
     class TransitionView(APIView):
-        @extend_schema(summary=summary, request=COMMENT, responses={200: dict, **ERRORS})
+        @extend_schema(summary=summary, request=COMMENT, responses={200: ref(docs.CriterionRead), **ERRORS})
         def post(self, request, code: str):
             criterion = _criterion(request, code)
             try:
@@ -101,7 +112,11 @@ RetireView = _transition(services.retire_criterion, "Retire the published versio
 
 
 class WatchListsView(APIView):
-    @extend_schema(summary="Watch lists you may use", operation_id="watch_lists_list")
+    @extend_schema(
+        summary="Watch lists you may use",
+        operation_id="watch_lists_list",
+        responses={200: ref(docs.WatchListList)},
+    )
     def get(self, request):
         lists = selectors.watch_lists_for(request.user).prefetch_related("entries")
         return Response(
@@ -119,7 +134,11 @@ class WatchListsView(APIView):
             }
         )
 
-    @extend_schema(summary="Create a watch list", request=dict, responses={201: dict, **ERRORS})
+    @extend_schema(
+        summary="Create a watch list (entries optional)",
+        request={"application/json": {"type": "object"}},
+        responses={201: ref(docs.Created), **ERRORS},
+    )
     def post(self, request):
         body = read_json(request, limit=settings.MAX_REQUEST_BYTES)
         if not isinstance(body, dict):

@@ -95,6 +95,8 @@ def learn_credibility_bounds(*, days: int = 365) -> int:
             [since],
         )
         frame = pd.DataFrame(cursor.fetchall(), columns=["chapter", "value_per_kg", "mass_per_package"])
+    for metric in ("value_per_kg", "mass_per_package"):
+        frame[metric] = pd.to_numeric(frame[metric], errors="coerce")  # also types an empty history
     now = timezone.now()
     bounds = []
     for metric in ("value_per_kg", "mass_per_package"):

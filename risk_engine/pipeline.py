@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from crms.declarations.models import Declaration, DeclarationVersion, ScreeningStatus
+from crms.declarations.models import DeclarationVersion, ScreeningStatus
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,35 @@ def open_version_ids() -> list[int]:
     )
 
 
+RESCREEN_KEY = "risk_engine:rescreen-requested"
+
+
+def request_rescreen() -> None:
+    """Ask for the open ENS to be screened again; requests arriving together run once.
+
+    The task clears the flag before it reads anything, so a criterion published while it
+    runs raises the flag again and gets a run of its own: nothing is missed.
+    """
+    from django.core.cache import cache
+
+    from risk_engine.tasks import rescreen_open_task
+
+    try:
+        if cache.add(RESCREEN_KEY, "1", timeout=300):
+            try:
+                rescreen_open_task.apply_async(countdown=2, retry=False)
+            except Exception:
+                cache.delete(RESCREEN_KEY)  # let the next change try again
+                raise
+    except Exception:  # noqa: BLE001 - Redis down: the criterion is published; open ENS catch up later
+        log.warning("Could not enqueue the re-screening of open declarations")
+
+
 def rescreen_open() -> int:
+    """Queue the current versions of open ENS; their assessments are replaced as workers screen them."""
+    from django.core.cache import cache
+
+    cache.delete(RESCREEN_KEY)
     ids = open_version_ids()
-    Declaration.objects.filter(versions__id__in=ids).update(screening_status=ScreeningStatus.PENDING)
     enqueue(ids)
     return len(ids)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+
+from crms.declarations.schema import IsoDateTime
 
 Phase = Literal["pre_loading", "pre_arrival"]
 Mode = Literal["sea", "air", "express", "postal", "road", "rail", "inland_water"]
@@ -32,8 +34,8 @@ class CriterionDocument(BaseModel):
     weight: Annotated[StrictInt, Field(ge=1, le=100)]
     outcome: OutcomeText
     control_type: Literal["documentary", "physical", "scanning"] | None = None
-    valid_from: AwareDatetime
-    valid_to: AwareDatetime | None = None
+    valid_from: IsoDateTime
+    valid_to: IsoDateTime | None = None
     # Extensions of the contract:
     allows_aeo_facilitation: StrictBool = False
     shadow: StrictBool = False

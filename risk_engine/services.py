@@ -194,17 +194,9 @@ def _may_approve(actor, criterion: Criterion) -> bool:
 
 
 def _rescreen_after_commit() -> None:
-    from risk_engine.tasks import rescreen_open_task
+    from risk_engine.pipeline import request_rescreen
 
-    def send() -> None:
-        try:
-            rescreen_open_task.apply_async(retry=False)
-        except Exception:  # noqa: BLE001 - broker down: open ENS keep their assessment until the next change
-            import logging
-
-            logging.getLogger(__name__).warning("Could not enqueue the re-screening of open declarations")
-
-    transaction.on_commit(send)
+    transaction.on_commit(request_rescreen)
 
 
 @transaction.atomic

@@ -278,7 +278,7 @@ def run_end_to_end(
                        JOIN declarations_declaration d ON d.id = a.declaration_id WHERE d.mrn = ANY(%s)""",
                     [list(sent_at)],
                 )
-                latencies = [screened - sent_at[mrn] for mrn, screened in cursor.fetchall()]
+                latencies = [float(screened) - sent_at[mrn] for mrn, screened in cursor.fetchall()]
     finally:
         worker.terminate()
         worker.wait(30)

@@ -81,11 +81,34 @@ def manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+BENCH_REDIS_DB = 15
+
+
+def bench_redis_url() -> str:
+    """The main REDIS_URL on its own database number, flushed: no stale tasks from the working data."""
+    import redis
+
+    url = os.environ["REDIS_URL"]
+    if url.startswith("unix://"):
+        bench = url.split("?")[0] + f"?db={BENCH_REDIS_DB}"
+    else:
+        head, _, _ = url.rpartition("/")
+        bench = f"{head}/{BENCH_REDIS_DB}"
+    redis.Redis.from_url(bench).flushdb()
+    return bench
+
+
 def prepared_environment() -> dict[str, str]:
-    """A fresh bench database, migrated, with reference data and demo users."""
+    """A fresh bench database (and Redis database), migrated, with reference data."""
     url = bench_database_url()
     recreate_database(url)
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "STATICFILES_MANIFEST": "false"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": bench_redis_url(),
+        "DEBUG": "false",
+        "STATICFILES_MANIFEST": "false",
+    }
     env.setdefault("SECRET_KEY", "bench-only-secret-key")
     env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     env["SECURE_HTTPS"] = "false"

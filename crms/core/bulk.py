@@ -59,5 +59,5 @@ def copy_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         buffer.write("\n")
     buffer.seek(0)
     columns = ", ".join(f'"{columns_by_attname[name]}"' for name in attnames)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:  # IntegrityError etc., as Django raises
         cursor.cursor.copy_expert(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN', buffer)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from pydantic import ValidationError
 from rest_framework import exceptions, status
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +25,7 @@ from crms.declarations.schema import DeclarationBatch, EntrySummaryDeclaration
 from crms.declarations.services import amend_declaration, file_declarations, may_amend
 from crms.declarations.validation import pydantic_errors
 
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 ERRORS = {400: ref(docs.ErrorBody), 401: ref(docs.ErrorBody), 403: ref(docs.ErrorBody), 413: ref(docs.ErrorBody)}
 
 
@@ -41,7 +44,7 @@ def _visible(request, mrn: str):
 
 
 class DeclarationCollectionView(APIView):
-    permission_classes = [IsNationalSystem]
+    permission_classes = [IsAuthenticated, IsNationalSystem]
 
     @extend_schema(
         summary="Declarations you may see, newest first (keyset pages: follow `next`)",
@@ -64,7 +67,7 @@ class DeclarationCollectionView(APIView):
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
         limit = request.query_params.get("limit", "100")
-        if not limit.isdigit() or not 1 <= int(limit) <= 500:
+        if not WHOLE_NUMBER.fullmatch(limit) or not 1 <= int(limit) <= 500:
             raise exceptions.ValidationError({"limit": ["A whole number from 1 to 500."]})
         result = keyset.page(
             filterset.qs, field="received_at", cursor=request.query_params.get("after"), size=int(limit)
@@ -91,7 +94,7 @@ class DeclarationCollectionView(APIView):
 
 
 class DeclarationBatchView(APIView):
-    permission_classes = [IsNationalSystem]
+    permission_classes = [IsAuthenticated, IsNationalSystem]
 
     @extend_schema(
         summary="File up to 1,000 ENS; each is accepted or rejected on its own",
@@ -127,16 +130,16 @@ class DeclarationDetailView(APIView):
     def get(self, request, mrn: str):
         declaration = _visible(request, mrn)
         number = request.query_params.get("version")
-        if number is not None and not number.isdigit():
+        if number is not None and not WHOLE_NUMBER.fullmatch(number):
             raise exceptions.ValidationError({"version": ["A whole number."]})
-        version = selectors.version_of(declaration, int(number) if number else None)
+        version = selectors.version_of(declaration, int(number) if number is not None else None)
         if version is None:
             raise exceptions.NotFound("No such version.")
         return Response(declaration_document(request.user, declaration, version))
 
 
 class AmendmentView(APIView):
-    permission_classes = [IsNationalSystem]
+    permission_classes = [IsAuthenticated, IsNationalSystem]
 
     @extend_schema(
         summary="Amend an ENS with a full new body (same LRN): creates version n+1",

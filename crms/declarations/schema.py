@@ -8,14 +8,26 @@ Unknown fields are rejected everywhere (``extra="forbid"``).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 CountryCode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2")]
 UnLocode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}[A-Z2-9]{3}$", description="UN/LOCODE (5 characters)")]
 Eori = Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}[A-Za-z0-9]{1,15}$", description="EORI or trader number")]
-HsCodeText = Annotated[StrictStr, Field(pattern=r"^[0-9]{6}([0-9]{2}){0,2}$", description="6, 8 or 10 digits")]
+HsCodeText = Annotated[StrictStr, Field(pattern=r"^[0-9]{6,10}$", description="6 to 10 digits")]
+NUMERIC = re.compile(r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$")
+
+
+def _iso_text(value: object) -> object:
+    """ISO 8601 text only: pydantic would also read numbers (and numeric text) as Unix timestamps."""
+    if not isinstance(value, str) or NUMERIC.match(value):
+        raise ValueError("an ISO 8601 date-time with time zone, e.g. 2026-11-23T06:40:00+01:00")
+    return value
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 FilingType = Annotated[StrictStr, Field(pattern=r"^F(1[0-9]|2[0-9]|3[0-9]|4[0-9]|50|51)$")]
 OfficeCode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}[A-Z0-9]{6}$", description="Customs office reference")]
 Text = Annotated[StrictStr, Field(max_length=200)]
@@ -72,7 +84,7 @@ class EntrySummaryDeclaration(_Strict):
     carrier: PartyBody | None = None
     transport_document: TransportDocument | None = None
     office_of_first_entry: OfficeCode
-    expected_arrival: AwareDatetime
+    expected_arrival: IsoDateTime
     place_of_loading: UnLocode
     place_of_unloading: UnLocode
     countries_of_routing: Annotated[list[CountryCode], Field(max_length=99)] = []
@@ -84,4 +96,4 @@ class EntrySummaryDeclaration(_Strict):
 
 
 class DeclarationBatch(_Strict):
-    declarations: Annotated[list[dict], Field(min_length=1, max_length=1000)]
+    declarations: Annotated[list[Any], Field(min_length=1, max_length=1000)]  # each judged on its own

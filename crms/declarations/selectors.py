@@ -30,7 +30,7 @@ def declaration_for(user, mrn: str) -> Declaration | None:
 
 
 def version_of(declaration: Declaration, number: int | None = None) -> DeclarationVersion | None:
-    return declaration.versions.filter(version=number or declaration.current_version).first()
+    return declaration.versions.filter(version=declaration.current_version if number is None else number).first()
 
 
 def house_filings_sharing_master(user, declaration: Declaration) -> QuerySet[Declaration]:

@@ -58,12 +58,15 @@ def error(field: str | None, code: str, message: str) -> Error:
     return {"field": field, "code": code, "message": message}
 
 
-def path(loc: tuple) -> str | None:
+UNION_LABELS = frozenset({"str", "int", "float", "constrained-str", "function-after", "function-before"})
+
+
+def path(loc: tuple, *, last_is_field: bool = False) -> str | None:
     text = ""
-    for part in loc:
+    for index, part in enumerate(loc):
         if isinstance(part, int):
             text += f"[{part}]"
-        elif part in ("str", "int", "float", "constrained-str", "function-after"):
+        elif part in UNION_LABELS and not (last_is_field and index == len(loc) - 1):
             continue  # pydantic's union-branch labels are not field names
         else:
             text += f".{part}" if text else str(part)
@@ -74,7 +77,7 @@ def pydantic_errors(exc: ValidationError) -> list[Error]:
     seen: set[tuple] = set()
     errors = []
     for item in exc.errors(include_url=False, include_input=False):
-        field_path = path(item["loc"])
+        field_path = path(item["loc"], last_is_field=item["type"] == "extra_forbidden")
         code = PYDANTIC_CODES.get(item["type"], "invalid")
         key = (field_path, code)
         if key in seen:  # unions report one failure per branch; keep the first
@@ -264,8 +267,9 @@ def validate_declaration(
     if not isinstance(body, dict):
         return None, [error(None, "invalid", "An entry summary declaration must be a JSON object.")]
     ref = ref or reference_sets()
-    if b"\\u0000" in orjson.dumps(body):  # cheap screen; the walk names the fields
-        return None, nul_errors(body)
+    # Cheap screen (it also matches a literal backslash-u0000 text); the walk confirms and names fields.
+    if b"\\u0000" in orjson.dumps(body) and (found := nul_errors(body)):
+        return None, found
     try:
         ens = EntrySummaryDeclaration.model_validate(body)
     except ValidationError as exc:

@@ -1,0 +1,69 @@
+"""Response shapes of the criteria endpoints, for the OpenAPI documentation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class CriterionVersionRead(BaseModel):
+    version: int
+    status: str
+    title: str
+    description: str
+    risk_area: str
+    applies_to: dict[str, list[str]]
+    condition: dict[str, Any] | None  # null when the reader may not see restricted logic
+    weight: int
+    outcome: str
+    control_type: str | None
+    valid_from: str
+    valid_to: str | None
+    allows_aeo_facilitation: bool
+    shadow: bool
+    author: str
+    submitted_at: str | None
+    published_at: str | None
+    published_by: str | None
+    retired_at: str | None
+
+
+class CriterionRead(BaseModel):
+    code: str
+    scope: str
+    owner: str
+    restricted: bool
+    status: str
+    published_version: int | None
+    title: str
+    description: str
+    risk_area: str
+    applies_to: dict[str, list[str]]
+    condition: dict[str, Any] | None
+    weight: int
+    outcome: str
+    control_type: str | None
+    valid_from: str
+    valid_to: str | None
+    versions: list[CriterionVersionRead]
+
+
+class CriterionList(BaseModel):
+    results: list[CriterionRead]
+
+
+class WatchListRead(BaseModel):
+    code: str
+    name: str
+    kind: str
+    owner: str
+    entries: list[str]
+
+
+class WatchListList(BaseModel):
+    results: list[WatchListRead]
+
+
+class Created(BaseModel):
+    code: str
