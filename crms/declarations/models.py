@@ -36,7 +36,27 @@ class ScreeningStatus(models.TextChoices):
     SCREENED = "screened", "Screened"
 
 
-class Declaration(models.Model):
+class MovementFields(models.Model):
+    """Who files what movement where: held by every version and, for the current one, the declaration."""
+
+    filing_type = models.CharField(max_length=3)
+    phase = models.CharField(max_length=12, choices=Phase.choices)
+    transport_mode = models.CharField(max_length=12, choices=TransportMode.choices)
+    office_of_first_entry = models.ForeignKey("reference.CustomsOffice", on_delete=models.PROTECT, related_name="+")
+    first_entry_member_state = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    unloading_member_state = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expected_arrival = models.DateTimeField()
+    master_document = models.CharField(max_length=70, blank=True)
+    house_document = models.CharField(max_length=70, blank=True)
+    item_count = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class Declaration(MovementFields):
     mrn = models.CharField(max_length=18, unique=True)
     lrn = models.CharField(max_length=35)
     # Idempotency key: (filer organisation, filer key, LRN). The filer key is the filer's EORI
@@ -51,21 +71,9 @@ class Declaration(models.Model):
     updated_at = models.DateTimeField()
     current_version = models.PositiveIntegerField(default=1)
 
-    # Copied from the current version for lists and access checks.
-    filing_type = models.CharField(max_length=3)
-    phase = models.CharField(max_length=12, choices=Phase.choices)
-    transport_mode = models.CharField(max_length=12, choices=TransportMode.choices)
-    office_of_first_entry = models.ForeignKey("reference.CustomsOffice", on_delete=models.PROTECT, related_name="+")
-    first_entry_member_state = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
-    unloading_member_state = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    expected_arrival = models.DateTimeField()
-    master_document = models.CharField(max_length=70, blank=True)
-    house_document = models.CharField(max_length=70, blank=True)
+    # The movement fields (MovementFields) are copied from the current version for lists and access.
     consignor_name = models.CharField(max_length=200)
     consignee_name = models.CharField(max_length=200)
-    item_count = models.PositiveIntegerField()
     screening_status = models.CharField(max_length=10, choices=ScreeningStatus.choices, default=ScreeningStatus.PENDING)
 
     class Meta:
@@ -93,7 +101,7 @@ class Declaration(models.Model):
         return self.mrn
 
 
-class DeclarationVersion(models.Model):
+class DeclarationVersion(MovementFields):
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
     filed_at = models.DateTimeField()
@@ -101,22 +109,10 @@ class DeclarationVersion(models.Model):
     body = models.JSONField(help_text="The ENS as filed (normalised)")
     body_hash = models.CharField(max_length=64)
 
-    filing_type = models.CharField(max_length=3)
-    phase = models.CharField(max_length=12, choices=Phase.choices)
-    transport_mode = models.CharField(max_length=12, choices=TransportMode.choices)
-    office_of_first_entry = models.ForeignKey("reference.CustomsOffice", on_delete=models.PROTECT, related_name="+")
-    first_entry_member_state = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
-    unloading_member_state = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     place_of_loading = models.CharField(max_length=5)
     place_of_unloading = models.CharField(max_length=5)
     routing = ArrayField(models.CharField(max_length=2), default=list, blank=True)
-    expected_arrival = models.DateTimeField()
-    master_document = models.CharField(max_length=70, blank=True)
-    house_document = models.CharField(max_length=70, blank=True)
     total_gross_mass_kg = models.FloatField()
-    item_count = models.PositiveIntegerField()
 
     class Meta:
         ordering = ["declaration", "version"]

@@ -101,31 +101,36 @@ def operator_detail(request, eori):
     return render(request, "operators/detail.html", context)
 
 
+def _save_operator_form(request, form: OperatorForm, *, eori: str, refusal: str):
+    """Save a valid operator form through the service; None (errors on the form) when refused."""
+    data = form.cleaned_data
+    country = data["country"].iso2
+    _refuse_unless(may_edit(request.user, Operator(country_id=country)), refusal.format(country=country))
+    try:
+        return services.save_operator(
+            actor=request.user,
+            eori=eori,
+            name=data["name"],
+            street=data["street"],
+            city=data["city"],
+            postcode=data["postcode"],
+            country=country,
+            reason=data["reason"],
+        )
+    except ValidationError as error:
+        _add_service_errors(form, error)
+        return None
+
+
 @area_required("operators")
 def operator_create(request):
     _refuse_unless(may_edit(request.user), "Only risk managers and Commission staff register operators.")
-    country = editable_country(request.user)
-    form = OperatorForm(request.POST or None, country=country)
+    form = OperatorForm(request.POST or None, country=editable_country(request.user))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        _refuse_unless(
-            may_edit(request.user, Operator(country_id=data["country"].iso2)),
-            f"You may not register operators of {data['country'].iso2}.",
+        saved = _save_operator_form(
+            request, form, eori=form.cleaned_data["eori"], refusal="You may not register operators of {country}."
         )
-        try:
-            saved = services.save_operator(
-                actor=request.user,
-                eori=data["eori"],
-                name=data["name"],
-                street=data["street"],
-                city=data["city"],
-                postcode=data["postcode"],
-                country=data["country"].iso2,
-                reason=data["reason"],
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
+        if saved is not None:
             messages.success(request, f"Operator {saved.obj.eori} registered.")
             return redirect("operators-detail", eori=saved.obj.eori)
     return render(request, "operators/operator_form.html", {"form": form, "operator": None})
@@ -137,25 +142,8 @@ def operator_edit(request, eori):
     _refuse_unless(may_edit(request.user, operator), f"You may not change operators of {operator.country_id}.")
     form = OperatorForm(request.POST or None, instance=operator, country=editable_country(request.user))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        _refuse_unless(
-            may_edit(request.user, Operator(country_id=data["country"].iso2)),
-            f"You may not move operators to {data['country'].iso2}.",
-        )
-        try:
-            saved = services.save_operator(
-                actor=request.user,
-                eori=eori,
-                name=data["name"],
-                street=data["street"],
-                city=data["city"],
-                postcode=data["postcode"],
-                country=data["country"].iso2,
-                reason=data["reason"],
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
+        saved = _save_operator_form(request, form, eori=eori, refusal="You may not move operators to {country}.")
+        if saved is not None:
             if saved.outcome == "unchanged":
                 messages.info(request, "Nothing changed.")
             else:
