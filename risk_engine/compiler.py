@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from dataclasses import dataclass
 
-from django.db.models import Max, Q
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from risk_engine.catalogue import FIELDS
@@ -91,6 +93,7 @@ def compile_version(version: CriterionVersion) -> CompiledCriterion:
 @dataclass
 class _Cache:
     stamp: tuple | None = None
+    checked_at: float | None = None
     criteria: list[CompiledCriterion] | None = None
     watch_lists: dict[str, WatchListData] | None = None
 
@@ -99,14 +102,29 @@ _cache = _Cache()
 _lock = threading.Lock()
 
 
+def forget_compiled_criteria() -> None:
+    """Drop the process cache (tests and benchmarks that change criteria within a second)."""
+    with _lock:
+        _cache.stamp = _cache.checked_at = None
+
+
+STAMP_SQL = """
+SELECT (SELECT max(id) FROM risk_engine_criterionversion),
+       (SELECT max(published_at) FROM risk_engine_criterionversion),
+       (SELECT max(retired_at) FROM risk_engine_criterionversion),
+       (SELECT count(*) FROM risk_engine_criterionversion WHERE status = 'published'),
+       (SELECT max(updated_at) FROM risk_engine_watchlist),
+       (SELECT max(id) FROM risk_engine_watchlistentry),
+       (SELECT count(*) FROM risk_engine_watchlistentry)
+"""
+STAMP_SECONDS = 1.0  # criteria changes reach a worker within a second (re-screens wait 2 s)
+
+
 def _stamp() -> tuple:
-    """Changes whenever a criterion version or a watch list changes."""
-    versions = CriterionVersion.objects.aggregate(n=Max("id"), p=Max("published_at"), r=Max("retired_at"))
-    lists = WatchList.objects.aggregate(u=Max("updated_at"))
-    entries = WatchListEntry.objects.aggregate(n=Max("id"), a=Max("added_at"))
-    count = WatchListEntry.objects.count()
-    published = CriterionVersion.objects.filter(status=Status.PUBLISHED).count()
-    return (*versions.values(), *lists.values(), *entries.values(), count, published)
+    """Changes whenever a criterion version or a watch list changes (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(STAMP_SQL)
+        return cursor.fetchone()
 
 
 def load_watch_lists() -> dict[str, WatchListData]:
@@ -129,8 +147,11 @@ def load_watch_lists() -> dict[str, WatchListData]:
 
 def published_criteria() -> tuple[list[CompiledCriterion], dict[str, WatchListData]]:
     """Every published version (active or not yet/no longer valid) and the watch lists, cached."""
-    stamp = _stamp()
     with _lock:
+        if _cache.checked_at is not None and time.monotonic() - _cache.checked_at < STAMP_SECONDS:
+            return list(_cache.criteria), dict(_cache.watch_lists)
+        stamp = _stamp()
+        _cache.checked_at = time.monotonic()
         if _cache.stamp != stamp:
             versions = CriterionVersion.objects.filter(status=Status.PUBLISHED).select_related("criterion")
             _cache.criteria = [compile_version(version) for version in versions]

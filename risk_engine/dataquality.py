@@ -15,6 +15,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from crms.core.caching import cached_for
 from risk_engine.models import CredibilityBound
 
 STC = ("said to contain", "stc")
@@ -119,4 +120,11 @@ def learn_credibility_bounds(*, days: int = 365) -> int:
     with transaction.atomic():
         CredibilityBound.objects.all().delete()
         CredibilityBound.objects.bulk_create(bounds)
+    current_checks.forget()
     return len(bounds)
+
+
+@cached_for(60)
+def current_checks() -> Checks:
+    """Reference terms and learned bounds change rarely: reloaded at most once a minute."""
+    return Checks.load()

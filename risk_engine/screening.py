@@ -19,11 +19,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from crms.core.bulk import allocate_ids, copy_insert
+from crms.core.caching import cached_for
 from risk_engine import columnar, reference
 from risk_engine.catalogue import FIELDS, PARTY_ROLES, Level
 from risk_engine.compiler import CompiledCriterion, active_criteria
-from risk_engine.dataquality import Checks, item_warnings
-from risk_engine.frame import Frame, build_frame
+from risk_engine.dataquality import current_checks, item_warnings
+from risk_engine.frame import Frame, build_frame, normalise_value
 from risk_engine.models import Assessment, Hit, RandomSelectionRate
 from risk_engine.outcomes import Outcome, combine, effect
 
@@ -36,9 +37,17 @@ AEO_ROLES = ("consignor", "consignee", "filer")
 
 @dataclass
 class Batch:
-    """What screening needs beside the frame: identity, phase and raw item data per declaration row."""
+    """A batch of versions as loaded: raw columns, identity, phase and item data per declaration row.
 
-    frame: Frame
+    The columnar frame is built only when asked for: tiny batches (single POSTs) go to the
+    per-record evaluator, which needs no pandas at all.
+    """
+
+    version_ids: list[int]
+    decl_values: dict[str, list]
+    item_values: dict[str, list]
+    decl_of_item: list[int]
+    item_numbers: list[int]
     declaration_ids: list[int]
     mrns: list[str]
     versions: list[int]
@@ -46,6 +55,36 @@ class Batch:
     first_entry: list[str]
     aeo: list[bool]
     items: list[list[dict[str, Any]]] = field(default_factory=list)  # raw, for data-quality checks
+    _frame: Frame | None = None
+
+    @property
+    def n_decl(self) -> int:
+        return len(self.version_ids)
+
+    @property
+    def frame(self) -> Frame:
+        if self._frame is None:
+            self._frame = build_frame(
+                version_ids=np.asarray(self.version_ids, dtype=np.int64),
+                decl_values=self.decl_values,
+                item_values=self.item_values,
+                decl_of_item=np.asarray(self.decl_of_item, dtype=np.int64),
+                item_numbers=np.asarray(self.item_numbers, dtype=np.int32),
+            )
+        return self._frame
+
+    def record(self, row: int) -> dict[str, Any]:
+        """One declaration as the reference evaluator's record, normalised like the frame."""
+        decl = {name: normalise_value(FIELDS[name].type, values[row]) for name, values in self.decl_values.items()}
+        items = []
+        for index, owner in enumerate(self.decl_of_item):
+            if owner == row:
+                item = {
+                    name: normalise_value(FIELDS[name].type, values[index]) for name, values in self.item_values.items()
+                }
+                item["item_number"] = self.item_numbers[index]
+                items.append(item)
+        return {"decl": decl, "items": items}
 
 
 def _aeo_operators(operator_ids: set[int], day: dt.date) -> set[int]:
@@ -141,15 +180,12 @@ def load_batch(version_ids: list[int], *, day: dt.date | None = None) -> Batch:
                 "packages": packages,
             }
         )
-    frame = build_frame(
-        version_ids=np.asarray([row[0] for row in versions], dtype=np.int64),
+    return Batch(
+        version_ids=[row[0] for row in versions],
         decl_values={name: decl[name] for name, spec in FIELDS.items() if spec.level == Level.DECLARATION},
         item_values={name: item[name] for name, spec in FIELDS.items() if spec.level == Level.ITEM},
-        decl_of_item=np.asarray(decl_of_item, dtype=np.int64),
-        item_numbers=np.asarray(numbers, dtype=np.int32),
-    )
-    return Batch(
-        frame=frame,
+        decl_of_item=decl_of_item,
+        item_numbers=numbers,
         declaration_ids=[row[1] for row in versions],
         mrns=[row[2] for row in versions],
         versions=[row[3] for row in versions],
@@ -161,23 +197,29 @@ def load_batch(version_ids: list[int], *, day: dt.date | None = None) -> Batch:
 
 
 def find_hits(
-    frame: Frame, criteria: list[CompiledCriterion], watch_lists: dict[str, reference.WatchList]
+    batch: Batch, criteria: list[CompiledCriterion], watch_lists: dict[str, reference.WatchList]
 ) -> dict[int, list[tuple[CompiledCriterion, list[int]]]]:
     """Declaration row -> [(criterion, item numbers)]. Columnar for batches, per record for tiny ones."""
     found: dict[int, list[tuple[CompiledCriterion, list[int]]]] = defaultdict(list)
-    if frame.n_decl < REFERENCE_EVALUATOR_BELOW:
-        for row in range(frame.n_decl):
-            record = frame.record(row)
+    if batch.n_decl < REFERENCE_EVALUATOR_BELOW:
+        for row in range(batch.n_decl):
+            record = batch.record(row)
             for criterion in criteria:
                 items = reference.matching_items(criterion.node, record, watch_lists)
                 if items:
                     found[row].append((criterion, items))
         return found
     by_key = {criterion.version_id: criterion for criterion in criteria}
+    frame = batch.frame
     for hit in columnar.evaluate(frame, [(c.version_id, c.node) for c in criteria], watch_lists):
         for row, items in columnar.group_by_declaration(frame, hit.item_rows).items():
             found[row].append((by_key[hit.key], items))
     return found
+
+
+@cached_for(60)
+def random_selection_rates() -> dict[str, RandomSelectionRate]:
+    return {rate.member_state_id: rate for rate in RandomSelectionRate.objects.all()}
 
 
 def _random_pick(seed: str, mrn: str, version: int, rate: float) -> bool:
@@ -209,11 +251,11 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
             return {"versions": 0, "hits": 0}
         batch = load_batch(version_ids, day=now.date())
         criteria, watch_lists = active_criteria(now)
-        found = find_hits(batch.frame, criteria, watch_lists)
-        checks = Checks.load()
-        rates = {r.member_state_id: r for r in RandomSelectionRate.objects.all()}
+        found = find_hits(batch, criteria, watch_lists)
+        checks = current_checks()
+        rates = random_selection_rates()
 
-        assessment_ids = allocate_ids(Assessment, batch.frame.n_decl)
+        assessment_ids = allocate_ids(Assessment, batch.n_decl)
         assessments, hits = [], []
         for row, assessment_id in enumerate(assessment_ids):
             effects, record = [], None
@@ -228,7 +270,7 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
                     shadow=criterion.shadow,
                 )
                 effects.append(result)
-                record = record or batch.frame.record(row)
+                record = record or batch.record(row)
                 hits.append(
                     {
                         "assessment_id": assessment_id,
@@ -263,7 +305,7 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
             assessments.append(
                 {
                     "id": assessment_id,
-                    "version_id": int(batch.frame.version_ids[row]),
+                    "version_id": batch.version_ids[row],
                     "declaration_id": batch.declaration_ids[row],
                     "outcome": outcome.value,
                     "score": score,
@@ -274,7 +316,13 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
                     "screened_at": now,
                 }
             )
-        Assessment.objects.filter(version_id__in=version_ids).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM risk_engine_hit WHERE assessment_id IN "
+                "(SELECT id FROM risk_engine_assessment WHERE version_id = ANY(%s))",
+                [version_ids],
+            )
+            cursor.execute("DELETE FROM risk_engine_assessment WHERE version_id = ANY(%s)", [version_ids])
         copy_insert(Assessment, assessments)
         copy_insert(Hit, hits)
         with connection.cursor() as cursor:

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 @shared_task(
     name="risk_engine.screen_versions",
     acks_late=True,
+    ignore_result=True,
     autoretry_for=(OperationalError,),
     retry_backoff=2,
     retry_backoff_max=60,
