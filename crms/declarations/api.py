@@ -69,8 +69,12 @@ class DeclarationCollectionView(APIView):
         limit = request.query_params.get("limit", "100")
         if not WHOLE_NUMBER.fullmatch(limit) or not 1 <= int(limit) <= 500:
             raise exceptions.ValidationError({"limit": ["A whole number from 1 to 500."]})
-        result = keyset.page(
-            filterset.qs, field="received_at", cursor=request.query_params.get("after"), size=int(limit)
+        branches = [
+            DeclarationFilter(request.query_params, queryset=branch).qs
+            for branch in selectors.declaration_branches_for(request.user)
+        ]
+        result = keyset.page_union(
+            branches, field="received_at", cursor=request.query_params.get("after"), size=int(limit)
         )
         query = request.query_params.copy()
         query["after"] = result.next_cursor or ""

@@ -25,6 +25,23 @@ def declarations_for(user) -> QuerySet[Declaration]:
     return declarations.filter(Q(first_entry_member_state_id=member_state) | Q(unloading_member_state_id=member_state))
 
 
+def declaration_branches_for(user) -> list[QuerySet[Declaration]]:
+    """``declarations_for`` as disjoint parts that each follow one index (for fast lists)."""
+    if not user.is_authenticated:
+        return []
+    if is_eu_wide_reader(user) or user.is_superuser:
+        return [Declaration.objects.all()]
+    member_state = member_state_of(user)
+    if member_state is None:
+        return []
+    return [
+        Declaration.objects.filter(first_entry_member_state_id=member_state),
+        Declaration.objects.filter(unloading_member_state_id=member_state).exclude(
+            first_entry_member_state_id=member_state
+        ),
+    ]
+
+
 def declaration_for(user, mrn: str) -> Declaration | None:
     return declarations_for(user).select_related("office_of_first_entry").filter(mrn=mrn).first()
 

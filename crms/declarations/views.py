@@ -13,32 +13,25 @@ from crms.declarations.assessment import assessment_for
 from crms.declarations.filters import DeclarationFilter
 
 PAGE_SIZE = 50
+LIST_FIELDS = (
+    "mrn", "lrn", "received_at", "transport_mode", "phase", "filing_type", "office_of_first_entry__name",
+    "office_of_first_entry__code", "first_entry_member_state_id", "unloading_member_state_id",
+    "expected_arrival", "consignor_name", "consignee_name", "item_count", "current_version", "screening_status",
+)  # fmt: skip
 
 
 @require_safe
 @area_required("declarations")
 def declaration_list(request):
     filterset = DeclarationFilter(request.GET or None, queryset=selectors.declarations_for(request.user))
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    queryset = queryset.select_related("office_of_first_entry").only(
-        "mrn",
-        "lrn",
-        "received_at",
-        "transport_mode",
-        "phase",
-        "filing_type",
-        "office_of_first_entry__name",
-        "office_of_first_entry__code",
-        "first_entry_member_state_id",
-        "unloading_member_state_id",
-        "expected_arrival",
-        "consignor_name",
-        "consignee_name",
-        "item_count",
-        "current_version",
-        "screening_status",
-    )
-    result = keyset.page(queryset, field="received_at", cursor=request.GET.get("after"), size=PAGE_SIZE)
+    valid = filterset.is_bound and filterset.is_valid()
+    branches = [
+        (DeclarationFilter(request.GET, queryset=branch).qs if valid else branch)
+        .select_related("office_of_first_entry")
+        .only(*LIST_FIELDS)
+        for branch in selectors.declaration_branches_for(request.user)
+    ]
+    result = keyset.page_union(branches, field="received_at", cursor=request.GET.get("after"), size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("after", None)
     context = {"filter": filterset, "page": result, "query": query.urlencode()}

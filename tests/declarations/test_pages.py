@@ -116,3 +116,24 @@ def test_list_api_rejects_bad_filters(client, db):
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "limit"
     response = client.get("/api/v1/declarations/?transport_mode=teleport", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "transport_mode"
+
+
+def test_keyset_pages_over_both_branches_cover_everything_once(client, db):
+    """An NL analyst's list merges ENS entering in NL and ENS entering elsewhere but unloading in NL."""
+    fr_system = make_user("fr-sys", "FR", "national_system")
+    nl_system = make_user("nl-sys", "NL", "national_system")
+    for_nl = file_declarations([body(f"U-{n}", place_of_unloading="NLRTM") for n in range(45)], user=fr_system)
+    fr_only = file_declarations([body(f"F-{n}") for n in range(20)], user=fr_system)
+    nl_own = file_declarations(
+        [body(f"N-{n}", office_of_first_entry="NL000854", place_of_unloading="NLAMS") for n in range(35)],
+        user=nl_system,
+    )
+    token = Token.objects.create(user=make_user("nl1", "NL", "analyst")).key
+    seen, url = [], "/api/v1/declarations/?limit=30"
+    while url:
+        page = client.get(url, HTTP_AUTHORIZATION=f"Token {token}").json()
+        seen += [row["mrn"] for row in page["results"]]
+        url = page["next"]
+    assert sorted(seen) == sorted(r.mrn for r in for_nl + nl_own)
+    assert len(seen) == len(set(seen)) == 80
+    assert not {r.mrn for r in fr_only} & set(seen)

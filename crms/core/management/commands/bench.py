@@ -6,7 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from crms.benchmarks import engine, harness, ingest
+from crms.benchmarks import engine, harness, ingest, listing
 
 
 class Command(BaseCommand):
@@ -14,13 +14,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--only", choices=["ingest", "engine", "e2e"], action="append", help="Run only these sections"
+            "--only", choices=["ingest", "engine", "e2e", "list"], action="append", help="Run only these sections"
         )
         parser.add_argument("--items", type=int, default=1_000_000, help="Goods items for bulk evaluation")
         parser.add_argument("--criteria", type=int, nargs="+", default=[10, 100, 1000])
         parser.add_argument("--e2e-declarations", type=int, default=20_000)
         parser.add_argument("--e2e-rate", type=float, default=50.0, help="Single POSTs per second")
         parser.add_argument("--e2e-seconds", type=float, default=20.0)
+        parser.add_argument("--list-rows", type=int, default=1_000_000, help="Declaration rows for the list bench")
         parser.add_argument("--declarations", type=int, default=20_000, help="ENS posted in the ingest benchmark")
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--clients", type=int, default=2, help="Concurrent batch clients")
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the figures as JSON too")
 
     def handle(self, *args, **options):
-        sections = options["only"] or ["ingest", "engine", "e2e"]
+        sections = options["only"] or ["ingest", "engine", "e2e", "list"]
         self.stdout.write(f"Machine: {harness.machine()}")
         env = harness.prepared_environment()
         figures = {}
@@ -84,5 +85,13 @@ class Command(BaseCommand):
                 f"p50 {steady['latency_s']['p50'] * 1000:.0f} ms, p95 {steady['latency_s']['p95'] * 1000:.0f} ms, "
                 f"p99 {steady['latency_s']['p99'] * 1000:.0f} ms"
             )
+        if "list" in sections:
+            figures["list"] = result = listing.run(env, rows=options["list_rows"], filed=20_000, repeats=20)
+            self.stdout.write(
+                f"\nDeclarations list page (real HTTP, logged in) on {result['rows']:,} declaration rows "
+                f"(multiplied in SQL in {result['multiply_seconds']:.0f} s), 20 requests each, following 'Older':"
+            )
+            for label, timing in result["pages"].items():
+                self.stdout.write(f"  {label:<42} p50 {timing['p50']:.0f} ms, p95 {timing['p95']:.0f} ms")
         if options["json"]:
             self.stdout.write(json.dumps(figures, indent=2, default=str))

@@ -1,0 +1,119 @@
+"""The declarations list on a million rows (issue 3): server time per page over real HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import time
+from urllib.parse import urlencode
+
+import psycopg2
+from tqdm import tqdm
+
+from crms.benchmarks.harness import gunicorn, manage, summary
+
+MULTIPLY_SQL = """
+INSERT INTO declarations_declaration (
+    mrn, lrn, filer_org_id, filer_key, submitted_by_id, received_at, updated_at, current_version,
+    filing_type, phase, transport_mode, office_of_first_entry_id, first_entry_member_state_id,
+    unloading_member_state_id, expected_arrival, master_document, house_document, item_count,
+    consignor_name, consignee_name, screening_status)
+SELECT left(d.mrn, 4) || lpad((%(offset)s + row_number() OVER ())::text, 13, '0') || '0',
+       d.lrn || '-X' || %(copy)s, d.filer_org_id, d.filer_key, d.submitted_by_id,
+       d.received_at - (random() * interval '30 days'), d.updated_at, d.current_version,
+       d.filing_type, d.phase, d.transport_mode, d.office_of_first_entry_id, d.first_entry_member_state_id,
+       d.unloading_member_state_id, d.expected_arrival - (random() * interval '30 days'), d.master_document,
+       d.house_document, d.item_count, d.consignor_name, d.consignee_name, d.screening_status
+FROM (SELECT * FROM declarations_declaration WHERE lrn NOT LIKE '%%-X%%') d
+"""
+
+
+def _session(port: int, username: str, password: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    conn.request("GET", "/login/")
+    response = conn.getresponse()
+    page = response.read().decode()
+    csrf = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie")).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
+    conn.request(
+        "POST",
+        "/login/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf}",
+            "Referer": f"http://127.0.0.1:{port}/login/",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie") or "")
+    if session is None:
+        raise RuntimeError("login failed")
+    return session.group(1)
+
+
+def run(env: dict[str, str], *, rows: int, filed: int, repeats: int) -> dict:
+
+    manage(env, "load_demo", "--declarations", "0")
+    conn = psycopg2.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1))
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM declarations_declaration")
+        present = cursor.fetchone()[0]
+    if present < filed:
+        manage(env, "generate_ens", "--count", str(filed - present), "--seed", "41", "--lrn-prefix", "LIST")
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM declarations_declaration")
+        base = cursor.fetchone()[0]
+        copies = max(0, (rows - base) // base)
+        started = time.perf_counter()
+        for copy in tqdm(range(copies), desc="multiplying rows in SQL", unit="copy"):
+            # Copies get MRN numbers far above the sequence's (10^12 + ...), so nothing collides.
+            cursor.execute(MULTIPLY_SQL, {"offset": 10**12 + copy * base * 2, "copy": copy})
+        cursor.execute("ANALYZE declarations_declaration")
+        multiply_seconds = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM declarations_declaration")
+        total = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT mrn, lrn FROM declarations_declaration WHERE first_entry_member_state_id = 'FR' "
+            "ORDER BY id DESC LIMIT 1"
+        )
+        fr_mrn, fr_lrn = cursor.fetchone()
+    conn.close()
+
+    pages = {
+        "FR analyst, newest": "/declarations/",
+        "FR analyst, mode=sea": "/declarations/?transport_mode=sea",
+        "FR analyst, air pre-loading, office": "/declarations/?transport_mode=air&phase=pre_loading&office=FR004380",
+        "FR analyst, received in one day": "/declarations/?received_from=2026-11-10&received_to=2026-11-10",
+        "FR analyst, MRN search": f"/declarations/?reference={fr_mrn}",
+        "FR analyst, LRN search": f"/declarations/?reference={fr_lrn}",
+        "Commission, newest (all Member States)": "/declarations/",
+    }
+    figures = {"rows": total, "multiply_seconds": multiply_seconds, "pages": {}}
+    with gunicorn(env, workers=2) as port:
+        sessions = {
+            "FR": _session(port, "fr_analyst", "demo-crms-2026"),
+            "EU": _session(port, "eu_commission", "demo-crms-2026"),
+        }
+        for label, path in pages.items():
+            cookie = f"sessionid={sessions['EU' if label.startswith('Commission') else 'FR']}"
+            client = http.client.HTTPConnection("127.0.0.1", port)
+            timings, cursor_path = [], path
+            for attempt in range(repeats + 1):
+                started = time.perf_counter()
+                client.request("GET", cursor_path, headers={"Cookie": cookie})
+                response = client.getresponse()
+                html = response.read().decode()
+                elapsed = time.perf_counter() - started
+                if response.status != 200:
+                    raise RuntimeError(f"{path} answered {response.status}")
+                if attempt:  # the first request warms caches
+                    timings.append(elapsed)
+                # Follow "Older" links so deep pages are measured too (keyset: each costs the same).
+                older = re.search(r'href="\?([^"]*after=[^"]+)" rel="next"', html)
+                cursor_path = path.split("?")[0] + "?" + older.group(1).replace("&amp;", "&") if older else path
+            figures["pages"][label] = {key: value * 1000 for key, value in summary(timings).items()}
+    return figures
