@@ -2,7 +2,7 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    DJANGO_SETTINGS_MODULE=crms.settings CRMS_VAR_DIR=/app/var
+    DJANGO_SETTINGS_MODULE=crms.settings CRMS_VAR_DIR=/app/var PYTHONPATH=/app
 WORKDIR /app
 
 RUN useradd --create-home --uid 1000 crms
