@@ -63,6 +63,7 @@ urlpatterns = [
     path("audit/", audit_log, name="audit-log"),
     path("declarations/", include("crms.declarations.urls")),
     path("operators/", include("crms.operators.urls")),
+    path("criteria/", include("risk_engine.urls")),
     *placeholders,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -40,9 +40,10 @@ AREAS: tuple[Area, ...] = (
     Area(
         "criteria",
         "Risk criteria",
-        "area-criteria",
+        "criteria-list",
         "EU common risk criteria and national risk profiles: authoring, four-eyes publication, backtests.",
         PEOPLE,
+        built=True,
     ),
     Area(
         "workbench",

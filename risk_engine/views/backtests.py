@@ -1,0 +1,1 @@
+"""Backtests of a criterion version against stored history."""

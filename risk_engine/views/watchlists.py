@@ -1,0 +1,1 @@
+"""Watch list management."""
