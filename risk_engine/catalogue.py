@@ -44,7 +44,7 @@ _FIELDS: list[FieldSpec] = [
     FieldSpec("unloading_member_state", FieldType.CODE, Level.DECLARATION, "Member State of unloading"),
     FieldSpec("place_of_loading", FieldType.CODE, Level.DECLARATION, "place of loading"),
     FieldSpec("place_of_unloading", FieldType.CODE, Level.DECLARATION, "place of unloading"),
-    FieldSpec("routing.countries", FieldType.LIST, Level.DECLARATION, "route"),
+    FieldSpec("routing.countries", FieldType.LIST, Level.DECLARATION, "the route"),
     *(
         spec
         for role in PARTY_ROLES

@@ -273,3 +273,20 @@ def add_watch_list_entries(*, actor, watch_list: WatchList, entries: list[tuple[
         after={"values": [value for value, _ in entries], "reasons": [reason for _, reason in entries]},
     )
     return added
+
+
+@transaction.atomic
+def promote_shadow(*, actor, criterion: Criterion, comment: str = "") -> CriterionVersion:
+    """One click: a new version identical to the published shadow one but live, submitted for approval."""
+    from risk_engine.documents import document_of
+
+    published = criterion.versions.filter(status=Status.PUBLISHED).first()
+    if published is None or not published.shadow:
+        raise _refuse(409, "Only a published shadow criterion can be promoted.", code="conflict")
+    if _open_version(criterion) is not None:
+        raise _refuse(409, "Finish or withdraw the open draft first.", code="conflict")
+    document = document_of(published) | {"shadow": False}
+    version = update_criterion(actor=actor, criterion=criterion, data=document)
+    submitted = submit_criterion(actor=actor, criterion=criterion, comment=comment or "Promote from shadow mode")
+    record(actor=actor, action="criterion.promotion_requested", obj=criterion, after=snapshot(version))
+    return submitted

@@ -5,6 +5,11 @@ from risk_engine.views import builder, criteria
 urlpatterns = [
     path("", criteria.criteria_list, name="criteria-list"),
     path("new/", builder.builder, name="criteria-new"),
+    path("builder/preview/", builder.preview, name="criteria-preview"),
+    path("builder/save/", builder.save, name="criteria-save"),
+    path("builder/lookup/", builder.lookup, name="criteria-lookup"),
     path("<str:code>/", criteria.criterion_detail, name="criteria-detail"),
     path("<str:code>/edit/", builder.builder, name="criteria-edit"),
+    path("<str:code>/export.json", builder.export_document, name="criteria-export"),
+    path("<str:code>/promote/", builder.promote, name="criteria-promote"),
 ]

@@ -1,0 +1,39 @@
+"""A criterion version as the contract's exchange document (JSON export/import and the builder)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from risk_engine.models import CriterionVersion
+
+
+def document_of(version: CriterionVersion) -> dict[str, Any]:
+    criterion = version.criterion
+    return {
+        "code": criterion.code,
+        "title": version.title,
+        "description": version.description,
+        "scope": criterion.scope,
+        "risk_area": version.risk_area_id,
+        "applies_to": {
+            "phases": list((version.applies_to or {}).get("phases", [])),
+            "transport_modes": list((version.applies_to or {}).get("transport_modes", [])),
+        },
+        "condition": version.condition,
+        "weight": version.weight,
+        "outcome": version.outcome,
+        "control_type": version.control_type,
+        "valid_from": version.valid_from.isoformat(),
+        "valid_to": version.valid_to.isoformat() if version.valid_to else None,
+        "allows_aeo_facilitation": version.allows_aeo_facilitation,
+        "shadow": version.shadow,
+        "restricted": criterion.restricted,
+    }
+
+
+def working_version(criterion) -> CriterionVersion:
+    """The version an editor starts from: the open draft if any, else the newest."""
+    return (
+        criterion.versions.filter(status__in=["draft", "submitted"]).first()
+        or criterion.versions.order_by("-version").first()
+    )
