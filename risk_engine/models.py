@@ -222,3 +222,6 @@ class CredibilityBound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chapter} {self.metric}: {self.low:.2f}-{self.high:.2f}"
+
+
+from risk_engine.models_backtest import Backtest  # noqa: E402, F401 - backtests live in their own module

@@ -236,6 +236,8 @@ def retire_criterion(*, actor, criterion: Criterion, comment: str = "") -> Crite
     version = criterion.versions.filter(status=Status.PUBLISHED).first()
     if version is None:
         raise _refuse(409, "The criterion is not published.", code="conflict")
+    if version.author_id == actor.pk:
+        raise _refuse(403, "Four-eyes rule: the author cannot retire their own criterion alone.", code="four_eyes")
     version.status, version.retired_at, version.retired_by = Status.RETIRED, timezone.now(), actor
     version.save(update_fields=["status", "retired_at", "retired_by"])
     record(actor=actor, action="criterion.retired", obj=criterion, after={**snapshot(version), "comment": comment})

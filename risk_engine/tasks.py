@@ -43,3 +43,6 @@ def learn_credibility_bounds_task() -> int:
     from risk_engine.dataquality import learn_credibility_bounds
 
     return learn_credibility_bounds()
+
+
+import risk_engine.backtest_tasks  # noqa: E402, F401 - registers risk_engine.run_backtest with the worker

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from risk_engine.views import builder, criteria
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("builder/preview/", builder.preview, name="criteria-preview"),
     path("builder/save/", builder.save, name="criteria-save"),
     path("builder/lookup/", builder.lookup, name="criteria-lookup"),
+    path("", include("risk_engine.urls_backtests")),
     path("<str:code>/", criteria.criterion_detail, name="criteria-detail"),
     path("<str:code>/edit/", builder.builder, name="criteria-edit"),
     path("<str:code>/export.json", builder.export_document, name="criteria-export"),

@@ -16,6 +16,16 @@ from crms.accounts.services import set_up_user
 from crms.reference.loader import load_reference_data
 
 ROOT = Path(__file__).resolve().parent.parent
+# Concurrent test runs share the throw-away Redis: each run has its own queue and worker.
+TEST_QUEUE = f"test-{os.getpid()}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_celery_queue():
+    from crms.celery import app
+
+    app.conf.task_default_queue = TEST_QUEUE
+
 
 PERSONA_SPECS = {
     "commission": ("EU", "commission"),
@@ -73,12 +83,12 @@ def fr_analyst(personas) -> User:
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real `celery worker` process on the real broker, pointed at the test database."""
-    env = {**os.environ}
+    env = {**os.environ, "CELERY_QUEUE": TEST_QUEUE}
     test_db = connection.settings_dict["NAME"]
     url = env["DATABASE_URL"]
     base, _, query = url.partition("?")
     env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + test_db + (f"?{query}" if query else "")
-    log_path = ROOT / "var" / "test-worker.log"
+    log_path = ROOT / "var" / f"test-worker-{os.getpid()}.log"
     log_path.parent.mkdir(exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115 - kept open for the worker's lifetime
     worker = subprocess.Popen(
@@ -97,6 +107,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             f"test-worker-{os.getpid()}@%h",
             "--without-mingle",
             "--without-gossip",
+            "--queues",
+            TEST_QUEUE,
         ],
         cwd=ROOT,
         env=env,

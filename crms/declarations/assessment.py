@@ -33,7 +33,8 @@ def may_see_hit(user, hit) -> bool:
     return is_eu_wide_reader(user) or user.is_superuser or member_state_of(user) == hit.owner_id
 
 
-def hit_document(hit) -> dict[str, Any]:
+def hit_document(hit, *, logic_visible: bool = True) -> dict[str, Any]:
+    """One hit as contract 2.4 shows it; a restricted criterion's explanation only to who may see its logic."""
     return {
         "criterion": hit.criterion_code,
         "criterion_version": hit.criterion_version.version,
@@ -42,7 +43,8 @@ def hit_document(hit) -> dict[str, Any]:
         "outcome": hit.outcome,
         "control_type": hit.control_type,
         "items": list(hit.items),
-        "explanation": hit.explanation,
+        "explanation": hit.explanation if logic_visible else [],
+        "explanation_restricted": not logic_visible,
         "weight": hit.weight,
         "aeo_facilitated": hit.facilitated,
     }
@@ -53,26 +55,31 @@ def assessment_for(user, declaration: Declaration) -> dict[str, Any]:
 
     assessment = (
         Assessment.objects.filter(declaration=declaration, version__version=declaration.current_version)
-        .prefetch_related("hits__criterion_version")
+        .prefetch_related("hits__criterion_version__criterion")
         .first()
     )
     if assessment is None or declaration.screening_status != "screened":
         return pending_assessment(declaration)
+    from risk_engine.selectors import may_see_logic
+
     visible = [hit for hit in assessment.hits.all() if may_see_hit(user, hit)]
+    documents = {
+        hit.pk: hit_document(hit, logic_visible=may_see_logic(user, hit.criterion_version.criterion)) for hit in visible
+    }
     document = {
         "mrn": declaration.mrn,
         "version": declaration.current_version,
         "status": "screened",
         "outcome": assessment.outcome,
         "score": assessment.score,
-        "hits": [hit_document(hit) for hit in visible if not hit.shadow],
+        "hits": [documents[hit.pk] for hit in visible if not hit.shadow],
         "data_quality": assessment.data_quality,
         "responsible_member_state": assessment.responsible_member_state_id,
         "screened_at": assessment.screened_at.isoformat(),
         "control_type": assessment.control_type,
         "random_selection": assessment.random_selection,
     }
-    shadow = [hit_document(hit) for hit in visible if hit.shadow]
+    shadow = [documents[hit.pk] for hit in visible if hit.shadow]
     if shadow and (is_eu_wide_reader(user) or user.role in ("analyst", "risk_manager")):
         document["shadow_hits"] = shadow
     return document

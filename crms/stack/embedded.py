@@ -9,6 +9,7 @@ loopback port, recorded in ``var/``.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -104,6 +105,8 @@ class EmbeddedRedis:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        if not self.persistent:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @dataclass
@@ -135,8 +138,8 @@ class EmbeddedPostgres:
 def ensure_services(var_dir: Path, *, purpose: str, environ: dict[str, str] | None = None) -> tuple[dict, list]:
     """Start what is not configured. Returns (environment additions, started services).
 
-    ``purpose`` is ``run`` or ``test``: tests get their own throw-away Redis so they never
-    flush the queues of a platform running in another terminal.
+    ``purpose`` is ``run`` or ``test``: every test run gets its own throw-away Redis, so it never
+    touches the queues of a running platform or of another test run.
     """
     environ = os.environ if environ is None else environ
     additions: dict[str, str] = {}
@@ -146,7 +149,8 @@ def ensure_services(var_dir: Path, *, purpose: str, environ: dict[str, str] | No
         additions["DATABASE_URL"] = postgres.start()
         started.append(postgres)
     if not environ.get("REDIS_URL"):
-        redis = EmbeddedRedis(var_dir / ("redis" if purpose == "run" else "redis-test"), persistent=purpose == "run")
+        directory = var_dir / ("redis" if purpose == "run" else f"redis-test-{os.getpid()}")
+        redis = EmbeddedRedis(directory, persistent=purpose == "run")
         additions["REDIS_URL"] = redis.start()
         started.append(redis)
     return additions, started

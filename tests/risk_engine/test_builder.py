@@ -118,7 +118,8 @@ def test_json_export_then_import_gives_the_same_document(client, author):
     [
         ("hs", "9303", "930320"),
         ("hs", "revolvers", "930200"),
-        ("country", "TR", "TR"), ("country", "Ital", "IT"),
+        ("country", "TR", "TR"),
+        ("country", "Ital", "IT"),
         ("office", "FR0043", "FR004380"),
     ],
 )

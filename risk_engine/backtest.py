@@ -1,0 +1,395 @@
+"""Backtests: what a criterion version would have hit in stored history, before it is published.
+
+``start_backtest`` checks the parameters, stores a ``Backtest`` row and queues the Celery task
+after commit; ``run_backtest`` does the work. It reads the current versions of the declarations
+received in the period (optionally only some Member States of first entry and modes) in chunks
+of ``CHUNK_SIZE`` versions, loads each chunk columnar (``screening.load_batch``), evaluates the
+backtested version and today's published criteria on it (``columnar.evaluate``), and keeps only
+counts (numpy/pandas), so memory stays flat however long the period.
+
+Results (``Backtest.results``)::
+
+    {"version": {...}, "screened": {"ens", "items"}, "hits": {"ens", "items", "share_of_screened"},
+     "per_member_state" / "per_mode": [{"key", "ens", "items"}],
+     "per_day": [{"day", "ens", "items", "screened"}]       # every day of the period
+     "today": {"criteria", "ens"},                           # ENS hit today (published, not shadow)
+     "added_load": {"ens", "items", "share_of_screened", "share_of_today"},
+     "no_longer_hit": {"ens"},                               # hit today only by the version replaced
+     "overlap": [{"code", "version", "ens", "share"}],       # top 10 published criteria
+     "samples": [{"mrn", "received", "member_state", "mode", "items", "explanation", "also_hit_by"}],
+     "irregularities": null | {...},                         # see irregularity_counts
+     "seconds": float}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from crms.accounts.models import Organisation
+from crms.accounts.roles import COMMISSION_CODE
+from crms.declarations.models import TransportMode
+from risk_engine import columnar, reference
+from risk_engine.compiler import active_criteria, compile_version
+from risk_engine.models import Criterion, CriterionVersion, Status
+from risk_engine.models_backtest import Backtest
+from risk_engine.screening import load_batch
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 50_000  # declaration versions per evaluated chunk
+MAX_DAYS = 366
+SAMPLE_SIZE = 20
+SAMPLE_ITEMS = 5  # items explained per sample ENS
+TOP_OVERLAP = 10
+DRAFT_KEY = "__backtested__"
+
+VERSIONS_SQL = """
+SELECT v.id, d.id, d.first_entry_member_state_id, d.transport_mode,
+       (d.received_at AT TIME ZONE %(tz)s)::date - %(first_day)s::date AS day
+FROM declarations_declaration d
+JOIN declarations_declarationversion v ON v.declaration_id = d.id AND v.version = d.current_version
+WHERE d.received_at >= %(start)s AND d.received_at < %(end)s {filters}
+ORDER BY v.id
+"""
+
+
+# --- control results (hook) ------------------------------------------------------------------------
+
+
+def irregularity_counts(declaration_ids: list[int]) -> dict[str, Any] | None:
+    """How many of these (hit) declarations had an irregularity found at a control.
+
+    HOOK: control results are not recorded in the CRMS yet, so this returns None and the report
+    says "no control results recorded". Once they are, return e.g.
+    ``{"controlled": n, "irregular": m}`` for the declarations given.
+    """
+    return None
+
+
+# --- starting -------------------------------------------------------------------------------------
+
+
+def backtested_version(criterion: Criterion) -> CriterionVersion | None:
+    """The open version (draft or submitted) if any, else the published one."""
+    versions = criterion.versions.select_related("criterion")
+    return (
+        versions.filter(status__in=[Status.DRAFT, Status.SUBMITTED]).first()
+        or versions.filter(status=Status.PUBLISHED).first()
+    )
+
+
+def participant_codes() -> list[str]:
+    return list(Organisation.objects.exclude(code=COMMISSION_CODE).order_by("code").values_list("code", flat=True))
+
+
+def _date(value: Any, name: str, errors: dict[str, list[str]]) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value or ""))
+    except ValueError:
+        errors.setdefault(name, []).append("Enter a date as YYYY-MM-DD.")
+        return None
+
+
+def clean_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Checked, normalised parameters; raises ValidationError (a dict of field -> messages)."""
+    errors: dict[str, list[str]] = {}
+    date_from = _date(params.get("date_from"), "date_from", errors)
+    date_to = _date(params.get("date_to"), "date_to", errors)
+    if date_from and date_to:
+        if date_to < date_from:
+            errors.setdefault("date_to", []).append("The period ends before it starts.")
+        elif (date_to - date_from).days + 1 > MAX_DAYS:
+            errors.setdefault("date_to", []).append(f"The period is at most {MAX_DAYS} days.")
+    member_states = sorted({str(code).strip().upper() for code in params.get("member_states") or [] if code})
+    unknown = sorted(set(member_states) - set(participant_codes()))
+    if unknown:
+        errors.setdefault("member_states", []).append(f"Not participants: {', '.join(unknown)}.")
+    modes = sorted({str(mode).strip() for mode in params.get("transport_modes") or [] if mode})
+    bad_modes = sorted(set(modes) - set(TransportMode.values))
+    if bad_modes:
+        errors.setdefault("transport_modes", []).append(f"Unknown transport modes: {', '.join(bad_modes)}.")
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "member_states": member_states,
+        "transport_modes": modes,
+    }
+
+
+def _enqueue(backtest_id: int) -> None:
+    from risk_engine.backtest_tasks import run_backtest_task
+
+    try:
+        run_backtest_task.delay(backtest_id)
+    except Exception as error:  # broker down: say so on the row instead of waiting forever
+        log.exception("could not queue backtest %s", backtest_id)
+        Backtest.objects.filter(pk=backtest_id).update(
+            status=Backtest.State.FAILED, error=f"Could not queue the backtest: {error}", finished_at=timezone.now()
+        )
+
+
+def start_backtest(*, actor, criterion: Criterion, params: dict[str, Any]) -> Backtest:
+    cleaned = clean_params(params)
+    version = backtested_version(criterion)
+    if version is None:
+        raise ValidationError({"criterion": ["This criterion has no open or published version to backtest."]})
+    with transaction.atomic():
+        backtest = Backtest.objects.create(criterion_version=version, requested_by=actor, params=cleaned)
+        transaction.on_commit(lambda: _enqueue(backtest.pk))
+    return backtest
+
+
+# --- running --------------------------------------------------------------------------------------
+
+
+def _period(params: dict[str, Any]) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
+    first, last = dt.date.fromisoformat(params["date_from"]), dt.date.fromisoformat(params["date_to"])
+    zone = timezone.get_default_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return first, last, start, end
+
+
+def _select_versions(params: dict[str, Any]) -> dict[str, np.ndarray]:
+    first, _last, start, end = _period(params)
+    filters, args = "", {"tz": str(timezone.get_default_timezone()), "first_day": first, "start": start, "end": end}
+    if params.get("member_states"):
+        filters += " AND d.first_entry_member_state_id = ANY(%(member_states)s)"
+        args["member_states"] = list(params["member_states"])
+    if params.get("transport_modes"):
+        filters += " AND d.transport_mode = ANY(%(modes)s)"
+        args["modes"] = list(params["transport_modes"])
+    with connection.cursor() as cursor:
+        cursor.execute(VERSIONS_SQL.format(filters=filters), args)
+        rows = cursor.fetchall()
+    if not rows:
+        empty = np.empty(0, dtype=np.int64)
+        return {"version": empty, "declaration": empty, "ms": np.empty(0, dtype=object), "mode": empty, "day": empty}
+    version_ids, declaration_ids, member_states, modes, days = zip(*rows, strict=True)
+    return {
+        "version": np.asarray(version_ids, dtype=np.int64),
+        "declaration": np.asarray(declaration_ids, dtype=np.int64),
+        "ms": np.asarray(member_states, dtype=object),
+        "mode": np.asarray(modes, dtype=object),
+        "day": np.asarray(days, dtype=np.int64),
+    }
+
+
+class _Tally:
+    """Counts accumulated over chunks."""
+
+    def __init__(self, n_days: int, published: list) -> None:
+        self.n_days = n_days
+        self.screened_ens = self.screened_items = 0
+        self.hit_ens = self.hit_items = 0
+        self.today_ens = self.added_ens = self.added_items = self.no_longer_ens = 0
+        self.day_ens = np.zeros(n_days, dtype=np.int64)
+        self.day_items = np.zeros(n_days, dtype=np.int64)
+        self.day_screened = np.zeros(n_days, dtype=np.int64)
+        self.ms_ens: Counter = Counter()
+        self.ms_items: Counter = Counter()
+        self.mode_ens: Counter = Counter()
+        self.mode_items: Counter = Counter()
+        self.overlap: Counter = Counter()
+        self.by_key = {criterion.version_id: criterion for criterion in published}
+        self.hit_declarations: list[np.ndarray] = []
+        self.samples: list[dict[str, Any]] = []
+
+
+def _count_by(keys: np.ndarray, weights: np.ndarray, into: Counter) -> None:
+    if len(keys) == 0:
+        return
+    uniques, inverse = np.unique(keys.astype(str), return_inverse=True)
+    totals = np.bincount(inverse, weights=weights, minlength=len(uniques))
+    for key, total in zip(uniques.tolist(), totals.tolist(), strict=True):
+        into[key] += int(total)
+
+
+def _evaluate_chunk(chunk: dict[str, np.ndarray], draft, published, replaced_ids, watch_lists, tally, first_day):
+    batch = load_batch(chunk["version"].tolist())
+    if batch.n_decl == 0:
+        return
+    frame = batch.frame
+    # Declaration rows of the batch -> positions in the chunk (a version could vanish in between).
+    position = np.searchsorted(chunk["version"], frame.version_ids)
+    ms, mode, day = chunk["ms"][position], chunk["mode"][position], chunk["day"][position]
+    items_per_decl = np.diff(frame.decl_starts)
+    tally.screened_ens += frame.n_decl
+    tally.screened_items += frame.n_items
+    tally.day_screened += np.bincount(day, minlength=tally.n_days)[: tally.n_days]
+
+    criteria = [(DRAFT_KEY, draft.node)] + [(criterion.version_id, criterion.node) for criterion in published]
+    hits = {hit.key: hit.item_rows for hit in columnar.evaluate(frame, criteria, watch_lists)}
+    draft_rows = hits.pop(DRAFT_KEY, np.empty(0, dtype=np.int64))
+    draft_decl = np.zeros(frame.n_decl, dtype=bool)
+    draft_decl[frame.decl_of_item[draft_rows]] = True
+    items_hit = np.bincount(frame.decl_of_item[draft_rows], minlength=frame.n_decl)
+
+    covered = np.zeros(frame.n_decl, dtype=bool)  # hit today by a criterion that sets an outcome
+    covered_by_others = np.zeros(frame.n_decl, dtype=bool)  # ... other than the version replaced
+    hit_by: dict[Any, np.ndarray] = {}
+    for key, rows in hits.items():
+        decl_rows = np.unique(frame.decl_of_item[rows])
+        hit_by[key] = decl_rows
+        tally.overlap[key] += int(np.count_nonzero(draft_decl[decl_rows]))
+        if not tally.by_key[key].shadow:
+            covered[decl_rows] = True
+            if key not in replaced_ids:
+                covered_by_others[decl_rows] = True
+
+    hit_rows = np.flatnonzero(draft_decl)
+    tally.hit_ens += len(hit_rows)
+    tally.hit_items += len(draft_rows)
+    tally.today_ens += int(np.count_nonzero(covered))
+    added = draft_decl & ~covered
+    tally.added_ens += int(np.count_nonzero(added))
+    tally.added_items += int(items_hit[added].sum())
+    tally.no_longer_ens += int(np.count_nonzero(covered & ~covered_by_others & ~draft_decl))
+    tally.day_ens += np.bincount(day[hit_rows], minlength=tally.n_days)[: tally.n_days]
+    tally.day_items += np.bincount(day[hit_rows], weights=items_hit[hit_rows], minlength=tally.n_days).astype(np.int64)[
+        : tally.n_days
+    ]
+    _count_by(ms[hit_rows], np.ones(len(hit_rows)), tally.ms_ens)
+    _count_by(ms[hit_rows], items_hit[hit_rows], tally.ms_items)
+    _count_by(mode[hit_rows], np.ones(len(hit_rows)), tally.mode_ens)
+    _count_by(mode[hit_rows], items_hit[hit_rows], tally.mode_items)
+    tally.hit_declarations.append(chunk["declaration"][position][hit_rows])
+
+    if len(tally.samples) < SAMPLE_SIZE and len(hit_rows):
+        numbers = columnar.group_by_declaration(frame, draft_rows)
+        for row in hit_rows[: SAMPLE_SIZE - len(tally.samples)].tolist():
+            record = frame.record(row)
+            by_number = {item["item_number"]: item for item in record["items"]}
+            items = sorted(numbers[row])
+            explanation = [
+                entry
+                for number in items[:SAMPLE_ITEMS]
+                for entry in reference.explain(draft.condition, record["decl"], by_number[number], watch_lists)
+            ]
+            also = sorted(
+                {tally.by_key[key].code for key, rows in hit_by.items() if np.any(rows == row)},
+            )
+            tally.samples.append(
+                {
+                    "mrn": batch.mrns[row],
+                    "received": (first_day + dt.timedelta(days=int(day[row]))).isoformat(),
+                    "member_state": ms[row],
+                    "mode": mode[row],
+                    "items": items,
+                    "items_total": int(items_per_decl[row]),
+                    "explanation": explanation,
+                    "also_hit_by": also,
+                }
+            )
+
+
+def _share(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 2) if whole else 0.0
+
+
+def _breakdown(ens: Counter, items: Counter) -> list[dict[str, Any]]:
+    return [{"key": key, "ens": ens[key], "items": items[key]} for key in sorted(ens)]
+
+
+def compute(version: CriterionVersion, params: dict[str, Any], *, progress: Callable[[int], None] | None = None):
+    started = time.perf_counter()
+    draft = compile_version(version)
+    today, watch_lists = active_criteria()
+    # A criterion's own published version is part of "today" (the backtested version would replace it).
+    replaced_ids = {criterion.version_id for criterion in today if criterion.code == draft.code}
+    published = [criterion for criterion in today if criterion.version_id != draft.version_id]
+    first, last, _start, _end = _period(params)
+    n_days = (last - first).days + 1
+    selected = _select_versions(params)
+    tally = _Tally(n_days, published)
+    total = len(selected["version"])
+    for offset in range(0, total, CHUNK_SIZE):
+        chunk = {name: values[offset : offset + CHUNK_SIZE] for name, values in selected.items()}
+        _evaluate_chunk(chunk, draft, published, replaced_ids, watch_lists, tally, first)
+        if progress is not None:
+            progress(min(99, int(100 * (offset + len(chunk["version"])) / total)))
+    hit_declarations = np.concatenate(tally.hit_declarations).tolist() if tally.hit_declarations else []
+    overlap = [
+        {
+            "code": tally.by_key[key].code,
+            "version": tally.by_key[key].version,
+            "ens": count,
+            "share": _share(count, tally.hit_ens),
+            "replaced": key in replaced_ids,
+        }
+        for key, count in tally.overlap.most_common()
+        if count
+    ][:TOP_OVERLAP]
+    return {
+        "version": {"code": draft.code, "version": draft.version, "status": version.status},
+        "params": params,
+        "screened": {"ens": tally.screened_ens, "items": tally.screened_items},
+        "hits": {
+            "ens": tally.hit_ens,
+            "items": tally.hit_items,
+            "share_of_screened": _share(tally.hit_ens, tally.screened_ens),
+        },
+        "per_member_state": _breakdown(tally.ms_ens, tally.ms_items),
+        "per_mode": _breakdown(tally.mode_ens, tally.mode_items),
+        "per_day": [
+            {
+                "day": (first + dt.timedelta(days=index)).isoformat(),
+                "ens": int(tally.day_ens[index]),
+                "items": int(tally.day_items[index]),
+                "screened": int(tally.day_screened[index]),
+            }
+            for index in range(n_days)
+        ],
+        "today": {"criteria": len(today), "ens": tally.today_ens},
+        "added_load": {
+            "ens": tally.added_ens,
+            "items": tally.added_items,
+            "share_of_screened": _share(tally.added_ens, tally.screened_ens),
+            "share_of_today": _share(tally.added_ens, tally.today_ens),
+        },
+        "no_longer_hit": {"ens": tally.no_longer_ens},
+        "overlap": overlap,
+        "samples": tally.samples,
+        "irregularities": irregularity_counts(hit_declarations),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def run_backtest(backtest_id: int, *, progress: Callable[[int], None] | None = None) -> Backtest:
+    """Run one backtest now (the Celery task calls this); progress is saved after every chunk."""
+    backtest = Backtest.objects.select_related("criterion_version__criterion").get(pk=backtest_id)
+    Backtest.objects.filter(pk=backtest_id).update(status=Backtest.State.RUNNING, progress=0, error="")
+
+    def report(percent: int) -> None:
+        Backtest.objects.filter(pk=backtest_id).update(progress=percent)
+        if progress is not None:
+            progress(percent)
+
+    try:
+        results = compute(backtest.criterion_version, backtest.params, progress=report)
+    except Exception as error:
+        Backtest.objects.filter(pk=backtest_id).update(
+            status=Backtest.State.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
+        )
+        raise
+    Backtest.objects.filter(pk=backtest_id).update(
+        status=Backtest.State.DONE, progress=100, results=results, finished_at=timezone.now()
+    )
+    if progress is not None:
+        progress(100)
+    backtest.refresh_from_db()
+    return backtest
