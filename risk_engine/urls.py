@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:code>/edit/", builder.builder, name="criteria-edit"),
     path("<str:code>/export.json", builder.export_document, name="criteria-export"),
     path("<str:code>/promote/", builder.promote, name="criteria-promote"),
+    path("<str:code>/transition/<str:action>/", criteria.transition, name="criteria-transition"),
 ]

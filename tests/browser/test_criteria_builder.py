@@ -81,3 +81,69 @@ def test_invalid_input_is_flagged_on_the_node(live_server, reference_data, page)
     pair.nth(1).fill("5")
     page.wait_for_selector("#condition .leaf.invalid", timeout=10_000)
     assert "low <= high" in page.locator("#errors").inner_text()
+
+
+def _post_ens(base_url: str, token: str) -> str:
+    import copy
+    import datetime as dt
+    import json
+    import urllib.request
+
+    from crms.declarations.api_docs import EXAMPLE_ENS
+
+    body = copy.deepcopy(EXAMPLE_ENS)
+    body["lrn"] = "BROWSER-FA-1"
+    body["expected_arrival"] = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=5)).isoformat()
+    body["goods_items"][0] |= {"hs_code": "930320", "description": "hunting shotgun"}
+    request = urllib.request.Request(  # noqa: S310 - the test's own live server
+        f"{base_url}/api/v1/declarations/",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:  # noqa: S310
+        return json.loads(response.read())["mrn"]
+
+
+@pytest.mark.worker
+def test_build_submit_four_eyes_approve_and_see_hits(
+    live_server, reference_data, celery_worker_process, page, screenshot
+):
+    from rest_framework.authtoken.models import Token
+
+    make_user("author", "EU", "commission_approver", password="browser-pass-1")
+    make_user("second", "EU", "commission_approver", password="browser-pass-1")
+    token = Token.objects.create(user=make_user("fr-system", "FR", "national_system")).key
+
+    login(page, live_server.url, "author", "browser-pass-1")
+    page.goto(f"{live_server.url}/criteria/new/")
+    build_firearms_criterion(page, "CRC-BR-002")
+    page.wait_for_function("() => document.querySelector('#plain-condition').textContent.includes('9303 or 9305')")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url(f"{live_server.url}/criteria/CRC-BR-002/")
+    assert "goods item HS code starts with 9303 or 9305" in page.locator("#plain-condition").inner_text()
+
+    page.get_by_label("Comment for the record").fill("Ready for review")
+    page.get_by_role("button", name="Submit for approval").click()
+    page.get_by_label("Comment for the record").fill("Approving my own work")
+    page.get_by_role("button", name="Approve and publish").click()
+    assert "Four-eyes rule" in page.locator(".flash").inner_text()
+    assert Criterion.objects.get(code="CRC-BR-002").versions.get().status == "submitted"
+
+    page.get_by_role("button", name="Log out").click()
+    login(page, live_server.url, "second", "browser-pass-1")
+    page.goto(f"{live_server.url}/criteria/CRC-BR-002/")
+    page.get_by_label("Comment for the record").fill("Checked: four eyes")
+    page.get_by_role("button", name="Approve and publish").click()
+    assert "Published." in page.locator(".flash").inner_text()
+    assert "Checked: four eyes" in page.locator("main").inner_text()  # the comment is in the audit trail
+    screenshot("criterion-published")
+
+    mrn = _post_ens(live_server.url, token)
+    for _ in range(60):  # the worker screens it (and re-screens open ENS after publishing)
+        page.goto(f"{live_server.url}/declarations/{mrn}/")
+        if "CRC-BR-002" in page.locator("main").inner_text():
+            break
+        page.wait_for_timeout(500)
+    assert "CRC-BR-002" in page.locator("main").inner_text()
+    screenshot("declaration-with-hit")
