@@ -4,33 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from risk_engine.documents import document_of
 from risk_engine.models import Criterion, CriterionVersion, Status
 from risk_engine.selectors import may_see_logic
 
 
 def version_document(version: CriterionVersion, *, logic: bool) -> dict[str, Any]:
-    document = {
+    """The exchange document's version fields plus the lifecycle; the condition only for who may see it."""
+    content = {key: value for key, value in document_of(version).items() if key not in ("code", "scope", "restricted")}
+    return {
         "version": version.version,
         "status": version.status,
-        "title": version.title,
-        "description": version.description,
-        "risk_area": version.risk_area_id,
-        "applies_to": version.applies_to or {"phases": [], "transport_modes": []},
-        "weight": version.weight,
-        "outcome": version.outcome,
-        "control_type": version.control_type,
-        "valid_from": version.valid_from.isoformat(),
-        "valid_to": version.valid_to.isoformat() if version.valid_to else None,
-        "allows_aeo_facilitation": version.allows_aeo_facilitation,
-        "shadow": version.shadow,
+        **content,
         "author": version.author.username,
         "submitted_at": version.submitted_at.isoformat() if version.submitted_at else None,
         "published_at": version.published_at.isoformat() if version.published_at else None,
         "published_by": version.published_by.username if version.published_by else None,
         "retired_at": version.retired_at.isoformat() if version.retired_at else None,
+        "condition": version.condition if logic else None,
     }
-    document["condition"] = version.condition if logic else None
-    return document
 
 
 def criterion_document(user, criterion: Criterion) -> dict[str, Any]:
