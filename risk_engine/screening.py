@@ -27,6 +27,7 @@ from risk_engine.dataquality import current_checks, item_warnings
 from risk_engine.frame import Frame, build_frame, normalise_value
 from risk_engine.models import Assessment, Hit, RandomSelectionRate
 from risk_engine.outcomes import Outcome, combine, effect
+from risk_engine.signals import assessments_written
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +88,18 @@ class Batch:
         return {"decl": decl, "items": items}
 
 
-def _aeo_operators(operator_ids: set[int], day: dt.date) -> set[int]:
-    if not operator_ids:
+def _aeo_eoris(eoris: set[str], day: dt.date) -> set[str]:
+    """EORIs holding a valid AEO authorisation on ``day``, looked up at screening time (by EORI,
+    so an authorisation registered after filing counts when the ENS is screened again)."""
+    if not eoris:
         return set()
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT DISTINCT operator_id FROM operators_aeoauthorisation
-               WHERE operator_id = ANY(%s) AND status = 'active' AND valid_from <= %s
-                 AND (valid_to IS NULL OR valid_to >= %s)""",
-            [list(operator_ids), day, day],
+            """SELECT DISTINCT o.eori FROM operators_operator o
+               JOIN operators_aeoauthorisation a ON a.operator_id = o.id
+               WHERE o.eori = ANY(%s) AND a.status = 'active' AND a.valid_from <= %s
+                 AND (a.valid_to IS NULL OR a.valid_to >= %s)""",
+            [list(eoris), day, day],
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -129,7 +133,7 @@ def load_batch(version_ids: list[int], *, day: dt.date | None = None) -> Batch:
 
     row_of = {row[0]: index for index, row in enumerate(versions)}
     party_of: dict[tuple[int, str], tuple] = {(p[0], p[1]): p for p in parties}
-    aeo_ids = _aeo_operators({p[5] for p in parties if p[5] is not None and p[1] in AEO_ROLES}, day)
+    aeo_eoris = _aeo_eoris({p[3] for p in parties if p[3] and p[1] in AEO_ROLES}, day)
 
     decl: dict[str, list] = defaultdict(list)
     aeo_flags = []
@@ -150,7 +154,7 @@ def load_batch(version_ids: list[int], *, day: dt.date | None = None) -> Batch:
             decl[f"{role}.name"].append(party[2] if party else "")
             decl[f"{role}.eori"].append(party[3] if party else "")
             decl[f"{role}.country"].append(party[4] if party else "")
-        aeo = any(party_of.get((vid, role)) is not None and party_of[(vid, role)][5] in aeo_ids for role in AEO_ROLES)
+        aeo = any((party_of.get((vid, role)) or (None,) * 4)[3] in aeo_eoris for role in AEO_ROLES)
         decl["any_party.aeo"].append(aeo)
         aeo_flags.append(aeo)
 
@@ -325,6 +329,9 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
             cursor.execute("DELETE FROM risk_engine_assessment WHERE version_id = ANY(%s)", [version_ids])
         copy_insert(Assessment, assessments)
         copy_insert(Hit, hits)
+        assessments_written.send(
+            sender=Assessment, assessments=assessments, hits=hits, phases=batch.phases, aeo=batch.aeo, now=now
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 """UPDATE declarations_declaration d SET screening_status = 'screened'

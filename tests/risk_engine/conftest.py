@@ -28,8 +28,9 @@ from crms.declarations.api_docs import EXAMPLE_ENS
 from crms.declarations.models import Declaration
 from crms.declarations.services import file_declarations
 from risk_engine import services
-from risk_engine.compiler import forget_compiled_criteria
+from risk_engine.compiler import STAMP_SECONDS, forget_compiled_criteria
 from risk_engine.dataquality import current_checks
+from risk_engine.pipeline import RESCREEN_KEY
 from risk_engine.screening import random_selection_rates, screen_versions
 from tests.conftest import make_user
 
@@ -147,6 +148,42 @@ def _fresh_engine_caches():
     _forget_caches()
     yield
     _forget_caches()
+
+
+def _rescreen_settled() -> bool:
+    from django.core.cache import cache
+
+    return cache.get(RESCREEN_KEY) is None
+
+
+def settle_worker() -> None:
+    """Let a re-screening requested earlier run, then wait out the worker's criteria cache window (bounded)."""
+    from django.core.cache import cache
+
+    wait_for(_rescreen_settled, timeout=10)
+    cache.delete(RESCREEN_KEY)
+    time.sleep(STAMP_SECONDS + 0.2)
+
+
+@pytest.fixture(autouse=True)
+def _settled_worker(request):
+    """Worker tests in this directory start and end with a settled worker.
+
+    The worker re-reads its compiled criteria at most once per ``STAMP_SECONDS``; right after the
+    previous test's flush it could still screen with criteria of rows that no longer exist (the
+    hit insert then fails on its foreign key and the ENS stays pending), or a re-screening the
+    previous test requested could run on this test's data. Before: wait for that re-screening and
+    for the cache window to pass. After: let this test's own re-screening run on its own data.
+    """
+    if "celery_worker_process" not in request.fixturenames:
+        yield
+        return
+    settle_worker()
+    yield
+    from django.core.cache import cache
+
+    wait_for(_rescreen_settled, timeout=10)
+    cache.delete(RESCREEN_KEY)
 
 
 @pytest.fixture

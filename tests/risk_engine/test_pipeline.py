@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
 import pytest
 from django.core.cache import cache
@@ -20,7 +19,7 @@ from django.test import override_settings
 from crms.declarations.models import Declaration
 from crms.declarations.services import amend_declaration, file_declarations
 from risk_engine import pipeline, services
-from risk_engine.compiler import STAMP_SECONDS, forget_compiled_criteria
+from risk_engine.compiler import forget_compiled_criteria
 from risk_engine.models import Assessment, Hit
 from risk_engine.screening import screen_versions
 from tests.conftest import make_user
@@ -64,24 +63,10 @@ def cast(reference_data):
     }
 
 
-def _rescreen_settled() -> bool:
-    return cache.get(pipeline.RESCREEN_KEY) is None
-
-
 @pytest.fixture
 def worker(cast, celery_worker_process):
-    """The session's worker, settled: no re-screening of an earlier test still due, criteria cache revalidated.
-
-    The worker checks its compiled criteria at most once per ``STAMP_SECONDS``; after the previous
-    test's flush it could otherwise screen with criteria of a database that no longer exists.
-    """
-    wait_for(_rescreen_settled, timeout=10)
-    cache.delete(pipeline.RESCREEN_KEY)
-    time.sleep(STAMP_SECONDS + 0.2)
-    yield celery_worker_process
-    # Let this test's own re-screening run while its data still exists (bounded).
-    wait_for(_rescreen_settled, timeout=10)
-    cache.delete(pipeline.RESCREEN_KEY)
+    """The session's worker; the directory's conftest settles it before and after each test."""
+    return celery_worker_process
 
 
 # --- the worker ---------------------------------------------------------------------------------------------
