@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crms.operators",
     "crms.declarations",
     "risk_engine",
+    "workbench",
     "rif",
     "pca",
 ]
@@ -124,6 +125,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- Risk engine ------------------------------------------------------------------------------
 SCREENING_BATCH_SIZE = env_int("SCREENING_BATCH_SIZE", 500, minimum=1, maximum=20_000)
 SWEEP_AFTER_SECONDS = env_int("SWEEP_AFTER_SECONDS", 60, minimum=5)
+
+# --- Workbench --------------------------------------------------------------------------------
+CASE_CLAIM_MINUTES = env_int("CASE_CLAIM_MINUTES", 60, minimum=1, maximum=24 * 60)
+QUEUE_REFRESH_SECONDS = env_int("QUEUE_REFRESH_SECONDS", 15, minimum=2, maximum=600)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -11,6 +11,7 @@ from crms.core.navigation import AREAS
 from crms.declarations import api as declarations_api
 from crms.reference import views as reference_views
 from risk_engine import api as engine_api
+from workbench import api as workbench_api
 
 handler403 = "crms.core.views.permission_denied"
 handler404 = "crms.core.views.page_not_found"
@@ -37,6 +38,17 @@ api_v1 = [
     path("criteria/<str:code>/approve/", engine_api.ApproveView.as_view(), name="api-criterion-approve"),
     path("criteria/<str:code>/retire/", engine_api.RetireView.as_view(), name="api-criterion-retire"),
     path("watch-lists/", engine_api.WatchListsView.as_view(), name="api-watch-lists"),
+    path("decisions/", workbench_api.DecisionFeedView.as_view(), name="api-decisions"),
+    path(
+        "declarations/<str:mrn>/decisions/",
+        workbench_api.DeclarationDecisionsView.as_view(),
+        name="api-declaration-decisions",
+    ),
+    path(
+        "declarations/<str:mrn>/control-results/",
+        workbench_api.ControlResultsView.as_view(),
+        name="api-declaration-control-results",
+    ),
 ]
 
 reference = [
@@ -64,6 +76,7 @@ urlpatterns = [
     path("declarations/", include("crms.declarations.urls")),
     path("operators/", include("crms.operators.urls")),
     path("criteria/", include("risk_engine.urls")),
+    path("workbench/", include("workbench.urls")),
     *placeholders,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -48,9 +48,10 @@ AREAS: tuple[Area, ...] = (
     Area(
         "workbench",
         "Workbench",
-        "area-workbench",
+        "workbench-queue",
         "The hit queue of your Member State: assess hits, decide on controls, record control results.",
         MEMBER_STATE_RISK_STAFF | {Role.AUDITOR},
+        built=True,
     ),
     Area(
         "rif",

@@ -90,6 +90,8 @@ class Declaration(MovementFields):
             models.Index(fields=["master_document"], name="decl_master_doc_idx"),
             models.Index(fields=["house_document"], name="decl_house_doc_idx", condition=~models.Q(house_document="")),
             models.Index(fields=["lrn"], name="decl_lrn_idx"),
+            models.Index(fields=["consignor_name"], name="decl_consignor_idx"),  # party history
+            models.Index(fields=["consignee_name"], name="decl_consignee_idx"),
             models.Index(
                 fields=["screening_status", "updated_at"],
                 name="decl_pending_idx",

@@ -1,0 +1,113 @@
+"""REST for national systems: decisions on their Member State's ENS, and control results (read and record)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from pydantic import ValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crms.core.api.body import read_json
+from crms.core.api.pydantic_schema import ref
+from crms.declarations.api_docs import ErrorBody
+from crms.declarations.selectors import declaration_for
+from crms.declarations.validation import pydantic_errors
+from workbench import schema, selectors, services
+
+PAGE = 500
+
+
+def _declaration(request, mrn: str):
+    declaration = declaration_for(request.user, mrn)
+    if declaration is None:
+        raise exceptions.NotFound("No declaration with this MRN that you may see.")
+    return declaration
+
+
+def decision_document(decision) -> dict:
+    return {"id": decision.pk, **services.decision_snapshot(decision)}
+
+
+def control_document(result) -> dict:
+    return {"id": result.pk, **services.control_snapshot(result)}
+
+
+class DecisionFeedView(APIView):
+    @extend_schema(
+        summary="Decisions concerning your Member State (taken by it or forwarded to it), oldest first",
+        parameters=[
+            OpenApiParameter("since", str, description="Only decisions taken at or after this ISO 8601 time"),
+            OpenApiParameter("after", int, description="Keyset cursor: the last id you received"),
+        ],
+        responses={200: ref(schema.DecisionList), 400: ref(ErrorBody)},
+    )
+    def get(self, request):
+        decisions = selectors.decisions_for(request.user).order_by("id")
+        since = request.query_params.get("since")
+        if since:
+            parsed = parse_datetime(since)
+            if parsed is None or parsed.tzinfo is None:
+                raise exceptions.ValidationError({"since": ["An ISO 8601 date-time with time zone."]})
+            decisions = decisions.filter(decided_at__gte=parsed)
+        after = request.query_params.get("after", "")
+        if after:
+            if not after.isdigit():
+                raise exceptions.ValidationError({"after": ["The id of the last decision received."]})
+            decisions = decisions.filter(id__gt=int(after))
+        page = list(decisions[: PAGE + 1])
+        more = len(page) > PAGE
+        page = page[:PAGE]
+        next_url = None
+        if more:
+            query = request.query_params.copy()
+            query["after"] = str(page[-1].pk)
+            next_url = f"{request.path}?{query.urlencode()}"
+        return Response({"results": [decision_document(d) for d in page], "next": next_url})
+
+
+class DeclarationDecisionsView(APIView):
+    @extend_schema(summary="Decisions on this ENS", responses={200: ref(schema.DecisionList), 404: ref(ErrorBody)})
+    def get(self, request, mrn: str):
+        declaration = _declaration(request, mrn)
+        decisions = selectors.decisions_on(request.user, declaration)
+        return Response({"results": [decision_document(d) for d in decisions], "next": None})
+
+
+class ControlResultsView(APIView):
+    @extend_schema(
+        summary="Control results recorded on this ENS",
+        operation_id="control_results_list",
+        responses={200: ref(schema.ControlResultList), 404: ref(ErrorBody)},
+    )
+    def get(self, request, mrn: str):
+        declaration = _declaration(request, mrn)
+        results = selectors.control_results_on(request.user, declaration)
+        return Response({"results": [control_document(r) for r in results]})
+
+    @extend_schema(
+        summary="Record the control carried out on the current version and its result",
+        request={"application/json": ref(schema.ControlResultBody)},
+        responses={
+            201: ref(schema.ControlResultRead),
+            400: ref(ErrorBody),
+            403: ref(ErrorBody),
+            404: ref(ErrorBody),
+            413: ref(ErrorBody),
+        },
+    )
+    def post(self, request, mrn: str):
+        declaration = _declaration(request, mrn)
+        body = read_json(request, limit=settings.MAX_REQUEST_BYTES)
+        try:
+            parsed = schema.ControlResultBody.model_validate(body)
+        except ValidationError as exc:
+            return Response({"errors": pydantic_errors(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        data = parsed.model_dump()
+        try:
+            result = services.record_control_result(actor=request.user, declaration=declaration, data=data)
+        except services.WorkbenchError as error:
+            return Response({"errors": error.errors}, status=error.status)
+        return Response(control_document(result), status=status.HTTP_201_CREATED)

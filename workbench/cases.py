@@ -1,0 +1,127 @@
+"""Opening, refreshing and clearing cases as the engine screens (receiver of ``assessments_written``).
+
+A case opens in a Member State's queue when a hit visible to it refers the ENS for
+action (any effective outcome but ``assessment_complete``), or when the ENS was picked
+at random: EU criteria and random selection go to the Member State of first entry, a
+national profile's hits to the profile's owner. AEO-facilitated hits that end as
+``assessment_complete`` create no work (that is the facilitation); they stay visible on
+the declaration. Re-screening refreshes open cases, clears those no longer referred, and
+an amendment supersedes the open cases of earlier versions. All in the screening
+transaction, in a few set-based statements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db import connection
+from psycopg2.extras import execute_values
+
+from risk_engine.outcomes import SEVERITY, Outcome
+
+REFERRAL = Outcome.ASSESSMENT_COMPLETE.value
+
+
+def desired_cases(
+    assessments: list[dict[str, Any]], hits: list[dict[str, Any]], phases: list[str], aeo: list[bool]
+) -> list[tuple]:
+    """(declaration, version, member state, pre-loading, score, outcome, control type, aeo, random, areas, criteria)."""
+    hits_of: dict[int, list[dict]] = defaultdict(list)
+    for hit in hits:
+        if not hit["shadow"] and hit["outcome"] != REFERRAL:
+            hits_of[hit["assessment_id"]].append(hit)
+    rows = []
+    for index, assessment in enumerate(assessments):
+        first_entry = assessment["responsible_member_state_id"]
+        per_state: dict[str, list[dict]] = defaultdict(list)
+        for hit in hits_of.get(assessment["id"], []):
+            per_state[first_entry if hit["scope"] == "eu" else hit["owner_id"]].append(hit)
+        if assessment["random_selection"]:
+            per_state.setdefault(first_entry, [])
+        for state, state_hits in per_state.items():
+            if state == first_entry:
+                outcome, score, control = assessment["outcome"], assessment["score"], assessment["control_type"]
+            else:
+                worst = max(state_hits, key=lambda h: (SEVERITY[Outcome(h["outcome"])], h["weight"]))
+                outcome, score, control = worst["outcome"], assessment["score"], worst["control_type"]
+            rows.append(
+                (
+                    assessment["declaration_id"],
+                    assessment["version_id"],
+                    state,
+                    phases[index] == "pre_loading",
+                    score,
+                    outcome,
+                    control or "",
+                    aeo[index],
+                    bool(assessment["random_selection"]) and state == first_entry,
+                    sorted({h["risk_area"] for h in state_hits}),
+                    sorted({h["criterion_code"] for h in state_hits}),
+                )
+            )
+    return rows
+
+
+UPSERT = """
+INSERT INTO workbench_case (declaration_id, version_id, member_state_id, origin, state, pre_loading, score,
+    outcome, control_type, aeo, random_selection, risk_areas, criteria, expected_arrival, transport_mode,
+    office_id, created_at, updated_at)
+SELECT x.declaration_id, x.version_id, x.member_state_id,
+       CASE WHEN x.member_state_id = v.first_entry_member_state_id THEN 'first_entry' ELSE 'national_profile' END,
+       'open', x.pre_loading, x.score, x.outcome, x.control_type, x.aeo, x.random_selection, x.risk_areas,
+       x.criteria, v.expected_arrival, v.transport_mode, v.office_of_first_entry_id, %(now)s, %(now)s
+FROM (VALUES %%s) AS x(declaration_id, version_id, member_state_id, pre_loading, score, outcome, control_type,
+                      aeo, random_selection, risk_areas, criteria)
+JOIN declarations_declarationversion v ON v.id = x.version_id
+JOIN declarations_declaration d ON d.id = v.declaration_id AND d.current_version = v.version
+ON CONFLICT (version_id, member_state_id) DO UPDATE SET
+    score = EXCLUDED.score, outcome = EXCLUDED.outcome, control_type = EXCLUDED.control_type,
+    aeo = EXCLUDED.aeo, random_selection = EXCLUDED.random_selection, risk_areas = EXCLUDED.risk_areas,
+    criteria = EXCLUDED.criteria, updated_at = EXCLUDED.updated_at,
+    state = CASE WHEN workbench_case.state = 'cleared' THEN 'open' ELSE workbench_case.state END
+"""
+
+
+def sync_cases(
+    sender,
+    *,
+    assessments: list[dict[str, Any]],
+    hits: list[dict[str, Any]],
+    phases: list[str],
+    aeo: list[bool],
+    now: dt.datetime,
+    **kwargs,
+) -> None:
+    if not assessments:
+        return
+    version_ids = [a["version_id"] for a in assessments]
+    declaration_ids = sorted({a["declaration_id"] for a in assessments})
+    rows = desired_cases(assessments, hits, phases, aeo)
+    with connection.cursor() as cursor:
+        # An amendment: open cases of earlier versions leave the queues.
+        cursor.execute(
+            """UPDATE workbench_case c SET state = 'superseded', updated_at = %s
+               FROM declarations_declaration d
+               WHERE c.declaration_id = ANY(%s) AND d.id = c.declaration_id AND c.state = 'open'
+                 AND c.version_id NOT IN (SELECT id FROM declarations_declarationversion
+                                          WHERE declaration_id = d.id AND version = d.current_version)""",
+            [now, declaration_ids],
+        )
+        keep = [f"{row[1]}:{row[2]}" for row in rows]
+        cursor.execute(
+            """UPDATE workbench_case SET state = 'cleared', updated_at = %s
+               WHERE version_id = ANY(%s) AND state = 'open' AND origin <> 'forwarded'
+                 AND (version_id::text || ':' || member_state_id) <> ALL(%s::text[])""",
+            [now, version_ids, keep],
+        )
+        if rows:
+            sql = cursor.mogrify(UPSERT, {"now": now}).decode()
+            execute_values(
+                cursor.cursor,
+                sql,
+                rows,
+                template="(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::varchar[], %s::varchar[])",
+                page_size=1000,
+            )

@@ -1,0 +1,183 @@
+"""Reads of the workbench, scoped by organisation and role in one place.
+
+- A case is seen by the users of its queue's Member State (analysts, risk managers,
+  auditors) and by EU auditors. The Commission works no queue.
+- Decisions and control results of an ENS are read by whoever may read the ENS
+  (``declarations_for``): the Member States of first entry and of unloading, the Commission,
+  auditors; national systems read those of their own Member State's ENS.
+- Information requests are seen by the two Member States in the thread (and their auditors).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from crms.accounts.roles import Role, is_eu_wide_reader, member_state_of
+from crms.declarations.models import Declaration
+from crms.declarations.selectors import declarations_for
+from workbench.models import Case, CaseState, ControlResult, Decision, InformationRequest
+
+QUEUE_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR}
+EXCHANGE_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR}
+
+
+def cases_for(user) -> QuerySet[Case]:
+    cases = Case.objects.all()
+    if not user.is_authenticated or (user.role not in QUEUE_READERS and not user.is_superuser):
+        return cases.none()
+    if is_eu_wide_reader(user) or user.is_superuser:
+        return cases
+    return cases.filter(member_state_id=member_state_of(user))
+
+
+def case_for(user, pk: int) -> Case | None:
+    return (
+        cases_for(user)
+        .select_related("declaration", "version", "office", "claimed_by", "member_state", "forwarded_by__decided_by")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    member_state: str | None = None
+    outcome: str = ""
+    risk_area: str = ""
+    criterion: str = ""
+    mode: str = ""
+    office: str = ""
+    aeo: str = ""  # "yes" / "no" / ""
+    hours_left: int | None = None
+    mine: bool = False
+    origin: str = ""
+
+
+QUEUE_ORDER = ("-pre_loading", "expected_arrival", "-score", "id")
+
+
+def open_queue(user, filters: QueueFilters) -> QuerySet[Case]:
+    """Open cases, most urgent first: pre-loading referrals, then expected arrival, then score."""
+    cases = cases_for(user).filter(state=CaseState.OPEN)
+    if filters.member_state and (is_eu_wide_reader(user) or user.is_superuser):
+        cases = cases.filter(member_state_id=filters.member_state)
+    if filters.outcome:
+        cases = cases.filter(outcome=filters.outcome)
+    if filters.risk_area:
+        cases = cases.filter(risk_areas__contains=[filters.risk_area])
+    if filters.criterion:
+        cases = cases.filter(criteria__contains=[filters.criterion])
+    if filters.mode:
+        cases = cases.filter(transport_mode=filters.mode)
+    if filters.office:
+        cases = cases.filter(office_id=filters.office)
+    if filters.aeo in ("yes", "no"):
+        cases = cases.filter(aeo=filters.aeo == "yes")
+    if filters.hours_left is not None:
+        cases = cases.filter(expected_arrival__lte=timezone.now() + dt.timedelta(hours=filters.hours_left))
+    if filters.mine:
+        cases = cases.filter(claimed_by_id=user.pk)
+    if filters.origin:
+        cases = cases.filter(origin=filters.origin)
+    return cases.order_by(*QUEUE_ORDER)
+
+
+def queue_counts(user, member_state: str | None = None) -> dict[str, int]:
+    """Open cases per outcome, pre-loading referrals and forwarded cases, for the queue's header."""
+    cases = cases_for(user).filter(state=CaseState.OPEN)
+    if member_state and (is_eu_wide_reader(user) or user.is_superuser):
+        cases = cases.filter(member_state_id=member_state)
+    totals = cases.aggregate(
+        total=Count("id"),
+        pre_loading=Count("id", filter=Q(pre_loading=True)),
+        forwarded=Count("id", filter=Q(origin="forwarded")),
+        claimed=Count("id", filter=Q(claimed_by__isnull=False)),
+        arriving_6h=Count("id", filter=Q(expected_arrival__lte=timezone.now() + dt.timedelta(hours=6))),
+    )
+    by_outcome = dict(cases.values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
+    return {**totals, **{f"outcome_{key}": value for key, value in by_outcome.items()}}
+
+
+def awaiting_results(user) -> QuerySet[Case]:
+    """Decided controls of this Member State with no control result yet (the officers' list)."""
+    return (
+        cases_for(user)
+        .filter(state=CaseState.DECIDED, decision__forwarded_to__isnull=True)
+        .exclude(decision__action="dismiss")
+        .order_by("expected_arrival", "id")
+    )
+
+
+def decisions_for(user) -> QuerySet[Decision]:
+    """Decisions on ENS the user may read, of the Member State concerned (decider or forwarded to)."""
+    decisions = Decision.objects.select_related("declaration", "version", "decided_by", "member_state")
+    if not user.is_authenticated:
+        return decisions.none()
+    if is_eu_wide_reader(user) or user.is_superuser:
+        return decisions
+    member_state = member_state_of(user)
+    if member_state is None:
+        return decisions.none()
+    return decisions.filter(Q(member_state_id=member_state) | Q(forwarded_to_id=member_state))
+
+
+def decisions_on(user, declaration: Declaration) -> QuerySet[Decision]:
+    return decisions_for(user).filter(declaration=declaration).order_by("decided_at", "id")
+
+
+def control_results_on(user, declaration: Declaration) -> QuerySet[ControlResult]:
+    if not declarations_for(user).filter(pk=declaration.pk).exists():
+        return ControlResult.objects.none()
+    return (
+        ControlResult.objects.filter(declaration=declaration)
+        .select_related("recorded_by", "version", "declaration")
+        .order_by("controlled_at", "id")
+    )
+
+
+def information_requests_for(user) -> QuerySet[InformationRequest]:
+    requests = InformationRequest.objects.select_related("created_by", "declaration")
+    if not user.is_authenticated or (user.role not in EXCHANGE_READERS and not user.is_superuser):
+        return requests.none()
+    if is_eu_wide_reader(user) or user.is_superuser:
+        return requests
+    member_state = member_state_of(user)
+    return requests.filter(Q(requesting_state_id=member_state) | Q(requested_state_id=member_state))
+
+
+def party_history(user, declaration: Declaration, version, *, limit: int = 20) -> list[dict]:
+    """Earlier ENS the user may read with the same consignor or consignee (by EORI or exact name)."""
+    eoris = [p.eori for p in version.parties.all() if p.eori and p.role in ("consignor", "consignee")]
+    readable = declarations_for(user).exclude(pk=declaration.pk)
+    match = Q(consignor_name=declaration.consignor_name) | Q(consignee_name=declaration.consignee_name)
+    if eoris:
+        match |= Q(pk__in=Declaration.objects.filter(versions__parties__eori__in=eoris).values("pk"))
+    earlier = list(
+        readable.filter(match)
+        .order_by("-received_at")
+        .values("id", "mrn", "received_at", "consignor_name", "consignee_name", "transport_mode", "screening_status")[
+            :limit
+        ]
+    )
+    ids = [row["id"] for row in earlier]
+    from risk_engine.models import Assessment
+
+    outcomes = dict(
+        Assessment.objects.filter(
+            declaration_id__in=ids, version__version=F("declaration__current_version")
+        ).values_list("declaration_id", "outcome")
+    )
+    decisions = dict(decisions_for(user).filter(declaration_id__in=ids).values_list("declaration_id", "action"))
+    results: dict[int, str] = {}
+    for row in ControlResult.objects.filter(declaration_id__in=ids).values("declaration_id", "result"):
+        if row["result"] != "no_irregularity" or row["declaration_id"] not in results:
+            results[row["declaration_id"]] = row["result"]
+    for row in earlier:
+        row["outcome"] = outcomes.get(row["id"])
+        row["decision"] = decisions.get(row["id"])
+        row["control_result"] = results.get(row["id"])
+    return earlier

@@ -1,0 +1,203 @@
+"""The case page and its actions: claim, release, decide, record a control result."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_POST, require_safe
+
+from crms.accounts.roles import member_state_of
+from crms.core.access import area_required
+from crms.declarations.assessment import assessment_for
+from workbench import presenters, selectors, services
+from workbench.models import (
+    CaseState,
+    ControlKind,
+    ControlOutcome,
+    ControlPlace,
+    DecisionAction,
+    IrregularityType,
+    LegalBasis,
+)
+
+
+def _case(request, pk: int):
+    case = selectors.case_for(request.user, pk)
+    if case is None:
+        raise Http404
+    return case
+
+
+def may_record_control(user, case) -> bool:
+    """The case's Member State records what its control found once a control was decided or forwarded to it."""
+    if user.role not in services.WORKERS or member_state_of(user) != case.member_state_id:
+        return False
+    decision = getattr(case, "decision", None)
+    if case.state == CaseState.OPEN and case.origin == "forwarded":
+        return True
+    return case.state in (CaseState.DECIDED, CaseState.CLOSED) and decision is not None and decision.controls
+
+
+@require_safe
+@area_required("workbench")
+def case_detail(request, pk: int):
+    case = _case(request, pk)
+    declaration, version = case.declaration, case.version
+    assessment = assessment_for(request.user, declaration)
+    if assessment.get("version") != version.version:
+        assessment = {**assessment, "hits": [], "stale": True}
+    fields, item_marks = presenters.highlights(assessment.get("hits", []))
+    items = list(version.items.all())
+    for item in items:
+        item.marks = item_marks.get(item.item_number, set())
+    parties = list(version.parties.select_related("operator").prefetch_related("operator__authorisations"))
+    marks = presenters.party_fields(fields)
+    for party in parties:
+        party.marks = marks.get(party.role, set())
+    decision = getattr(case, "decision", None)
+    context = {
+        "case": case,
+        "declaration": declaration,
+        "version": version,
+        "assessment": assessment,
+        "fields": fields,
+        "items": items,
+        "parties": parties,
+        "decision": decision,
+        "forwarded_by": case.forwarded_by,
+        "control_results": selectors.control_results_on(request.user, declaration),
+        "decisions": selectors.decisions_on(request.user, declaration),
+        "history": selectors.party_history(request.user, declaration, version),
+        "requests": selectors.information_requests_for(request.user).filter(declaration=declaration),
+        "linked_rifs": _linked_rifs(request.user, version),
+        "may_work": request.user.role in services.WORKERS and member_state_of(request.user) == case.member_state_id,
+        "may_record": may_record_control(request.user, case),
+        "claim_held_by_other": services.held_by_other(case, request.user),
+        "actions": DecisionAction.choices,
+        "places": ControlPlace.choices,
+        "control_kinds": ControlKind.choices,
+        "control_outcomes": ControlOutcome.choices,
+        "irregularity_types": IrregularityType.choices,
+        "legal_bases": LegalBasis.choices,
+        "now": timezone.now(),
+    }
+    return render(request, "workbench/case.html", context)
+
+
+def _linked_rifs(user, version) -> list:
+    """RIFs whose goods, routes or parties match this ENS (filled by the risk information area, if present)."""
+    try:
+        from rif.selectors import rifs_matching_version
+    except ImportError:
+        return []
+    return list(rifs_matching_version(user, version)[:10])
+
+
+def _after_action(request, case, text: str | None = None):
+    if text:
+        messages.success(request, text)
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return redirect("workbench-case", pk=case.pk)
+
+
+def _fail(request, case, error: services.WorkbenchError):
+    for item in error.errors:
+        messages.error(request, f"{item['field'] + ': ' if item['field'] else ''}{item['message']}")
+    return redirect("workbench-case", pk=case.pk)
+
+
+@require_POST
+@area_required("workbench")
+def claim(request, pk: int):
+    case = _case(request, pk)
+    try:
+        services.claim_case(actor=request.user, case=case)
+    except services.WorkbenchError as error:
+        if request.headers.get("HX-Request"):
+            return HttpResponse(error.errors[0]["message"], status=error.status)
+        return _fail(request, case, error)
+    if request.POST.get("next") == "queue":
+        return redirect("workbench-case", pk=case.pk)
+    return _after_action(request, case, "You hold this case.")
+
+
+@require_POST
+@area_required("workbench")
+def release(request, pk: int):
+    case = _case(request, pk)
+    try:
+        services.release_case(actor=request.user, case=case)
+    except services.WorkbenchError as error:
+        return _fail(request, case, error)
+    return _after_action(request, case, "Released.")
+
+
+@require_POST
+@area_required("workbench")
+def decide(request, pk: int):
+    case = _case(request, pk)
+    post = request.POST
+    try:
+        decision = services.decide(
+            actor=request.user,
+            case=case,
+            action=post.get("action", ""),
+            control_type=post.get("control_type", ""),
+            control_place=post.get("control_place", ""),
+            reason=post.get("reason", ""),
+        )
+    except services.WorkbenchError as error:
+        return _fail(request, case, error)
+    text = f"Decision recorded: {decision.get_action_display().lower()}."
+    if decision.forwarded_to_id:
+        text += f" Forwarded to {decision.forwarded_to_id} for the control at the place of unloading."
+    return _after_action(request, case, text)
+
+
+def _number(value: str | None) -> float | str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return float(value.replace(",", "."))
+    except ValueError:
+        return value  # the service names the field
+
+
+@require_POST
+@area_required("workbench")
+def record_control(request, pk: int):
+    case = _case(request, pk)
+    if not may_record_control(request.user, case):
+        raise Http404
+    post = request.POST
+    controlled_at = parse_datetime(post.get("controlled_at", "")) if post.get("controlled_at") else None
+    if controlled_at is not None and timezone.is_naive(controlled_at):
+        controlled_at = timezone.make_aware(controlled_at, dt.UTC)
+    data = {
+        "control_type": post.get("control_type", ""),
+        "based_on_risk_analysis": post.get("based_on_risk_analysis", "yes") == "yes",
+        "result": post.get("result", ""),
+        "irregularity_type": post.get("irregularity_type", ""),
+        "notes": post.get("notes", ""),
+        "controlled_at": controlled_at or (post.get("controlled_at") or None),
+    }
+    if data["result"] == ControlOutcome.SEIZURE:
+        data["seizure"] = {
+            "goods": post.get("seized_goods", ""),
+            "quantity": _number(post.get("seized_quantity")),
+            "unit": post.get("seized_unit", ""),
+            "estimated_value_eur": _number(post.get("estimated_value_eur")),
+        }
+    try:
+        services.record_control_result(actor=request.user, declaration=case.declaration, data=data)
+    except services.WorkbenchError as error:
+        return _fail(request, case, error)
+    return _after_action(request, case, "Control result recorded.")

@@ -1,0 +1,24 @@
+"""The feedback panel of a criterion page (loaded by HTMX): hits, decisions, controls, precision."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from crms.core.access import area_required
+from risk_engine.selectors import criterion_for
+from workbench.feedback import criterion_feedback
+
+
+@require_safe
+@area_required("criteria")
+def criterion_feedback_panel(request, code: str):
+    criterion = criterion_for(request.user, code)
+    if criterion is None:
+        raise Http404
+    return render(
+        request,
+        "workbench/_feedback.html",
+        {"criterion": criterion, **criterion_feedback(request.user, criterion.code)},
+    )

@@ -1,0 +1,84 @@
+"""The hit queue: open cases of the analyst's Member State, most urgent first, refreshing itself."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from crms.accounts.roles import is_eu_wide_reader
+from crms.core.access import area_required
+from crms.declarations.models import TransportMode
+from risk_engine.models import OutcomeChoice
+from workbench import selectors
+from workbench.models import CaseOrigin
+
+PAGE_SIZE = 50
+MAX_PAGE = 200
+HOURS_CHOICES = (2, 6, 12, 24, 48)
+
+
+def _int(value: str | None, *, default: int | None = None, low: int = 0, high: int = 10_000) -> int | None:
+    if value is None or not value.strip().isdigit():
+        return default
+    return max(low, min(high, int(value)))
+
+
+def filters_from(request) -> selectors.QueueFilters:
+    get = request.GET
+    return selectors.QueueFilters(
+        member_state=get.get("member_state", "").upper()[:2] or None,
+        outcome=get.get("outcome", "") if get.get("outcome") in OutcomeChoice.values else "",
+        risk_area=get.get("risk_area", "")[:40],
+        criterion=get.get("criterion", "").strip()[:40],
+        mode=get.get("mode", "") if get.get("mode") in TransportMode.values else "",
+        office=get.get("office", "").strip().upper()[:8],
+        aeo=get.get("aeo", "") if get.get("aeo") in ("yes", "no") else "",
+        hours_left=_int(get.get("hours_left"), high=24 * 365),
+        mine=get.get("mine") == "1",
+        origin=get.get("origin", "") if get.get("origin") in CaseOrigin.values else "",
+    )
+
+
+@require_safe
+@area_required("workbench")
+def queue(request):
+    from crms.reference.models import RiskArea
+
+    filters = filters_from(request)
+    page = _int(request.GET.get("page"), default=1, low=1, high=MAX_PAGE)
+    start = (page - 1) * PAGE_SIZE
+    cases = list(
+        selectors.open_queue(request.user, filters).select_related("declaration", "claimed_by")[
+            start : start + PAGE_SIZE + 1
+        ]
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "cases": cases[:PAGE_SIZE],
+        "has_next": len(cases) > PAGE_SIZE and page < MAX_PAGE,
+        "page": page,
+        "filters": filters,
+        "counts": selectors.queue_counts(request.user, filters.member_state),
+        "query": query.urlencode(),
+        "refresh_seconds": settings.QUEUE_REFRESH_SECONDS,
+        "eu_wide": is_eu_wide_reader(request.user),
+        "outcomes": OutcomeChoice.choices,
+        "modes": TransportMode.choices,
+        "origins": CaseOrigin.choices,
+        "risk_areas": RiskArea.objects.order_by("code").values_list("code", "name"),
+        "hours_choices": HOURS_CHOICES,
+        "may_work": request.user.role in ("analyst", "risk_manager"),
+        "now": timezone.now(),
+    }
+    template = "workbench/_queue.html" if request.headers.get("HX-Request") else "workbench/queue.html"
+    return render(request, template, context)
+
+
+@require_safe
+@area_required("workbench")
+def awaiting_results(request):
+    cases = list(selectors.awaiting_results(request.user).select_related("declaration", "decision")[:200])
+    return render(request, "workbench/awaiting.html", {"cases": cases})

@@ -1,0 +1,128 @@
+"""Information requests between Member States: inbox, sent requests, a new request, the thread."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from crms.accounts.models import Organisation
+from crms.accounts.roles import member_state_of
+from crms.core.access import area_required
+from crms.declarations.selectors import declaration_for
+from workbench import selectors, services
+from workbench.models import InformationRequest, LegalBasis
+
+
+@require_safe
+@area_required("workbench")
+def request_list(request):
+    member_state = member_state_of(request.user)
+    visible = selectors.information_requests_for(request.user).select_related("requesting_state", "requested_state")
+    inbox = visible.filter(requested_state_id=member_state) if member_state else visible.none()
+    sent = visible.filter(requesting_state_id=member_state) if member_state else visible
+    return render(
+        request,
+        "workbench/requests.html",
+        {"inbox": inbox[:200], "sent": sent[:200], "may_write": request.user.role in services.WORKERS},
+    )
+
+
+@area_required("workbench")
+def request_new(request):
+    if request.user.role not in services.WORKERS:
+        raise Http404
+    values = {"requested_state": "", "subject": "party", "legal_basis": "", "purpose": "", "question": ""}
+    values |= {"mrn": request.GET.get("mrn", ""), "party_name": request.GET.get("party_name", ""), "party_eori": ""}
+    errors: list[dict] = []
+    if request.method == "POST":
+        values = {key: request.POST.get(key, "").strip() for key in values}
+        declaration = declaration_for(request.user, values["mrn"]) if values["mrn"] else None
+        if values["mrn"] and declaration is None:
+            errors = [{"field": "mrn", "code": "unknown", "message": "No declaration with this MRN that you may see."}]
+        else:
+            try:
+                created = services.open_information_request(
+                    actor=request.user,
+                    requested_state=values["requested_state"],
+                    subject=values["subject"],
+                    legal_basis=values["legal_basis"],
+                    purpose=values["purpose"],
+                    question=values["question"],
+                    declaration=declaration,
+                    party_name=values["party_name"],
+                    party_eori=values["party_eori"],
+                )
+            except services.WorkbenchError as error:
+                errors = error.errors
+            else:
+                messages.success(request, f"Request sent to {created.requested_state_id}.")
+                return redirect("workbench-request", pk=created.pk)
+    if values["mrn"] and not request.GET.get("subject") and request.method != "POST":
+        values["subject"] = "consignment"
+    states = Organisation.objects.exclude(code__in=["EU", member_state_of(request.user) or ""]).order_by("code")
+    return render(
+        request,
+        "workbench/request_new.html",
+        {
+            "values": values,
+            "errors": {e["field"]: e["message"] for e in errors},
+            "states": [s for s in states if s.participates_on()],
+            "legal_bases": LegalBasis.choices,
+            "subjects": InformationRequest.Subject.choices,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _request(request, pk: int) -> InformationRequest:
+    found = selectors.information_requests_for(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_safe
+@area_required("workbench")
+def request_detail(request, pk: int):
+    found = _request(request, pk)
+    member_state = member_state_of(request.user)
+    return render(
+        request,
+        "workbench/request_detail.html",
+        {
+            "req": found,
+            "thread": found.messages.select_related("author"),
+            "may_reply": request.user.role in services.WORKERS
+            and member_state in (found.requesting_state_id, found.requested_state_id)
+            and found.state != InformationRequest.State.CLOSED,
+            "may_close": request.user.role in services.WORKERS
+            and member_state == found.requesting_state_id
+            and found.state != InformationRequest.State.CLOSED,
+        },
+    )
+
+
+@require_POST
+@area_required("workbench")
+def request_reply(request, pk: int):
+    found = _request(request, pk)
+    try:
+        services.post_information_message(actor=request.user, request=found, body=request.POST.get("body", ""))
+    except services.WorkbenchError as error:
+        for item in error.errors:
+            messages.error(request, item["message"])
+    return redirect("workbench-request", pk=found.pk)
+
+
+@require_POST
+@area_required("workbench")
+def request_close(request, pk: int):
+    found = _request(request, pk)
+    try:
+        services.close_information_request(actor=request.user, request=found)
+    except services.WorkbenchError as error:
+        for item in error.errors:
+            messages.error(request, item["message"])
+    return redirect("workbench-request", pk=found.pk)
