@@ -33,13 +33,14 @@ class Command(BaseCommand):
         from crms.declarations.synthetic import ensure_operator_pool
         from risk_engine.dataquality import learn_credibility_bounds
         from risk_engine.demo import load_demo_criteria
+        from workbench.demo import load_demo_workbench
 
         accounts = load_demo_users(password=password)
         if not users_only:
-            self.stdout.write(f"[1/4] operators and AEO authorisations: {ensure_operator_pool(DEMO_SEED)}")
-            self.stdout.write(f"[2/4] demo criteria published now: {load_demo_criteria()}")
+            self.stdout.write(f"[1/5] operators and AEO authorisations: {ensure_operator_pool(DEMO_SEED)}")
+            self.stdout.write(f"[2/5] demo criteria published now: {load_demo_criteria()}")
             if declarations and not Declaration.objects.filter(lrn__startswith="DEMO-").exists():
-                self.stdout.write(f"[3/4] generating {declarations} declarations (screened by the worker)")
+                self.stdout.write(f"[3/5] generating {declarations} declarations (screened by the worker)")
                 call_command(
                     "generate_ens",
                     count=declarations,
@@ -49,8 +50,9 @@ class Command(BaseCommand):
                     stdout=self.stdout,
                 )
             else:
-                self.stdout.write("[3/4] demo declarations already present")
-            self.stdout.write(f"[4/4] credibility bounds learned: {learn_credibility_bounds()}")
+                self.stdout.write("[3/5] demo declarations already present")
+            self.stdout.write(f"[4/5] credibility bounds learned: {learn_credibility_bounds()}")
+            self.stdout.write(f"[5/5] workbench: {load_demo_workbench()}")
         self.stdout.write(f"Demo users (password for all: {password})")
         for username, org, role, token in accounts:
             line = f"  {username:<28} {org:<3} {role}"
