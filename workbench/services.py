@@ -138,11 +138,16 @@ def decide(
     it opens in that Member State's queue.
     """
     _require_worker(actor, case)
-    case = Case.objects.select_for_update().select_related("version").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("version", "declaration").get(pk=case.pk)
     if hasattr(case, "decision"):
         raise _refuse(409, "This version already has a decision.", code="already_decided")
     if case.state != CaseState.OPEN:
         raise _refuse(409, f"The case is {case.get_state_display().lower()}.", code="conflict")
+    if case.version.version != case.declaration.current_version:
+        # Amended: the new version's screening supersedes this case and opens one for the new version.
+        raise _refuse(
+            409, f"Version {case.version.version} was amended; decide on the current version.", code="superseded"
+        )
     if held_by_other(case, actor):
         raise _refuse(409, f"{case.claimed_by.get_username()} is working on this case.", code="claimed")
     reason = (reason or "").strip()
@@ -208,7 +213,16 @@ def _forward(case: Case, decision: Decision, member_state: str, now: dt.datetime
         },
     )
     if not created:
-        forwarded.origin, forwarded.forwarded_by, forwarded.state = CaseOrigin.FORWARDED, decision, CaseState.OPEN
+        # The unloading Member State's own case (a national profile hit) takes the request. It reopens
+        # unless that Member State already decided a control of its own or recorded one.
+        own = getattr(forwarded, "decision", None)
+        if forwarded.state == CaseState.CLEARED or (
+            forwarded.state == CaseState.DECIDED and own is not None and not own.controls
+        ):
+            forwarded.state = CaseState.OPEN
+        if forwarded.state == CaseState.OPEN:
+            forwarded.control_type = decision.control_type
+        forwarded.origin, forwarded.forwarded_by = CaseOrigin.FORWARDED, decision
         forwarded.risk_areas = sorted(set(forwarded.risk_areas) | set(case.risk_areas))
         forwarded.criteria = sorted(set(forwarded.criteria) | set(case.criteria))
         forwarded.updated_at = now

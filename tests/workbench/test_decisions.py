@@ -1,0 +1,235 @@
+"""Decisions: one per version, amendments, re-screening after a retirement, and validation that writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from crms.audit.models import AuditEntry
+from crms.declarations.models import Declaration
+from crms.declarations.services import amend_declaration
+from risk_engine import services as engine_services
+from risk_engine.compiler import forget_compiled_criteria
+from tests.conftest import make_user
+from tests.risk_engine.conftest import file_bodies, make_ens, screen_mrns
+from workbench import services
+from workbench.models import Case, CaseState, Decision
+
+pytestmark = pytest.mark.django_db
+
+NL_UNLOADING = {"place_of_unloading": "NLRTM", "countries_of_routing": ["CN", "NL"]}
+PRE_ARRIVAL = {"phase": "pre_arrival", "filing_type": "F20"}
+
+
+def refusal(**kwargs) -> services.WorkbenchError:
+    with pytest.raises(services.WorkbenchError) as caught:
+        services.decide(**kwargs)
+    return caught.value
+
+
+def fields(error: services.WorkbenchError) -> set[str]:
+    return {e["field"] for e in error.errors}
+
+
+def file_screened(user, **overrides) -> tuple[str, dict]:
+    body = make_ens(**(NL_UNLOADING | overrides))
+    (mrn,) = file_bodies(user, body)
+    screen_mrns(mrn)
+    return mrn, body
+
+
+def amend(user, mrn: str, body: dict, **changes) -> None:
+    declaration = Declaration.objects.get(mrn=mrn)
+    result = amend_declaration(declaration, body | changes, user=user)
+    assert result.status == 201, result.errors
+
+
+def fr_case(mrn: str, version: int) -> Case:
+    return Case.objects.get(declaration__mrn=mrn, version__version=version, member_state_id="FR")
+
+
+# --- one decision per version --------------------------------------------------------------------------------------
+
+
+def test_one_decision_per_version(people, referred):
+    case = referred()
+    decision = services.decide(
+        actor=people["fr_analyst"], case=case, action="control", control_type="physical", control_place="border"
+    )
+    assert (decision.version_id, decision.member_state_id, decision.decided_by) == (
+        case.version_id,
+        "FR",
+        people["fr_analyst"],
+    )
+    assert decision.engine_outcome == "control_recommended" and decision.decided_at is not None
+    for actor in (people["fr_analyst"], people["fr_analyst_2"]):
+        error = refusal(actor=actor, case=case, action="dismiss", reason="Second thoughts, nothing there.")
+        assert error.status == 409 and error.errors[0]["code"] == "already_decided"
+    assert Decision.objects.filter(version=case.version).count() == 1
+    case.refresh_from_db()
+    assert case.state == CaseState.DECIDED
+    entry = AuditEntry.objects.get(action="decision.recorded")
+    assert entry.after["action"] == "control" and entry.after["decided_by"] == "fr_analyst"
+
+
+def test_an_amendment_supersedes_the_open_case_and_the_new_version_gets_its_own(people, toy_criterion):
+    system = people["fr_system"]
+    mrn, body = file_screened(system)
+    old = fr_case(mrn, 1)
+    amend(system, mrn, body, expected_arrival=body["expected_arrival"].replace("+00:00", "+01:00"))
+    screen_mrns(mrn)
+    old.refresh_from_db()
+    assert old.state == CaseState.SUPERSEDED
+    new = fr_case(mrn, 2)
+    assert new.state == CaseState.OPEN and new.criteria == ["CRC-WB-TOY"]
+    error = refusal(actor=people["fr_analyst"], case=old, action="dismiss", reason="Old version, nothing there.")
+    assert error.status == 409
+    decision = services.decide(actor=people["fr_analyst"], case=new, action="dismiss", reason="Known consignee.")
+    assert decision.version.version == 2
+
+
+def test_a_decided_version_keeps_its_decision_and_the_amendment_gets_a_new_one(people, toy_criterion):
+    system = people["fr_system"]
+    mrn, body = file_screened(system)
+    old = fr_case(mrn, 1)
+    services.decide(actor=people["fr_analyst"], case=old, action="control", control_type="physical",
+                    control_place="border")  # fmt: skip
+    amend(system, mrn, body, goods_items=[body["goods_items"][0] | {"description": "plastic toy trucks"}])
+    screen_mrns(mrn)
+    old.refresh_from_db()
+    assert old.state == CaseState.DECIDED
+    new = fr_case(mrn, 2)
+    assert new.state == CaseState.OPEN
+    services.decide(actor=people["fr_analyst"], case=new, action="dismiss", reason="Amendment explains it.")
+    assert list(Decision.objects.filter(declaration__mrn=mrn).order_by("version__version").values_list(
+        "version__version", "action")) == [(1, "control"), (2, "dismiss")]  # fmt: skip
+
+
+def test_an_amended_but_not_yet_screened_version_cannot_be_decided_on_the_old_case(people, toy_criterion):
+    system = people["fr_system"]
+    mrn, body = file_screened(system)
+    old = fr_case(mrn, 1)
+    amend(system, mrn, body, goods_items=[body["goods_items"][0] | {"description": "plastic toy trucks"}])
+    error = refusal(actor=people["fr_analyst"], case=old, action="control", control_type="physical",
+                    control_place="border")  # fmt: skip
+    assert error.status == 409 and not Decision.objects.exists()
+
+
+def test_rescreening_after_retirement_clears_undecided_cases_and_keeps_decided_ones(people, toy_criterion):
+    system = people["fr_system"]
+    open_mrn, _ = file_screened(system)
+    decided_mrn, _ = file_screened(system)
+    decided = fr_case(decided_mrn, 1)
+    services.decide(actor=people["fr_analyst"], case=decided, action="dismiss", reason="Known consignee.")
+    engine_services.retire_criterion(
+        actor=make_user("wb-retirer", "EU", "commission_approver"), criterion=toy_criterion
+    )
+    forget_compiled_criteria()
+    screen_mrns(open_mrn, decided_mrn)
+    assert fr_case(open_mrn, 1).state == CaseState.CLEARED
+    decided.refresh_from_db()
+    assert decided.state == CaseState.DECIDED and decided.decision.action == "dismiss"
+    error = refusal(actor=people["fr_analyst"], case=fr_case(open_mrn, 1), action="dismiss", reason="Nothing there.")
+    assert error.status == 409
+
+
+# --- validation: the field is named, nothing is written -------------------------------------------------------------
+
+
+def assert_nothing_written(case: Case) -> None:
+    case.refresh_from_db()
+    assert case.state == CaseState.OPEN
+    assert not Decision.objects.filter(case=case).exists()
+    assert not AuditEntry.objects.filter(action="decision.recorded").exists()
+    assert not Case.objects.filter(version=case.version).exclude(pk=case.pk).exists()
+
+
+@pytest.mark.parametrize("action", ["request_for_information", "high_risk_cargo_screening", "do_not_load"])
+def test_pre_loading_actions_are_refused_in_pre_arrival(people, referred, action):
+    case = referred(**PRE_ARRIVAL)
+    assert not case.pre_loading
+    error = refusal(actor=people["fr_analyst"], case=case, action=action)
+    assert error.status == 400 and fields(error) == {"action"}
+    assert_nothing_written(case)
+
+
+@pytest.mark.parametrize("action", ["request_for_information", "high_risk_cargo_screening", "do_not_load"])
+def test_pre_loading_actions_are_accepted_in_pre_loading(people, referred, action):
+    case = referred()
+    assert case.pre_loading
+    decision = services.decide(actor=people["fr_analyst"], case=case, action=action)
+    assert decision.control_place == "" and decision.forwarded_to is None
+    assert decision.control_type == ("scanning" if action == "high_risk_cargo_screening" else "")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ({"action": "control"}, {"control_type", "control_place"}),
+        ({"action": "control", "control_type": "physical"}, {"control_place"}),
+        ({"action": "control", "control_place": "border"}, {"control_type"}),
+        ({"action": "control", "control_type": "x-ray", "control_place": "border"}, {"control_type"}),
+        ({"action": "control", "control_type": "physical", "control_place": "the moon"}, {"control_place"}),
+        ({"action": "dismiss"}, {"reason"}),
+        ({"action": "dismiss", "reason": "   no  "}, {"reason"}),
+        ({"action": "dismiss", "reason": "x" * 4001}, {"reason"}),
+        ({"action": "dismiss", "reason": "Known trader.", "control_place": "border"}, {"control_place"}),
+        ({"action": "release"}, {"action"}),
+        ({"action": ""}, {"action"}),
+    ],
+)
+def test_invalid_decisions_name_the_field_and_write_nothing(people, referred, arguments, expected):
+    case = referred(**PRE_ARRIVAL)
+    error = refusal(actor=people["fr_analyst"], case=case, **arguments)
+    assert error.status == 400 and fields(error) == expected, error.errors
+    assert_nothing_written(case)
+
+
+def test_no_place_of_unloading_control_when_unloading_is_outside_the_participants(people, referred):
+    case = referred(place_of_unloading="USNYC", countries_of_routing=["CN", "US"])
+    assert case.version.unloading_member_state_id is None
+    error = refusal(actor=people["fr_analyst"], case=case, action="control", control_type="physical",
+                    control_place="place_of_unloading")  # fmt: skip
+    assert error.status == 400 and fields(error) == {"control_place"}
+    assert_nothing_written(case)
+    # The decision form does not offer it either.
+    client = Client()
+    client.force_login(people["fr_analyst"])
+    page = client.get(f"/workbench/cases/{case.pk}/").content.decode()
+    assert 'value="place_of_unloading"' not in page and 'value="border"' in page
+
+
+def test_control_at_the_place_of_unloading_in_ones_own_member_state_forwards_nothing(people, referred):
+    case = referred(place_of_unloading="FRLEH", countries_of_routing=["CN", "FR"])
+    decision = services.decide(actor=people["fr_analyst"], case=case, action="control", control_type="physical",
+                               control_place="place_of_unloading")  # fmt: skip
+    assert decision.forwarded_to is None
+    assert list(Case.objects.filter(version=case.version).values_list("member_state_id", flat=True)) == ["FR"]
+
+
+def test_the_browser_form_reports_the_field_and_writes_nothing(people, referred):
+    case = referred(**PRE_ARRIVAL)
+    client = Client()
+    client.force_login(people["fr_analyst"])
+    response = client.post(f"/workbench/cases/{case.pk}/decide/", {"action": "dismiss", "reason": ""}, follow=True)
+    assert response.status_code == 200
+    assert "reason: Say why the hit is dismissed" in response.content.decode()
+    assert_nothing_written(case)
+    response = client.post(f"/workbench/cases/{case.pk}/decide/", {"action": "do_not_load"}, follow=True)
+    assert "action: This referral exists only in the pre-loading phase." in response.content.decode()
+    assert_nothing_written(case)
+    response = client.post(
+        f"/workbench/cases/{case.pk}/decide/",
+        {"action": "control", "control_type": "scanning", "control_place": "border", "reason": "x-ray the pallets"},
+        follow=True,
+    )
+    assert "Decision recorded: control recommended." in response.content.decode()
+    assert Decision.objects.get(case=case).reason == "x-ray the pallets"
+
+
+def test_decisions_are_for_the_queues_own_workers(people, referred):
+    case = referred()
+    for name in ("nl_analyst", "de_analyst", "fr_auditor", "fr_system", "commission", "eu_auditor"):
+        error = refusal(actor=people[name], case=case, action="dismiss", reason="Not my call at all.")
+        assert error.status == 403, name
+    assert_nothing_written(case)
