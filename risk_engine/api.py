@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -147,17 +148,22 @@ class WatchListsView(APIView):
         if missing:
             raise exceptions.ValidationError({name: ["Required text."] for name in missing})
         try:
-            watch_list = services.create_watch_list(
-                actor=request.user,
-                code=body["code"],
-                name=body["name"],
-                kind=body["kind"],
-                description=str(body.get("description", "")),
-            )
-            entries = body.get("entries", [])
-            if entries:
-                pairs = [(e["value"], e.get("reason", "")) for e in entries if isinstance(e, dict) and "value" in e]
-                services.add_watch_list_entries(actor=request.user, watch_list=watch_list, entries=pairs)
+            with transaction.atomic():  # the list and its entries, or nothing
+                watch_list = services.create_watch_list(
+                    actor=request.user,
+                    code=body["code"],
+                    name=body["name"],
+                    kind=body["kind"],
+                    description=str(body.get("description", "")),
+                )
+                entries = body.get("entries", [])
+                if entries:
+                    pairs = [
+                        (str(e["value"]), str(e.get("reason", "")))
+                        for e in entries
+                        if isinstance(e, dict) and "value" in e
+                    ]
+                    services.add_watch_list_entries(actor=request.user, watch_list=watch_list, entries=pairs)
         except services.CriteriaError as error:
             return _error_response(error)
         return Response({"code": watch_list.code}, status=status.HTTP_201_CREATED)

@@ -157,7 +157,12 @@ class Assessment(models.Model):
     screened_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["declaration", "-screened_at"], name="assessment_decl_idx")]
+        indexes = [
+            models.Index(fields=["declaration", "-screened_at"], name="assessment_decl_idx"),
+            # Hit rates on the criteria list: screened per window, EU-wide and per Member State.
+            models.Index(fields=["screened_at"], name="assessment_screened_idx"),
+            models.Index(fields=["responsible_member_state", "screened_at"], name="assessment_ms_screened_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.version_id}: {self.outcome} ({self.score})"

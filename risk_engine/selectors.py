@@ -8,10 +8,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from crms.accounts.roles import Role, is_eu_wide_reader, member_state_of
-from risk_engine.models import Criterion, Scope, WatchList
+from risk_engine.models import Assessment, Criterion, CriterionVersion, Hit, Scope, Status, WatchList, WatchListEntry
 
 READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.COMMISSION, Role.COMMISSION_APPROVER, Role.AUDITOR}
 
@@ -42,3 +47,130 @@ def watch_lists_for(user) -> QuerySet[WatchList]:
     if is_eu_wide_reader(user) or user.is_superuser:
         return lists
     return lists.filter(Q(owner_id="EU") | Q(owner_id=member_state_of(user)))
+
+
+def watch_list_for(user, code: str) -> WatchList | None:
+    return watch_lists_for(user).filter(code=code).first()
+
+
+def watch_list_entries(watch_list: WatchList, *, query: str = "") -> QuerySet[WatchListEntry]:
+    entries = watch_list.entries.select_related("added_by").order_by("value")
+    query = query.strip()
+    return entries.filter(Q(value__icontains=query) | Q(reason__icontains=query)) if query else entries
+
+
+# --- the criteria list: current versions, filters, hit figures --------------------------------------
+
+VALIDITY = {"valid": "Valid now", "future": "Not yet valid", "expired": "Expired"}
+LIST_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.PUBLISHED, Status.RETIRED)
+
+
+def current_versions_for(
+    user,
+    *,
+    scope: str = "",
+    risk_area: str = "",
+    status: str = "",
+    owner: str = "",
+    validity: str = "",
+    now: dt.datetime | None = None,
+) -> QuerySet[CriterionVersion]:
+    """The newest version of every criterion ``user`` may see, filtered (empty filter: any)."""
+    newest = CriterionVersion.objects.filter(criterion=OuterRef("criterion")).order_by("-version").values("version")
+    versions = CriterionVersion.objects.filter(
+        criterion__in=criteria_for(user), version=Subquery(newest[:1])
+    ).select_related("criterion", "criterion__owner")
+    if scope:
+        versions = versions.filter(criterion__scope=scope)
+    if risk_area:
+        versions = versions.filter(risk_area_id=risk_area)
+    if status:
+        versions = versions.filter(status=status)
+    if owner:
+        versions = versions.filter(criterion__owner_id=owner)
+    if validity:
+        now = now or timezone.now()
+        started, open_ended = Q(valid_from__lte=now), Q(valid_to__isnull=True) | Q(valid_to__gt=now)
+        versions = versions.filter(
+            {"valid": started & open_ended, "future": Q(valid_from__gt=now), "expired": Q(valid_to__lte=now)}[validity]
+        )
+    return versions.order_by("criterion__code")
+
+
+def published_version_numbers(criterion_ids: Iterable[int]) -> dict[int, int]:
+    """Criterion id -> the number of its published version (criteria without one are left out)."""
+    rows = CriterionVersion.objects.filter(criterion_id__in=list(criterion_ids), status=Status.PUBLISHED)
+    return dict(rows.values_list("criterion_id", "version"))
+
+
+def criteria_owners_for(user) -> list[str]:
+    """Organisation codes owning at least one criterion ``user`` may see (the owner filter's choices)."""
+    return sorted(set(criteria_for(user).values_list("owner_id", flat=True)))
+
+
+@dataclass(frozen=True)
+class HitFigures:
+    """Hits of one criterion in a window and the declaration versions screened in it."""
+
+    hits: int
+    screened: int
+
+    @property
+    def rate(self) -> float | None:
+        """Share of screened declaration versions hit, as a percentage (None when nothing was screened)."""
+        return 100 * self.hits / self.screened if self.screened else None
+
+    @property
+    def rate_text(self) -> str:
+        rate = self.rate
+        if rate is None:
+            return "—"
+        return f"{rate:.1f} %" if rate == 0 or rate >= 1 else f"{rate:.2f} %"
+
+
+def _assessment_scope(user) -> tuple[bool, str | None]:
+    """(sees anything, Member State to restrict to or None for EU-wide figures)."""
+    if user.is_superuser or is_eu_wide_reader(user):
+        return True, None
+    member_state = member_state_of(user)
+    return member_state is not None, member_state
+
+
+def screened_counts_for(user, days: Sequence[int], *, now: dt.datetime | None = None) -> dict[int, int]:
+    """Window (days) -> assessments screened in it, EU-wide or over the user's Member State (one query)."""
+    sees, member_state = _assessment_scope(user)
+    if not sees or not days:
+        return dict.fromkeys(days, 0)
+    now = now or timezone.now()
+    since = {d: now - dt.timedelta(days=d) for d in days}
+    assessments = Assessment.objects.filter(screened_at__gte=min(since.values()))
+    if member_state is not None:
+        assessments = assessments.filter(responsible_member_state_id=member_state)
+    totals = assessments.aggregate(**{f"d{d}": Count("id", filter=Q(screened_at__gte=since[d])) for d in days})
+    return {d: totals[f"d{d}"] for d in days}
+
+
+def hit_counts_for(
+    user, codes: Iterable[str], days: Sequence[int] = (7, 30), *, now: dt.datetime | None = None
+) -> dict[str, dict[int, HitFigures]]:
+    """Code -> window (days) -> hits (shadow hits included) and hit rate, in two queries.
+
+    Commission users and EU auditors get EU-wide figures; Member State users get figures over
+    the assessments their Member State is responsible for (numerator and denominator alike).
+    """
+    codes = list(codes)
+    now = now or timezone.now()
+    screened = screened_counts_for(user, days, now=now)
+    counts: dict[str, dict[int, int]] = {code: dict.fromkeys(days, 0) for code in codes}
+    sees, member_state = _assessment_scope(user)
+    if sees and codes and days:
+        since = {d: now - dt.timedelta(days=d) for d in days}
+        hits = Hit.objects.filter(criterion_code__in=codes, created_at__gte=min(since.values()))
+        if member_state is not None:
+            hits = hits.filter(assessment__responsible_member_state_id=member_state)
+        rows = hits.values("criterion_code").annotate(
+            **{f"d{d}": Count("id", filter=Q(created_at__gte=since[d])) for d in days}
+        )
+        for row in rows:
+            counts[row["criterion_code"]] = {d: row[f"d{d}"] for d in days}
+    return {code: {d: HitFigures(counts[code][d], screened[d]) for d in days} for code in codes}

@@ -6,6 +6,7 @@ Every change is audited. Publishing or retiring re-screens the open declarations
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import ValidationError as PydanticError
 
-from crms.accounts.roles import COMMISSION_CODE, Role, member_state_of
+from crms.accounts.roles import COMMISSION_CODE, Role, is_risk_staff, member_state_of
 from crms.audit.services import record
 from crms.declarations.validation import pydantic_errors
 from crms.reference.models import RiskArea
@@ -21,6 +22,7 @@ from risk_engine.conditions import ConditionError, parse_condition
 from risk_engine.models import Criterion, CriterionVersion, Scope, Status, WatchList, WatchListEntry
 from risk_engine.schema import CriterionDocument
 from risk_engine.selectors import watch_lists_for
+from risk_engine.watchlists import entry_problems, normalise_value
 
 AUTHORS = {Scope.EU: {Role.COMMISSION, Role.COMMISSION_APPROVER}, Scope.NATIONAL: {Role.ANALYST, Role.RISK_MANAGER}}
 APPROVERS = {Scope.EU: {Role.COMMISSION_APPROVER}, Scope.NATIONAL: {Role.RISK_MANAGER}}
@@ -193,6 +195,16 @@ def _may_approve(actor, criterion: Criterion) -> bool:
     return criterion.scope == Scope.EU or criterion.owner_id == member_state_of(actor)
 
 
+def may_author(actor, criterion: Criterion) -> bool:
+    """Role and organisation allow editing, submitting or promoting ``criterion`` (authorship is checked too)."""
+    return _may_author(actor, criterion)
+
+
+def may_approve(actor, criterion: Criterion) -> bool:
+    """Role and organisation allow approving or retiring ``criterion`` (four-eyes is checked too)."""
+    return _may_approve(actor, criterion)
+
+
 def _rescreen_after_commit() -> None:
     from risk_engine.pipeline import request_rescreen
 
@@ -245,10 +257,28 @@ def retire_criterion(*, actor, criterion: Criterion, comment: str = "") -> Crite
     return version
 
 
+WATCH_LIST_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{2,39}")
+
+
+def may_edit_watch_list(actor, watch_list: WatchList) -> bool:
+    """Risk staff (Commission staff, analysts, risk managers) of the owner organisation; read-only roles never."""
+    return is_risk_staff(actor) and actor.organisation_id == watch_list.owner_id
+
+
 @transaction.atomic
 def create_watch_list(*, actor, code: str, name: str, kind: str, description: str = "") -> WatchList:
     if actor.role not in AUTHORS[Scope.EU] | AUTHORS[Scope.NATIONAL]:
         raise _refuse(403, "Your role may not keep watch lists.")
+    code, name, description = code.strip(), " ".join(name.split()), description.strip()
+    errors = []
+    if not WATCH_LIST_CODE.fullmatch(code):
+        errors.append(("code", "Use 3-40 capital letters, digits, - or _, starting with a letter or digit."))
+    if not name or len(name) > 200:
+        errors.append(("name", "A name of 1-200 characters is required."))
+    if kind not in WatchList.Kind.values:
+        errors.append(("kind", f"One of {', '.join(WatchList.Kind.values)}."))
+    if errors:
+        raise CriteriaError(400, [{"field": f, "code": "invalid", "message": m} for f, m in errors])
     if WatchList.objects.filter(code=code).exists():
         raise _refuse(409, f"Watch list {code} exists.", "code", "conflict")
     owner = COMMISSION_CODE if actor.organisation_id == COMMISSION_CODE else member_state_of(actor)
@@ -257,24 +287,83 @@ def create_watch_list(*, actor, code: str, name: str, kind: str, description: st
     return watch_list
 
 
+def _refuse_edit(actor, watch_list: WatchList) -> None:
+    if not may_edit_watch_list(actor, watch_list):
+        raise _refuse(403, "Only risk staff of the owner organisation edit a watch list.")
+
+
 @transaction.atomic
 def add_watch_list_entries(*, actor, watch_list: WatchList, entries: list[tuple[str, str]]) -> int:
-    if actor.organisation_id != watch_list.owner_id:
-        raise _refuse(403, "Only the owner organisation edits a watch list.")
-    added = 0
-    for value, reason in entries:
-        _, created = WatchListEntry.objects.get_or_create(
-            watch_list=watch_list, value=value.strip(), defaults={"reason": reason, "added_by": actor}
+    """Add ``(value, reason)`` entries (all or none: any bad entry refuses them all); returns how many were new.
+
+    Values are normalised by the list's kind; a value already on the list keeps its first reason.
+    """
+    _refuse_edit(actor, watch_list)
+    errors, cleaned, seen = [], [], set()
+    for index, (value, reason) in enumerate(entries):
+        value, reason = normalise_value(watch_list.kind, value), " ".join(str(reason).split())
+        problems = entry_problems(watch_list.kind, value, reason)
+        errors += [{"field": f"entries[{index}].{f}", "code": "invalid", "message": m} for f, m in problems]
+        if not problems and value not in seen:
+            seen.add(value)
+            cleaned.append((value, reason))
+    if errors:
+        raise CriteriaError(400, errors)
+    listed = set(
+        WatchListEntry.objects.filter(watch_list=watch_list, value__in=[v for v, _ in cleaned]).values_list(
+            "value", flat=True
         )
-        added += created
+    )
+    new = [(value, reason) for value, reason in cleaned if value not in listed]
+    WatchListEntry.objects.bulk_create(
+        [WatchListEntry(watch_list=watch_list, value=v, reason=r, added_by=actor) for v, r in new],
+        batch_size=1000,
+    )
     watch_list.save(update_fields=["updated_at"])
     record(
         actor=actor,
         action="watch_list.entries_added",
         obj=watch_list,
-        after={"values": [value for value, _ in entries], "reasons": [reason for _, reason in entries]},
+        after={
+            "values": [value for value, _ in new],
+            "reasons": [reason for _, reason in new],
+            "already_listed": sorted(listed),
+        },
     )
-    return added
+    return len(new)
+
+
+@transaction.atomic
+def remove_watch_list_entry(*, actor, watch_list: WatchList, entry_id: int, reason: str) -> WatchListEntry:
+    """Remove one entry; the audit log keeps the entry as it was and the reason for removing it."""
+    _refuse_edit(actor, watch_list)
+    reason = " ".join(str(reason).split())
+    if not reason or len(reason) > 300:
+        raise _refuse(400, "A reason for the removal (1-300 characters) is required.", "reason", "invalid")
+    entry = (
+        WatchListEntry.objects.select_for_update()
+        .select_related("added_by")
+        .filter(watch_list=watch_list, pk=entry_id)
+        .first()
+    )
+    if entry is None:
+        raise _refuse(404, "No such entry on this watch list.", "entry", "not_found")
+    before = {
+        "value": entry.value,
+        "reason": entry.reason,
+        "added_by": entry.added_by.get_username(),
+        "added_at": entry.added_at.isoformat(),
+    }
+    entry.delete()
+    watch_list.save(update_fields=["updated_at"])
+    record(
+        actor=actor,
+        action="watch_list.entry_removed",
+        obj=watch_list,
+        before=before,
+        after={"value": before["value"], "reason": reason},
+    )
+    return entry
 
 
 @transaction.atomic
@@ -282,6 +371,8 @@ def promote_shadow(*, actor, criterion: Criterion, comment: str = "") -> Criteri
     """One click: a new version identical to the published shadow one but live, submitted for approval."""
     from risk_engine.documents import document_of
 
+    if not _may_author(actor, criterion):
+        raise _refuse(403, "You may not promote this criterion.")
     published = criterion.versions.filter(status=Status.PUBLISHED).first()
     if published is None or not published.shadow:
         raise _refuse(409, "Only a published shadow criterion can be promoted.", code="conflict")

@@ -8,8 +8,10 @@ urlpatterns = [
     path("builder/preview/", builder.preview, name="criteria-preview"),
     path("builder/save/", builder.save, name="criteria-save"),
     path("builder/lookup/", builder.lookup, name="criteria-lookup"),
+    path("watch-lists/", include("risk_engine.urls_watchlists")),  # before the <code>/ patterns
     path("", include("risk_engine.urls_backtests")),
     path("<str:code>/", criteria.criterion_detail, name="criteria-detail"),
+    path("<str:code>/diff/", criteria.criterion_diff, name="criteria-diff"),
     path("<str:code>/edit/", builder.builder, name="criteria-edit"),
     path("<str:code>/export.json", builder.export_document, name="criteria-export"),
     path("<str:code>/promote/", builder.promote, name="criteria-promote"),

@@ -189,6 +189,8 @@ def promote(request, code: str):
     """Shadow -> live in one click; the new version still needs a second person's approval."""
     from django.contrib import messages
 
+    from risk_engine.views.criteria import render_detail
+
     criterion = selectors.criterion_for(request.user, code)
     if criterion is None:
         raise Http404
@@ -196,6 +198,6 @@ def promote(request, code: str):
         services.promote_shadow(actor=request.user, criterion=criterion, comment=request.POST.get("comment", ""))
     except services.CriteriaError as error:
         messages.error(request, str(error))
-    else:
-        messages.success(request, "Promotion submitted: a second person must approve it.")
+        return render_detail(request, criterion, status=error.status)
+    messages.success(request, "Promotion submitted: a second person must approve it.")
     return redirect("criteria-detail", code=code)

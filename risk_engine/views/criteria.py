@@ -1,15 +1,20 @@
-"""Criteria list and detail pages: the lifecycle with comments, versions and the audit trail."""
+"""Criteria list and detail pages: filters and hit figures, the lifecycle with comments, versions and their diff."""
 
 from __future__ import annotations
+
+import re
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from crms.accounts.roles import member_state_of
 from crms.audit.models import AuditEntry
 from crms.core.access import area_required
 from risk_engine import selectors, services
+from risk_engine.diff import condition_diff, field_changes
+from risk_engine.forms import CriteriaFilterForm
 from risk_engine.models import Status
 from risk_engine.plain import describe, describe_scope
 from risk_engine.views.builder import AUTHOR_ROLES
@@ -21,76 +26,157 @@ TRANSITIONS = {
 }
 
 
+HIT_WINDOWS = (7, 30)
+
+
+@require_safe
 @area_required("criteria")
 def criteria_list(request):
-    criteria = selectors.criteria_for(request.user).prefetch_related("versions").order_by("code")
-    scope = request.GET.get("scope", "")
-    if scope in ("eu", "national"):
-        criteria = criteria.filter(scope=scope)
-    rows = []
-    for criterion in criteria:
-        versions = sorted(criterion.versions.all(), key=lambda v: v.version)
-        rows.append(
-            {
-                "criterion": criterion,
-                "current": versions[-1],
-                "published": next((v for v in versions if v.status == Status.PUBLISHED), None),
-            }
-        )
-    return render(
-        request,
-        "criteria/list.html",
+    """Current versions, filtered (scope, risk area, status, owner, validity), with hit figures."""
+    user = request.user
+    form = CriteriaFilterForm(request.GET, owners=selectors.criteria_owners_for(user))
+    filters = form.filters()
+    versions = list(selectors.current_versions_for(user, **filters))
+    published = selectors.published_version_numbers(v.criterion_id for v in versions)
+    figures = selectors.hit_counts_for(user, [v.criterion.code for v in versions], HIT_WINDOWS)
+    rows = [
         {
-            "rows": rows,
-            "scope": scope,
-            "may_author": request.user.role in AUTHOR_ROLES,
-        },
-    )
+            "criterion": version.criterion,
+            "current": version,
+            "published": published.get(version.criterion_id),
+            "figures": [figures[version.criterion.code][days] for days in HIT_WINDOWS],
+        }
+        for version in versions
+    ]
+    context = {
+        "form": form,
+        "rows": rows,
+        "windows": HIT_WINDOWS,
+        "screened": selectors.screened_counts_for(user, HIT_WINDOWS),
+        "figures_over": "all Member States" if member_state_of(user) is None else member_state_of(user),
+        "may_author": user.role in AUTHOR_ROLES,
+    }
+    template = "criteria/_rows.html" if request.headers.get("HX-Request") else "criteria/list.html"
+    return render(request, template, context)
 
 
-@area_required("criteria")
-def criterion_detail(request, code):
-    criterion = selectors.criterion_for(request.user, code)
-    if criterion is None:
-        raise Http404
+def _detail_context(request, criterion) -> dict:
+    user = request.user
     versions = list(criterion.versions.select_related("author", "published_by").order_by("-version"))
     current = versions[0]
-    logic = selectors.may_see_logic(request.user, criterion)
+    logic = selectors.may_see_logic(user, criterion)
     audit = AuditEntry.objects.filter(object_type="risk_engine.criterion", object_id=str(criterion.pk))[:50]
-    return render(
-        request,
-        "criteria/detail.html",
-        {
-            "criterion": criterion,
-            "current": current,
-            "versions": versions,
-            "logic": logic,
-            "plain": describe(current.condition) if logic else None,
-            "scope_text": describe_scope(
-                scope=criterion.scope, owner=criterion.owner_id, applies_to=current.applies_to
-            ),
-            "audit": audit,
-            "may_author": request.user.role in AUTHOR_ROLES,
+    actions = []
+    if current.status == Status.DRAFT and current.author_id == user.pk:
+        actions.append("submit")
+    if current.status == Status.SUBMITTED and services.may_approve(user, criterion):
+        actions.append("approve")
+    if current.status == Status.PUBLISHED and services.may_approve(user, criterion):
+        actions.append("retire")
+    return {
+        "criterion": criterion,
+        "current": current,
+        "versions": versions,
+        "compare": {
+            "a": versions[1].version if len(versions) > 1 else None,
+            "b": current.version,
+            "numbers": [v.version for v in reversed(versions)],
         },
-    )
+        "logic": logic,
+        "plain": describe(current.condition) if logic else None,
+        "scope_text": describe_scope(scope=criterion.scope, owner=criterion.owner_id, applies_to=current.applies_to),
+        "audit": audit,
+        "actions": actions,
+        "may_author": user.role in AUTHOR_ROLES,
+        "may_promote": services.may_author(user, criterion),
+    }
+
+
+def render_detail(request, criterion, *, status: int = 200, **extra):
+    return render(request, "criteria/detail.html", _detail_context(request, criterion) | extra, status=status)
+
+
+def _visible(request, code: str):
+    criterion = selectors.criterion_for(request.user, code)
+    if criterion is None:
+        raise Http404("No criterion with this code that you may see.")
+    return criterion
+
+
+@require_safe
+@area_required("criteria")
+def criterion_detail(request, code):
+    return render_detail(request, _visible(request, code))
+
+
+VERSION_NUMBER = re.compile(r"v?(\d{1,9})", re.ASCII | re.IGNORECASE)
+
+
+@require_safe
+@area_required("criteria")
+def criterion_diff(request, code):
+    """Two versions side by side: changed fields, the condition in plain language and as a JSON line diff."""
+    criterion = _visible(request, code)
+    versions = {v.version: v for v in criterion.versions.select_related("author")}
+    numbers = sorted(versions)
+    defaults = {"a": numbers[-2] if len(numbers) > 1 else numbers[-1], "b": numbers[-1]}
+    chosen, errors = {}, {}
+    for name in ("a", "b"):
+        raw = request.GET.get(name, "").strip()
+        match = VERSION_NUMBER.fullmatch(raw)
+        if not raw:
+            chosen[name] = defaults[name]
+        elif match is None:
+            errors[name] = f"“{raw[:20]}” is not a version number (e.g. 2)."
+        else:
+            chosen[name] = int(match.group(1))
+    context = {"criterion": criterion, "numbers": numbers, "errors": errors, "selected": chosen}
+    if errors:
+        return render(request, "criteria/diff.html", context | {"selected": defaults | chosen}, status=400)
+    missing = [chosen[name] for name in ("a", "b") if chosen[name] not in versions]
+    if missing:
+        raise Http404(f"{criterion.code} has no version {missing[0]}.")
+    a, b = versions[chosen["a"]], versions[chosen["b"]]
+    changes = field_changes(a, b)
+    logic = selectors.may_see_logic(request.user, criterion)
+    context |= {
+        "a": a,
+        "b": b,
+        "changed": [change for change in changes if change.changed],
+        "unchanged": [change for change in changes if not change.changed],
+        "logic": logic,
+    }
+    if logic:
+        context |= {
+            "plain_a": describe(a.condition),
+            "plain_b": describe(b.condition),
+            "condition_lines": condition_diff(a.condition, b.condition),
+        }
+    return render(request, "criteria/diff.html", context)
+
+
+TRANSITION_DONE = {"submit": "Submitted for approval.", "approve": "Published.", "retire": "Retired."}
 
 
 @require_POST
 @area_required("criteria")
 def transition(request, code, action):
-    criterion = selectors.criterion_for(request.user, code)
-    if criterion is None or action not in TRANSITIONS:
+    """Submit, approve or retire with a comment for the record; a refusal re-renders the page with its status."""
+    criterion = _visible(request, code)
+    if action not in TRANSITIONS:
         raise Http404
+    allowed = services.may_author if action == "submit" else services.may_approve
+    if not allowed(request.user, criterion):
+        messages.error(request, "Your role may not do this for this criterion.")
+        return render_detail(request, criterion, status=403)
     comment = request.POST.get("comment", "").strip()
     if not comment:
-        messages.error(request, "Please give a comment for the record.")
-        return redirect("criteria-detail", code=code)
+        messages.error(request, "Comment for the record: please give one.")
+        return render_detail(request, criterion, status=400)
     try:
         TRANSITIONS[action](actor=request.user, criterion=criterion, comment=comment)
     except services.CriteriaError as error:
         messages.error(request, str(error))
-    else:
-        messages.success(
-            request, {"submit": "Submitted for approval.", "approve": "Published.", "retire": "Retired."}[action]
-        )
+        return render_detail(request, criterion, status=error.status)
+    messages.success(request, TRANSITION_DONE[action])
     return redirect("criteria-detail", code=code)
