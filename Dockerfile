@@ -11,6 +11,8 @@ COPY crms crms
 COPY risk_engine risk_engine
 COPY rif rif
 COPY pca pca
+COPY workbench workbench
+COPY indicators indicators
 RUN pip install -c requirements.lock .
 COPY . .
 # Static files are collected at build time with a throw-away key; nothing else needs secrets here.

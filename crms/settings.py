@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "crms.declarations",
     "risk_engine",
     "workbench",
+    "indicators",
     "rif",
     "pca",
 ]
@@ -120,6 +121,8 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-screening": {"task": "risk_engine.sweep_pending", "schedule": 30.0},
     "learn-credibility-bounds": {"task": "risk_engine.learn_credibility_bounds", "schedule": 24 * 3600.0},
+    "indicators-refresh-recent": {"task": "indicators.refresh_recent", "schedule": 300.0},
+    "indicators-refresh-period": {"task": "indicators.refresh_period", "schedule": 24 * 3600.0},
 }
 
 # --- Risk engine ------------------------------------------------------------------------------
@@ -129,6 +132,14 @@ SWEEP_AFTER_SECONDS = env_int("SWEEP_AFTER_SECONDS", 60, minimum=5)
 # --- Workbench --------------------------------------------------------------------------------
 CASE_CLAIM_MINUTES = env_int("CASE_CLAIM_MINUTES", 60, minimum=1, maximum=24 * 60)
 QUEUE_REFRESH_SECONDS = env_int("QUEUE_REFRESH_SECONDS", 15, minimum=2, maximum=600)
+
+# --- Indicators and criteria evaluation ---------------------------------------------------------
+INDICATORS_REFRESH_DAYS = env_int("INDICATORS_REFRESH_DAYS", 400, minimum=1, maximum=3660)
+HIGH_INTEREST_COUNTRIES = env_list("HIGH_INTEREST_COUNTRIES", ["AE", "CN", "HK", "IR", "RU", "SY", "TR"])
+EVAL_MIN_HITS = env_int("EVAL_MIN_HITS", 10, minimum=0)
+EVAL_MIN_CONTROLS = env_int("EVAL_MIN_CONTROLS", 5, minimum=1)
+EVAL_MIN_PRECISION_PCT = env_int("EVAL_MIN_PRECISION_PCT", 5, minimum=0, maximum=100)
+EVAL_MAX_HITS_PER_1000_ENS = env_int("EVAL_MAX_HITS_PER_1000_ENS", 50, minimum=1)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -10,6 +10,7 @@ from crms.core import views as core_views
 from crms.core.navigation import AREAS
 from crms.declarations import api as declarations_api
 from crms.reference import views as reference_views
+from indicators import api as indicators_api
 from risk_engine import api as engine_api
 from workbench import api as workbench_api
 
@@ -39,6 +40,8 @@ api_v1 = [
     path("criteria/<str:code>/retire/", engine_api.RetireView.as_view(), name="api-criterion-retire"),
     path("watch-lists/", engine_api.WatchListsView.as_view(), name="api-watch-lists"),
     path("decisions/", workbench_api.DecisionFeedView.as_view(), name="api-decisions"),
+    path("indicators/", indicators_api.IndicatorsView.as_view(), name="api-indicators"),
+    path("indicators/evaluation/", indicators_api.EvaluationView.as_view(), name="api-indicators-evaluation"),
     path(
         "declarations/<str:mrn>/decisions/",
         workbench_api.DeclarationDecisionsView.as_view(),
@@ -77,6 +80,7 @@ urlpatterns = [
     path("operators/", include("crms.operators.urls")),
     path("criteria/", include("risk_engine.urls")),
     path("workbench/", include("workbench.urls")),
+    path("indicators/", include("indicators.urls")),
     *placeholders,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -152,6 +152,7 @@ class Assessment(models.Model):
     score = models.PositiveSmallIntegerField()
     control_type = models.CharField(max_length=12, choices=ControlType.choices, null=True, blank=True)
     random_selection = models.BooleanField(default=False)
+    aeo = models.BooleanField(db_default=False, help_text="An AEO party (consignor, consignee, filer) when screened")
     data_quality = models.JSONField(default=list)
     responsible_member_state = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     screened_at = models.DateTimeField()

@@ -315,6 +315,7 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
                     "score": score,
                     "control_type": control_type,
                     "random_selection": picked,
+                    "aeo": batch.aeo[row],
                     "data_quality": warnings,
                     "responsible_member_state_id": member_state,
                     "screened_at": now,

@@ -70,9 +70,10 @@ AREAS: tuple[Area, ...] = (
     Area(
         "indicators",
         "Indicators",
-        "area-indicators",
+        "indicators-dashboard",
         "Hits, controls, detections, AEO shares and RIF follow-up, EU-wide and per Member State.",
         PEOPLE,
+        built=True,
     ),
     Area(
         "operators",

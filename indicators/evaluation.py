@@ -1,0 +1,107 @@
+"""The criteria evaluation cycle: per criterion, per Member State and EU-wide, for a quarter or a year.
+
+Figures: automated hits, hits after assessment (a control decided), controls (hit
+declarations with a control result), positive results, precision, load (hits per 1,000
+ENS screened in the same Member States), the high-interest countries the hits touched and
+the criteria that hit together. A recommendation follows configurable thresholds:
+
+- no or too few hits (< ``EVAL_MIN_HITS``): **deactivate** (it costs maintenance, finds nothing);
+- enough controls (>= ``EVAL_MIN_CONTROLS``) and precision below ``EVAL_MIN_PRECISION_PCT``: **amend**;
+- load above ``EVAL_MAX_HITS_PER_1000_ENS``: **amend** (too broad for the control capacity);
+- otherwise **keep**.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+from django.conf import settings
+
+from indicators.figures import EU_TOTAL, Period, View, ratio, sums
+from indicators.tables import hits_per_criterion
+
+PERIOD = re.compile(r"^(?P<year>20\d\d)(?:-Q(?P<quarter>[1-4]))?$")
+
+
+def parse_period(text: str) -> tuple[Period, str] | None:
+    """``2026-Q4`` or ``2026`` -> the period and its label; None when malformed."""
+    match = PERIOD.match((text or "").strip().upper())
+    if not match:
+        return None
+    year = int(match["year"])
+    if match["quarter"]:
+        quarter = int(match["quarter"])
+        start = dt.date(year, 3 * quarter - 2, 1)
+        end = (dt.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)) - dt.timedelta(days=1)
+        return Period(start, end), f"{year}-Q{quarter}"
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31)), str(year)
+
+
+def current_quarter(today: dt.date) -> str:
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+def recommend(hits: int, controls: int, positive: int, load: float | None) -> tuple[str, str]:
+    if hits < max(settings.EVAL_MIN_HITS, 1):
+        return "deactivate", f"{hits} hits in the period (fewer than {settings.EVAL_MIN_HITS})"
+    if controls >= settings.EVAL_MIN_CONTROLS and positive / controls * 100 < settings.EVAL_MIN_PRECISION_PCT:
+        return "amend", (
+            f"precision {positive / controls:.0%} over {controls} controls (below {settings.EVAL_MIN_PRECISION_PCT}%)"
+        )
+    if load is not None and load > settings.EVAL_MAX_HITS_PER_1000_ENS:
+        return "amend", f"{load:.0f} hits per 1,000 ENS (above {settings.EVAL_MAX_HITS_PER_1000_ENS}): too broad"
+    return "keep", "within every threshold"
+
+
+def evaluation(view: View, *, code: str | None = None) -> pd.DataFrame:
+    frame = hits_per_criterion(view)
+    if code is not None:
+        frame = frame[frame["criterion"] == code]
+    if frame.empty:
+        return frame
+    ens = sums(view, "ens").groupby("member_state")["value"].sum()
+    frame = frame.copy()
+    frame["ens_screened"] = frame["member_state"].map(lambda s: ens.sum() if s == EU_TOTAL else ens.get(s, 0))
+    frame["hits_per_1000_ens"] = (
+        frame["automated"] * 1000 / frame["ens_screened"].where(frame["ens_screened"] != 0)
+    ).round(1)
+    frame["countries"] = [_countries(view, row.member_state, row.criterion) for row in frame.itertuples()]
+    frame["hit_together_with"] = [_pairs(view, row.member_state, row.criterion) for row in frame.itertuples()]
+    verdicts = [
+        recommend(
+            int(r.automated),
+            int(r.controlled),
+            int(r.positive),
+            None if pd.isna(r.hits_per_1000_ens) else r.hits_per_1000_ens,
+        )
+        for r in frame.itertuples()
+    ]
+    frame["recommendation"] = [v[0] for v in verdicts]
+    frame["why"] = [v[1] for v in verdicts]
+    frame["precision"] = ratio(frame["positive"], frame["controlled"])
+    return frame.reset_index(drop=True)
+
+
+def _scoped(view: View, metric: str, member_state: str) -> pd.DataFrame:
+    frame = sums(view, metric)
+    return frame if member_state == EU_TOTAL else frame[frame["member_state"] == member_state]
+
+
+def _countries(view: View, member_state: str, code: str) -> str:
+    frame = _scoped(view, "hits_country", member_state)
+    counts = frame[frame["key"] == code].groupby("key2")["value"].sum().sort_values(ascending=False)
+    return ", ".join(f"{country} {int(n)}" for country, n in counts.items())
+
+
+def _pairs(view: View, member_state: str, code: str) -> str:
+    frame = _scoped(view, "hit_pairs", member_state)
+    both = pd.concat(
+        [
+            frame[frame["key"] == code][["key2", "value"]].rename(columns={"key2": "other"}),
+            frame[frame["key2"] == code][["key", "value"]].rename(columns={"key": "other"}),
+        ]
+    )
+    counts = both.groupby("other")["value"].sum().sort_values(ascending=False).head(3)
+    return ", ".join(f"{other} {int(n)}" for other, n in counts.items())

@@ -1,0 +1,95 @@
+"""Reading the summary tables for a period and a viewer: the tables behind the dashboard,
+the exports and the REST endpoint (one source, so they always show the same numbers).
+
+Scope: the Commission and EU auditors see every Member State (or one they pick); a Member
+State's users see their own rows and the EU totals. Every table is a pandas DataFrame with
+readable column names; rows of the EU total have ``member_state == "EU total"``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.db import connection
+
+from crms.accounts.roles import is_eu_wide_reader, member_state_of
+
+EU_TOTAL = "EU total"
+
+
+@dataclass(frozen=True)
+class Period:
+    day_from: dt.date
+    day_to: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.day_to - self.day_from).days + 1
+
+
+@dataclass
+class View:
+    """Who looks, at what: the period and the Member State rows they may see (None: all)."""
+
+    period: Period
+    visible_state: str | None
+    eu_wide: bool
+    hidden_codes: frozenset[str] = frozenset()  # other Member States' national profiles
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def for_user(cls, user, period: Period, member_state: str | None = None) -> View:
+        if is_eu_wide_reader(user) or user.is_superuser:
+            return cls(period, member_state or None, True)
+        from risk_engine.models import Criterion, Scope
+
+        own = member_state_of(user) or "--"
+        hidden = Criterion.objects.filter(scope=Scope.NATIONAL).exclude(owner_id=own).values_list("code", flat=True)
+        return cls(period, own, False, frozenset(hidden))
+
+
+def sums(view: View, metric: str, *, weekly: bool = False) -> pd.DataFrame:
+    """member_state, key, key2, value summed over the period (and per week when asked); all Member States."""
+    cache_key = (metric, weekly)
+    if cache_key in view._cache:
+        return view._cache[cache_key]
+    week = "date_trunc('week', day)::date AS week," if weekly else ""
+    group = "week, " if weekly else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT {week} member_state, key, key2, sum(value) FROM indicators_dailyfigure
+                WHERE metric = %s AND day BETWEEN %s AND %s GROUP BY {group} member_state, key, key2""",  # noqa: S608 - fixed fragments only
+            [metric, view.period.day_from, view.period.day_to],
+        )
+        columns = (["week"] if weekly else []) + ["member_state", "key", "key2", "value"]
+        frame = pd.DataFrame(cursor.fetchall(), columns=columns)
+    if view.hidden_codes and metric.startswith("hit") and not frame.empty:
+        frame = frame[~frame["key"].isin(view.hidden_codes) & ~frame["key2"].isin(view.hidden_codes)]
+    view._cache[cache_key] = frame
+    return frame
+
+
+def with_totals(view: View, frame: pd.DataFrame, by: list[str], values: list[str]) -> pd.DataFrame:
+    """Rows of the visible Member States grouped by ``by``, plus EU-total rows over every Member State."""
+    if frame.empty:
+        return pd.DataFrame(columns=["member_state", *by, *values])
+    per_state = frame.groupby(["member_state", *by], as_index=False)[values].sum()
+    if view.visible_state:
+        per_state = per_state[per_state["member_state"] == view.visible_state]
+    total = frame.groupby(by, as_index=False)[values].sum().sort_values(by) if by else frame[values].sum().to_frame().T
+    total.insert(0, "member_state", EU_TOTAL)
+    per_state = per_state.sort_values(["member_state", *by])
+    return pd.concat([per_state, total], ignore_index=True)
+
+
+def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """A share rounded to 4 places; empty where the denominator is 0."""
+    return (numerator / denominator.where(denominator != 0)).round(4)
+
+
+def visible(view: View, frame: pd.DataFrame) -> pd.DataFrame:
+    if view.visible_state and not frame.empty:
+        return frame[frame["member_state"] == view.visible_state]
+    return frame

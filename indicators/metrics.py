@@ -1,0 +1,179 @@
+"""The daily metrics: each is one SQL statement over the live tables giving
+(day, member_state, key, key2, value) rows for ``[%(start)s, %(end)s)``.
+
+Member State conventions: declarations count for the Member State of first entry; a hit
+for the queue that works it (first entry for EU criteria, the owner for a national
+profile); a control for the Member State that did it; a criterion for its owner ("EU" for
+the Commission); an information request for the requesting Member State.
+Days are UTC dates. Other areas (risk information, PCAs) add metrics with :func:`register`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    sql: str
+
+
+HIT_STATE = "CASE WHEN h.scope = 'eu' THEN a.responsible_member_state_id ELSE h.owner_id END"
+HIT_DECISION = (
+    f"""LEFT JOIN workbench_decision dc ON dc.version_id = a.version_id AND dc.member_state_id = {HIT_STATE}"""
+)
+
+METRICS: list[Metric] = [
+    Metric(
+        "ens",
+        "ENS received (mode, phase)",
+        """SELECT (d.received_at AT TIME ZONE 'UTC')::date, d.first_entry_member_state_id, d.transport_mode, d.phase,
+                  count(*)
+           FROM declarations_declaration d
+           WHERE d.received_at >= %(start)s AND d.received_at < %(end)s GROUP BY 1, 2, 3, 4""",
+    ),
+    Metric(
+        "ens_aeo",
+        "ENS with an AEO party (mode)",
+        """SELECT (d.received_at AT TIME ZONE 'UTC')::date, d.first_entry_member_state_id, d.transport_mode, '',
+                  count(*)
+           FROM declarations_declaration d
+           JOIN risk_engine_assessment a ON a.declaration_id = d.id
+           JOIN declarations_declarationversion v ON v.id = a.version_id AND v.version = d.current_version
+           WHERE d.received_at >= %(start)s AND d.received_at < %(end)s AND a.aeo GROUP BY 1, 2, 3""",
+    ),
+    Metric(
+        "hits_automated",
+        "Hits of the engine (criterion, risk area)",
+        f"""SELECT (h.created_at AT TIME ZONE 'UTC')::date, {HIT_STATE}, h.criterion_code, h.risk_area, count(*)
+            FROM risk_engine_hit h JOIN risk_engine_assessment a ON a.id = h.assessment_id
+            WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow GROUP BY 1, 2, 3, 4""",
+    ),
+    Metric(
+        "hits_assessed",
+        "Hits confirmed by an analyst: a control decided (criterion, risk area)",
+        f"""SELECT (h.created_at AT TIME ZONE 'UTC')::date, {HIT_STATE}, h.criterion_code, h.risk_area, count(*)
+            FROM risk_engine_hit h JOIN risk_engine_assessment a ON a.id = h.assessment_id {HIT_DECISION}
+            WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow
+              AND dc.action IS NOT NULL AND dc.action <> 'dismiss' GROUP BY 1, 2, 3, 4""",
+    ),
+    Metric(
+        "hits_dismissed",
+        "Hits dismissed by an analyst (criterion, risk area)",
+        f"""SELECT (h.created_at AT TIME ZONE 'UTC')::date, {HIT_STATE}, h.criterion_code, h.risk_area, count(*)
+            FROM risk_engine_hit h JOIN risk_engine_assessment a ON a.id = h.assessment_id {HIT_DECISION}
+            WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow AND dc.action = 'dismiss'
+            GROUP BY 1, 2, 3, 4""",
+    ),
+    Metric(
+        "hits_controlled",
+        "Hits whose declaration was controlled (criterion, result: positive/negative)",
+        f"""SELECT day, ms, code, result, count(*) FROM (
+                SELECT (h.created_at AT TIME ZONE 'UTC')::date AS day, {HIT_STATE} AS ms, h.criterion_code AS code,
+                       CASE WHEN bool_or(r.result <> 'no_irregularity') THEN 'positive' ELSE 'negative' END AS result
+                FROM risk_engine_hit h JOIN risk_engine_assessment a ON a.id = h.assessment_id
+                JOIN workbench_controlresult r ON r.version_id = a.version_id
+                WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow
+                GROUP BY h.id, 1, 2, 3) per_hit GROUP BY 1, 2, 3, 4""",
+    ),
+    Metric(
+        "controls",
+        "Controls (type, based on risk analysis: risk/other)",
+        """SELECT (r.controlled_at AT TIME ZONE 'UTC')::date, r.member_state_id, r.control_type,
+                  CASE WHEN r.based_on_risk_analysis THEN 'risk' ELSE 'other' END, count(*)
+           FROM workbench_controlresult r
+           WHERE r.controlled_at >= %(start)s AND r.controlled_at < %(end)s GROUP BY 1, 2, 3, 4""",
+    ),
+    Metric(
+        "controls_positive",
+        "Controls that found an irregularity (type, based on risk analysis)",
+        """SELECT (r.controlled_at AT TIME ZONE 'UTC')::date, r.member_state_id, r.control_type,
+                  CASE WHEN r.based_on_risk_analysis THEN 'risk' ELSE 'other' END, count(*)
+           FROM workbench_controlresult r
+           WHERE r.controlled_at >= %(start)s AND r.controlled_at < %(end)s AND r.result <> 'no_irregularity'
+           GROUP BY 1, 2, 3, 4""",
+    ),
+    Metric(
+        "controls_by_aeo",
+        "Controls by AEO status of the declaration (aeo/non_aeo, positive/negative)",
+        """SELECT (r.controlled_at AT TIME ZONE 'UTC')::date, r.member_state_id,
+                  CASE WHEN coalesce(a.aeo, false) THEN 'aeo' ELSE 'non_aeo' END,
+                  CASE WHEN r.result <> 'no_irregularity' THEN 'positive' ELSE 'negative' END, count(*)
+           FROM workbench_controlresult r LEFT JOIN risk_engine_assessment a ON a.version_id = r.version_id
+           WHERE r.controlled_at >= %(start)s AND r.controlled_at < %(end)s GROUP BY 1, 2, 3, 4""",
+    ),
+    Metric(
+        "seizure_value_eur",
+        "Estimated value of seizures in EUR (irregularity type)",
+        """SELECT (r.controlled_at AT TIME ZONE 'UTC')::date, r.member_state_id, r.irregularity_type, '',
+                  sum(coalesce(r.estimated_value_eur, 0))
+           FROM workbench_controlresult r
+           WHERE r.controlled_at >= %(start)s AND r.controlled_at < %(end)s AND r.result = 'seizure'
+           GROUP BY 1, 2, 3""",
+    ),
+    Metric(
+        "criteria_new",
+        "New criteria published (risk area, scope)",
+        """SELECT (v.published_at AT TIME ZONE 'UTC')::date, c.owner_id, v.risk_area_id, c.scope, count(*)
+           FROM risk_engine_criterionversion v JOIN risk_engine_criterion c ON c.id = v.criterion_id
+           WHERE v.version = 1 AND v.published_at >= %(start)s AND v.published_at < %(end)s GROUP BY 1, 2, 3, 4""",
+    ),
+    Metric(
+        "info_requests",
+        "Information requests sent (requested Member State)",
+        """SELECT (q.created_at AT TIME ZONE 'UTC')::date, q.requesting_state_id, q.requested_state_id, '', count(*)
+           FROM workbench_informationrequest q
+           WHERE q.created_at >= %(start)s AND q.created_at < %(end)s GROUP BY 1, 2, 3""",
+    ),
+    Metric(
+        "info_requests_answered",
+        "Information requests answered (requested Member State)",
+        """SELECT (q.created_at AT TIME ZONE 'UTC')::date, q.requesting_state_id, q.requested_state_id, '', count(*)
+           FROM workbench_informationrequest q
+           WHERE q.created_at >= %(start)s AND q.created_at < %(end)s AND q.first_answer_at IS NOT NULL
+           GROUP BY 1, 2, 3""",
+    ),
+    Metric(
+        "info_answer_hours",
+        "Hours to the first answer, summed (divide by answered requests for the mean)",
+        """SELECT (q.created_at AT TIME ZONE 'UTC')::date, q.requesting_state_id, q.requested_state_id, '',
+                  sum(extract(epoch FROM q.first_answer_at - q.created_at) / 3600.0)
+           FROM workbench_informationrequest q
+           WHERE q.created_at >= %(start)s AND q.created_at < %(end)s AND q.first_answer_at IS NOT NULL
+           GROUP BY 1, 2, 3""",
+    ),
+    Metric(
+        "hits_country",
+        "Hits touching a high-interest country by origin or routing (criterion, country)",
+        f"""SELECT (h.created_at AT TIME ZONE 'UTC')::date, {HIT_STATE}, h.criterion_code, c.country, count(*)
+            FROM risk_engine_hit h JOIN risk_engine_assessment a ON a.id = h.assessment_id
+            JOIN declarations_declarationversion v ON v.id = a.version_id
+            CROSS JOIN LATERAL (
+                SELECT DISTINCT x AS country FROM unnest(v.routing || ARRAY(
+                    SELECT g.country_of_origin FROM declarations_goodsitem g
+                    WHERE g.version_id = v.id AND g.item_number = ANY(h.items))) AS x
+                WHERE x = ANY(%(countries)s)) c
+            WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow GROUP BY 1, 2, 3, 4""",
+    ),
+    Metric(
+        "hit_pairs",
+        "Declarations hit by two criteria together (criterion, other criterion)",
+        f"""SELECT (h.created_at AT TIME ZONE 'UTC')::date, {HIT_STATE}, h.criterion_code, o.criterion_code, count(*)
+            FROM risk_engine_hit h JOIN risk_engine_assessment a ON a.id = h.assessment_id
+            JOIN risk_engine_hit o ON o.assessment_id = h.assessment_id AND o.criterion_code > h.criterion_code
+                 AND NOT o.shadow
+            WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow GROUP BY 1, 2, 3, 4""",
+    ),
+]
+
+
+def register(metric: Metric) -> None:
+    """Add a metric from another area (idempotent by name)."""
+    if all(existing.name != metric.name for existing in METRICS):
+        METRICS.append(metric)
+
+
+def metric_names() -> list[str]:
+    return [metric.name for metric in METRICS]

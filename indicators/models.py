@@ -1,0 +1,64 @@
+"""Summary tables behind the indicators: daily figures computed by Celery, and the refresh runs.
+
+``DailyFigure`` is a long table: one value per (metric, day, Member State, key, key2), e.g.
+``("ens", 2026-11-02, "FR", "air", "pre_loading") = 1,234``. The dashboard sums it over a
+period with one grouped query per section, so it answers in milliseconds whatever the size
+of the declarations tables; the refresh job rebuilds a range of days from the live tables.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class DailyFigure(models.Model):
+    metric = models.CharField(max_length=40)
+    day = models.DateField()
+    member_state = models.CharField(max_length=3)
+    key = models.CharField(max_length=60, blank=True, default="")
+    key2 = models.CharField(max_length=60, blank=True, default="")
+    value = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "day", "member_state", "key", "key2"], name="daily_figure_unique")
+        ]
+        indexes = [models.Index(fields=["metric", "member_state", "day"], name="daily_figure_metric_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.day} {self.member_state} {self.key}/{self.key2} = {self.value}"
+
+
+class RefreshRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    day_from = models.DateField()
+    day_to = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    step = models.CharField(max_length=80, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"refresh {self.day_from}..{self.day_to} {self.status}"
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None

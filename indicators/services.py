@@ -1,0 +1,115 @@
+"""Refreshing the summary tables: rebuild the daily figures of a range of days from the live tables.
+
+Each metric is deleted and re-inserted for the range in its own short transaction, so the
+dashboard never sees a half-refreshed metric and a failure leaves the previous figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from indicators.metrics import METRICS, Metric
+from indicators.models import RefreshRun
+
+log = logging.getLogger(__name__)
+
+INSERT = """
+INSERT INTO indicators_dailyfigure (metric, day, member_state, key, key2, value)
+SELECT %(metric)s, s.day, coalesce(s.ms, ''), coalesce(s.k, ''), coalesce(s.k2, ''), s.v
+FROM ({sql}) AS s(day, ms, k, k2, v)
+"""
+
+
+def _bounds(day_from: dt.date, day_to: dt.date) -> dict:
+    start = dt.datetime.combine(day_from, dt.time.min, tzinfo=dt.UTC)
+    end = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    return {"start": start, "end": end, "countries": list(settings.HIGH_INTEREST_COUNTRIES)}
+
+
+def refresh_metric(metric: Metric, day_from: dt.date, day_to: dt.date) -> int:
+    params = _bounds(day_from, day_to) | {"metric": metric.name}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM indicators_dailyfigure WHERE metric = %s AND day BETWEEN %s AND %s",
+            [metric.name, day_from, day_to],
+        )
+        cursor.execute(INSERT.format(sql=metric.sql), params)
+        return cursor.rowcount
+
+
+def refresh(day_from: dt.date, day_to: dt.date, *, on_progress: Callable[[int, int, str], None] | None = None) -> int:
+    """Rebuild every metric for ``day_from``..``day_to`` (inclusive); returns the rows written."""
+    if day_to < day_from:
+        raise ValueError("day_to is before day_from")
+    rows = 0
+    for index, metric in enumerate(METRICS):
+        if on_progress:
+            on_progress(index, len(METRICS), metric.label)
+        rows += refresh_metric(metric, day_from, day_to)
+    if on_progress:
+        on_progress(len(METRICS), len(METRICS), "done")
+    return rows
+
+
+def run_refresh(run: RefreshRun) -> RefreshRun:
+    """Carry out a queued run, saving progress after each metric (the browser shows it)."""
+    RefreshRun.objects.filter(pk=run.pk).update(status=RefreshRun.Status.RUNNING, started_at=timezone.now())
+
+    def progress(done: int, total: int, step: str) -> None:
+        RefreshRun.objects.filter(pk=run.pk).update(progress=done / total, step=step[:80])
+
+    try:
+        rows = refresh(run.day_from, run.day_to, on_progress=progress)
+    except Exception as exc:
+        log.exception("Indicator refresh %s failed", run.pk)
+        RefreshRun.objects.filter(pk=run.pk).update(
+            status=RefreshRun.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    RefreshRun.objects.filter(pk=run.pk).update(
+        status=RefreshRun.Status.DONE, rows=rows, progress=1.0, finished_at=timezone.now()
+    )
+    run.refresh_from_db()
+    return run
+
+
+def request_refresh(*, actor=None, day_from: dt.date | None = None, day_to: dt.date | None = None) -> RefreshRun:
+    """Queue a refresh (default: the last ``INDICATORS_REFRESH_DAYS`` days) for the worker."""
+    from indicators.tasks import refresh_task
+
+    today = timezone.now().date()
+    run = RefreshRun.objects.create(
+        day_from=day_from or today - dt.timedelta(days=settings.INDICATORS_REFRESH_DAYS - 1),
+        day_to=day_to or today,
+        requested_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    transaction.on_commit(lambda: _send(run.pk, refresh_task))
+    return run
+
+
+def _send(run_id: int, task) -> None:
+    try:
+        task.apply_async(args=[run_id], retry=False)
+    except Exception:  # noqa: BLE001 - broker down: the next scheduled refresh catches up
+        log.warning("Could not enqueue indicator refresh %s", run_id)
+        RefreshRun.objects.filter(pk=run_id).update(status=RefreshRun.Status.FAILED, error="broker unavailable")
+
+
+def audit_export(*, actor, what: str, fmt: str, period) -> None:
+    """Exports leave the platform: who took which table for which period is recorded."""
+    from crms.audit.services import record
+
+    record(
+        actor=actor,
+        action="indicators.exported",
+        object_type="indicators.table",
+        object_id=what,
+        object_repr=f"{what} {period.day_from}..{period.day_to} ({fmt})",
+        after={"table": what, "format": fmt, "from": str(period.day_from), "to": str(period.day_to)},
+    )

@@ -1,0 +1,222 @@
+"""The indicator tables of the dashboard (seed 001 lines 2005-2080), each a pandas DataFrame.
+
+Every function takes a ``View`` and returns a frame whose columns are what the page, the
+CSV/XLSX exports and the REST endpoint show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+from django.db.models import Count, Q
+
+from indicators.figures import EU_TOTAL, View, ratio, sums, with_totals
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    build: Callable[[View], pd.DataFrame]
+    note: str = ""
+
+
+def ens_volumes(view: View) -> pd.DataFrame:
+    frame = sums(view, "ens").rename(columns={"key": "mode", "key2": "phase", "value": "ens"})
+    return with_totals(view, frame, ["mode", "phase"], ["ens"]).astype({"ens": int})
+
+
+def hits_per_criterion(view: View) -> pd.DataFrame:
+    parts = []
+    for metric, column in (
+        ("hits_automated", "automated"),
+        ("hits_assessed", "after_assessment"),
+        ("hits_dismissed", "dismissed"),
+    ):
+        part = sums(view, metric).rename(columns={"key": "criterion", "key2": "risk_area", "value": column})
+        parts.append(part.set_index(["member_state", "criterion", "risk_area"])[[column]])
+    controlled = sums(view, "hits_controlled")
+    for result, column in (("positive", "positive"), ("negative", "negative")):
+        part = controlled[controlled["key2"] == result].rename(columns={"key": "criterion", "value": column})
+        parts.append(part.groupby(["member_state", "criterion"])[[column]].sum())
+    if parts[0].empty:
+        return pd.DataFrame(
+            columns=[
+                "member_state",
+                "criterion",
+                "risk_area",
+                "automated",
+                "after_assessment",
+                "dismissed",
+                "controlled",
+                "positive",
+                "precision",
+            ]
+        )
+    frame = parts[0].join(parts[1:3], how="left").reset_index()
+    frame = frame.merge(
+        parts[3].join(parts[4], how="outer").reset_index(), on=["member_state", "criterion"], how="left"
+    )
+    frame = frame.fillna(0)
+    frame["controlled"] = frame["positive"] + frame["negative"]
+    values = ["automated", "after_assessment", "dismissed", "controlled", "positive"]
+    out = with_totals(view, frame, ["criterion", "risk_area"], values)
+    out[values] = out[values].astype(int)
+    out["precision"] = ratio(out["positive"], out["controlled"])
+    return out
+
+
+def controls_by_type(view: View) -> pd.DataFrame:
+    controls = sums(view, "controls").rename(columns={"key": "control_type", "key2": "basis", "value": "controls"})
+    positive = sums(view, "controls_positive").rename(
+        columns={"key": "control_type", "key2": "basis", "value": "positive"}
+    )
+    frame = controls.merge(positive, on=["member_state", "control_type", "basis"], how="left").fillna(0)
+    out = with_totals(view, frame, ["control_type", "basis"], ["controls", "positive"])
+    out[["controls", "positive"]] = out[["controls", "positive"]].astype(int)
+    out["positive_share"] = ratio(out["positive"], out["controls"])
+    return out
+
+
+def aeo_shares(view: View) -> pd.DataFrame:
+    ens = sums(view, "ens").groupby("member_state", as_index=False)["value"].sum().rename(columns={"value": "ens"})
+    aeo = sums(view, "ens_aeo").groupby("member_state", as_index=False)["value"].sum()
+    aeo = aeo.rename(columns={"value": "aeo_ens"})
+    controls = sums(view, "controls_by_aeo")
+    pivot = (
+        controls.pivot_table(index="member_state", columns=["key", "key2"], values="value", aggfunc="sum", fill_value=0)
+        if not controls.empty
+        else pd.DataFrame()
+    )
+    frame = ens.merge(aeo, on="member_state", how="left").fillna(0)
+    for status in ("aeo", "non_aeo"):
+        for result in ("positive", "negative"):
+            column = f"{status}_{result}"
+            values = pivot[(status, result)] if (status, result) in pivot.columns else 0
+            frame[column] = frame["member_state"].map(values).fillna(0) if not isinstance(values, int) else 0
+    frame["aeo_controls"] = frame["aeo_positive"] + frame["aeo_negative"]
+    frame["non_aeo_controls"] = frame["non_aeo_positive"] + frame["non_aeo_negative"]
+    counts = ["ens", "aeo_ens", "aeo_controls", "aeo_positive", "non_aeo_controls", "non_aeo_positive"]
+    out = with_totals(view, frame, [], counts)
+    out[counts] = out[counts].astype(int)
+    out["aeo_share_of_ens"] = ratio(out["aeo_ens"], out["ens"])
+    out["aeo_share_of_controls"] = ratio(out["aeo_controls"], out["aeo_controls"] + out["non_aeo_controls"])
+    out["aeo_irregularity_rate"] = ratio(out["aeo_positive"], out["aeo_controls"])
+    out["non_aeo_irregularity_rate"] = ratio(out["non_aeo_positive"], out["non_aeo_controls"])
+    return out
+
+
+def seizures(view: View) -> pd.DataFrame:
+    frame = sums(view, "seizure_value_eur").rename(columns={"key": "irregularity_type", "value": "estimated_value_eur"})
+    out = with_totals(view, frame, ["irregularity_type"], ["estimated_value_eur"])
+    out["estimated_value_eur"] = out["estimated_value_eur"].round(0)
+    return out
+
+
+def new_criteria(view: View) -> pd.DataFrame:
+    frame = sums(view, "criteria_new").rename(columns={"key": "risk_area", "key2": "scope", "value": "new_criteria"})
+    out = with_totals(view, frame, ["risk_area", "scope"], ["new_criteria"])
+    return out.astype({"new_criteria": int})
+
+
+def risk_profiles_in_force(view: View) -> pd.DataFrame:
+    """Criteria published now, per owner and risk area (a snapshot, read live: a small table)."""
+    from risk_engine.models import CriterionVersion
+
+    rows = (
+        CriterionVersion.objects.filter(status="published", shadow=False)
+        .values("criterion__owner_id", "risk_area_id", "criterion__scope")
+        .annotate(n=Count("id"))
+    )
+    frame = pd.DataFrame(
+        [(r["criterion__owner_id"], r["risk_area_id"], r["criterion__scope"], r["n"]) for r in rows],
+        columns=["member_state", "risk_area", "scope", "in_force"],
+    )
+    if frame.empty:
+        return frame
+    mine = frame[frame["scope"] == "eu"] if not view.eu_wide else frame
+    if not view.eu_wide:
+        mine = pd.concat([mine, frame[frame["member_state"] == view.visible_state]])
+    elif view.visible_state:
+        mine = frame[(frame["member_state"] == view.visible_state) | (frame["scope"] == "eu")]
+    total = frame.groupby(["risk_area", "scope"], as_index=False)["in_force"].sum()
+    total.insert(0, "member_state", EU_TOTAL)
+    return pd.concat([mine, total], ignore_index=True)
+
+
+def information_requests(view: View) -> pd.DataFrame:
+    """Per pair of Member States; a Member State sees what it asked and what it was asked, plus the EU total."""
+    keys = ["member_state", "requested_state"]
+    frame = None
+    for metric, column in (
+        ("info_requests", "sent"),
+        ("info_requests_answered", "answered"),
+        ("info_answer_hours", "hours"),
+    ):
+        part = sums(view, metric).rename(columns={"key": "requested_state", "value": column})[[*keys, column]]
+        frame = part if frame is None else frame.merge(part, on=keys, how="left")
+    frame = frame.fillna(0)
+    total = frame[["sent", "answered", "hours"]].sum().to_frame().T.assign(member_state=EU_TOTAL, requested_state="")
+    if view.visible_state:
+        frame = frame[(frame["member_state"] == view.visible_state) | (frame["requested_state"] == view.visible_state)]
+    out = pd.concat([frame.sort_values(keys), total[frame.columns]], ignore_index=True)
+    out[["sent", "answered"]] = out[["sent", "answered"]].astype(int)
+    out["mean_answer_hours"] = (out["hours"] / out["answered"].where(out["answered"] != 0)).round(1)
+    return out.drop(columns=["hours"]).rename(columns={"member_state": "requesting_state"})
+
+
+def analyst_workload(view: View) -> pd.DataFrame:
+    """Open hits and analysts per Member State, now (live, from the queue's index)."""
+    from crms.accounts.models import User
+    from workbench.models import Case
+
+    open_cases = dict(Case.objects.filter(state="open").values_list("member_state_id").annotate(n=Count("id")))
+    analysts = dict(
+        User.objects.filter(role__in=["analyst", "risk_manager"], is_active=True)
+        .values_list("organisation_id")
+        .annotate(n=Count("id", filter=Q(is_active=True)))
+    )
+    states = sorted(set(open_cases) | set(analysts))
+    frame = pd.DataFrame(
+        [(s, open_cases.get(s, 0), analysts.get(s, 0)) for s in states],
+        columns=["member_state", "open_hits", "analysts"],
+    )
+    out = with_totals(view, frame, [], ["open_hits", "analysts"])
+    out["open_hits_per_analyst"] = (out["open_hits"] / out["analysts"].where(out["analysts"] != 0)).round(1)
+    return out
+
+
+TABLES: list[Table] = [
+    Table("ens", "ENS volumes by mode and phase", ens_volumes),
+    Table(
+        "hits",
+        "Hits per criterion, automated and after assessment",
+        hits_per_criterion,
+        "after_assessment: a control decided by an analyst; controlled: the declaration had a control result; "
+        "precision: share of controlled hits where an irregularity was found",
+    ),
+    Table(
+        "controls",
+        "Controls by type and basis",
+        controls_by_type,
+        "basis 'risk': based on risk analysis; positive: an irregularity was found",
+    ),
+    Table("aeo", "AEO share of declarations and controls", aeo_shares),
+    Table("seizures", "Seizures by irregularity (estimated value)", seizures),
+    Table("new_criteria", "New criteria published per risk area", new_criteria),
+    Table("profiles", "Risk criteria and profiles in force", risk_profiles_in_force),
+    Table("requests", "Information requests between Member States", information_requests),
+    Table("workload", "Analyst workload now", analyst_workload),
+]
+TABLES_BY_NAME = {table.name: table for table in TABLES}
+
+
+def register(table: Table, *, after: str | None = None) -> None:
+    """Add a table from another area (risk information, PCAs); idempotent by name."""
+    if table.name in TABLES_BY_NAME:
+        return
+    index = next((i + 1 for i, t in enumerate(TABLES) if t.name == after), len(TABLES))
+    TABLES.insert(index, table)
+    TABLES_BY_NAME[table.name] = table

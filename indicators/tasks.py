@@ -1,0 +1,33 @@
+"""Celery tasks for the indicators: thin wrappers over the refresh service."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from indicators import services
+from indicators.models import RefreshRun
+
+
+@shared_task(name="indicators.refresh", acks_late=True, ignore_result=True)
+def refresh_task(run_id: int) -> None:
+    run = RefreshRun.objects.filter(pk=run_id).first()
+    if run is not None and run.status == RefreshRun.Status.QUEUED:
+        services.run_refresh(run)
+
+
+@shared_task(name="indicators.refresh_recent", ignore_result=True)
+def refresh_recent_task() -> int:
+    """On the schedule: the last two days (today changes all day; yesterday gets late control results)."""
+    today = timezone.now().date()
+    return services.refresh(today - dt.timedelta(days=1), today)
+
+
+@shared_task(name="indicators.refresh_period", ignore_result=True)
+def refresh_period_task() -> int:
+    """Nightly: the whole reporting window, so late decisions and results reach old days too."""
+    today = timezone.now().date()
+    return services.refresh(today - dt.timedelta(days=settings.INDICATORS_REFRESH_DAYS - 1), today)

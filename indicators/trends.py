@@ -1,0 +1,50 @@
+"""Weekly series for the dashboard's trend charts (Chart.js reads them as JSON)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from indicators.figures import View, sums
+
+
+def _weekly(view: View, metric: str, by: str | None = None) -> pd.DataFrame:
+    frame = sums(view, metric, weekly=True)
+    if view.visible_state and not frame.empty:
+        frame = frame[frame["member_state"] == view.visible_state]
+    columns = ["week", by] if by else ["week"]
+    return frame.groupby(columns, as_index=False)["value"].sum() if not frame.empty else frame
+
+
+def chart_data(view: View) -> dict:
+    weeks = pd.date_range(
+        view.period.day_from - pd.Timedelta(days=view.period.day_from.weekday()), view.period.day_to, freq="7D"
+    ).date
+    labels = [week.isoformat() for week in weeks]
+
+    def series(frame: pd.DataFrame, where=None) -> list[float]:
+        if frame.empty:
+            return [0] * len(weeks)
+        if where is not None:
+            frame = frame[where(frame)]
+        values = frame.groupby("week")["value"].sum()
+        return [round(float(values.get(week, 0)), 2) for week in weeks]
+
+    ens = _weekly(view, "ens", "key")
+    modes = sorted(ens["key"].unique()) if not ens.empty else []
+    controls = _weekly(view, "controls")
+    positive = _weekly(view, "controls_positive")
+    control_counts, positive_counts = series(controls), series(positive)
+    return {
+        "labels": labels,
+        "ens_by_mode": [{"label": mode, "data": series(ens, lambda f, m=mode: f["key"] == m)} for mode in modes],
+        "hits": {
+            "automated": series(_weekly(view, "hits_automated")),
+            "after_assessment": series(_weekly(view, "hits_assessed")),
+        },
+        "controls": {
+            "controls": control_counts,
+            "positive_share": [
+                round(p / c * 100, 1) if c else None for p, c in zip(positive_counts, control_counts, strict=True)
+            ],
+        },
+    }

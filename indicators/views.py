@@ -1,0 +1,295 @@
+"""Indicator pages: the dashboard, refresh on demand with progress, exports, records, reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST, require_safe
+
+from crms.accounts.roles import is_eu_wide_reader, is_read_only
+from crms.core.access import area_required
+from indicators import evaluation, exports, services, trends
+from indicators.figures import EU_TOTAL, Period, View
+from indicators.models import RefreshRun
+from indicators.tables import TABLES, TABLES_BY_NAME
+
+DEFAULT_DAYS = 90
+MAX_DAYS = 3 * 366
+
+
+def period_from(request) -> tuple[Period, list[str]]:
+    """``from``/``to`` (ISO dates) or ``days``; the default is the last 90 days. Bad values are reported."""
+    errors = []
+    today = timezone.now().date()
+    day_to = parse_date(request.GET.get("to", "") or "") if request.GET.get("to") else today
+    if day_to is None:
+        errors.append("to: a date like 2026-11-30")
+        day_to = today
+    days = request.GET.get("days", "")
+    day_from = day_to - dt.timedelta(
+        days=(int(days) if days.isdigit() and 0 < int(days) <= MAX_DAYS else DEFAULT_DAYS) - 1
+    )
+    if request.GET.get("from"):
+        parsed = parse_date(request.GET["from"])
+        if parsed is None:
+            errors.append("from: a date like 2026-09-01")
+        else:
+            day_from = parsed
+    if day_from > day_to:
+        errors.append("from: must not be after 'to'")
+        day_from = day_to
+    if (day_to - day_from).days > MAX_DAYS:
+        errors.append(f"from: at most {MAX_DAYS} days")
+        day_from = day_to - dt.timedelta(days=MAX_DAYS)
+    return Period(day_from, day_to), errors
+
+
+def view_for(request) -> tuple[View, list[str]]:
+    period, errors = period_from(request)
+    member_state = request.GET.get("member_state", "").strip().upper()[:3] or None
+    return View.for_user(request.user, period, member_state), errors
+
+
+def _frames(view: View) -> list[tuple]:
+    return [(table, table.build(view)) for table in TABLES]
+
+
+def headline(view: View, frames: dict) -> list[tuple[str, str, str]]:
+    """A few key figures (label, value, detail) for the viewer's own scope: its Member State, or the EU."""
+    scope = view.visible_state or EU_TOTAL
+
+    def total(name: str, column: str) -> float:
+        frame = frames[name]
+        if frame.empty or column not in frame:
+            return 0
+        key = "requesting_state" if name == "requests" else "member_state"
+        return float(frame.loc[frame[key] == scope, column].sum())
+
+    hits, assessed = total("hits", "automated"), total("hits", "after_assessment")
+    controls, positive = total("controls", "controls"), total("controls", "positive")
+    ens, aeo = total("aeo", "ens"), total("aeo", "aeo_ens")
+    return [
+        ("ENS received", f"{ens:,.0f}", f"{view.period.days} days"),
+        ("Hits", f"{hits:,.0f}", f"{assessed:,.0f} confirmed by analysts"),
+        ("Controls", f"{controls:,.0f}", f"{positive / controls:.1%} found an irregularity" if controls else "none"),
+        ("AEO share of ENS", f"{aeo / ens:.1%}" if ens else "-", f"{aeo:,.0f} ENS with an AEO party"),
+        ("Open hits now", f"{total('workload', 'open_hits'):,.0f}", f"{total('workload', 'analysts'):,.0f} analysts"),
+    ]
+
+
+@require_safe
+@area_required("indicators")
+def dashboard(request):
+    view, errors = view_for(request)
+    last = RefreshRun.objects.filter(status=RefreshRun.Status.DONE).order_by("-finished_at").first()
+    running = RefreshRun.objects.filter(status__in=[RefreshRun.Status.QUEUED, RefreshRun.Status.RUNNING]).first()
+    query = request.GET.urlencode()
+    built = _frames(view)
+    return render(
+        request,
+        "indicators/dashboard.html",
+        {
+            "view": view,
+            "errors": errors,
+            "headline": headline(view, {table.name: frame for table, frame in built}),
+            "tables": [
+                (table, _cells(frame), [(row, record_link(table.name, row, view)) for row in _rows(frame)])
+                for table, frame in built
+            ],
+            "charts": trends.chart_data(view),
+            "last_refresh": last,
+            "running": running,
+            "query": query,
+            "eu_wide": is_eu_wide_reader(request.user),
+            "may_refresh": not is_read_only(request.user),
+            "quarter": evaluation.current_quarter(view.period.day_to),
+        },
+    )
+
+
+def _rows(frame) -> list[dict]:
+    return frame.to_dict("records")
+
+
+def _period_query(view: View, prefix: str = "") -> str:
+    return urlencode({f"{prefix}from": view.period.day_from, f"{prefix}to": view.period.day_to})
+
+
+def record_link(table: str, row: dict, view: View) -> str | None:
+    """Where the records behind a row are listed (None for totals and snapshots)."""
+    state = row.get("member_state")
+    if state == EU_TOTAL and table not in ("hits",):
+        return None
+    if table == "ens":
+        query = {
+            "transport_mode": row["mode"],
+            "phase": row["phase"],
+            "received_from": view.period.day_from,
+            "received_to": view.period.day_to,
+        }
+        return f"{reverse('declarations-list')}?{urlencode(query)}"
+    if table == "hits":
+        return reverse("criteria-detail", args=[row["criterion"]])
+    if table == "controls":
+        query = {"control_type": row["control_type"], "basis": row["basis"], "member_state": state}
+        return f"{reverse('indicators-controls')}?{urlencode(query)}&{_period_query(view)}"
+    if table == "requests":
+        return reverse("workbench-requests")
+    if table == "workload":
+        return f"{reverse('workbench-queue')}?{urlencode({'member_state': state})}"
+    return None
+
+
+def _cells(frame) -> list[str]:
+    return [str(column) for column in frame.columns]
+
+
+@require_safe
+@area_required("indicators")
+def export_table(request, name: str, fmt: str):
+    if fmt not in exports.CONTENT_TYPES or (name not in TABLES_BY_NAME and name != "all"):
+        raise Http404
+    view, _ = view_for(request)
+    stamp = f"{view.period.day_from}_{view.period.day_to}"
+    if name == "all":
+        if fmt != "xlsx":
+            raise Http404
+        frames = {table.name: frame for table, frame in _frames(view)}
+    else:
+        frames = {name: TABLES_BY_NAME[name].build(view)}
+    services.audit_export(actor=request.user, what=name, fmt=fmt, period=view.period)
+    return exports.frame_response(frames, filename=f"crms-{name}-{stamp}", fmt=fmt)
+
+
+@require_POST
+@area_required("indicators")
+def refresh(request):
+    if is_read_only(request.user):
+        raise Http404
+    running = RefreshRun.objects.filter(status__in=[RefreshRun.Status.QUEUED, RefreshRun.Status.RUNNING]).first()
+    run = running or services.request_refresh(actor=request.user)
+    if request.headers.get("HX-Request"):
+        return render(request, "indicators/_refresh.html", {"run": run})
+    return redirect("indicators-dashboard")
+
+
+@require_safe
+@area_required("indicators")
+def refresh_progress(request, pk: int):
+    run = RefreshRun.objects.filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    response = render(request, "indicators/_refresh.html", {"run": run})
+    if run.status == RefreshRun.Status.DONE and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_safe
+@area_required("indicators")
+def control_records(request):
+    """The control results behind a figure (scoped like the workbench: the viewer's Member State)."""
+    from workbench.models import ControlResult
+
+    view, errors = view_for(request)
+    start = dt.datetime.combine(view.period.day_from, dt.time.min, tzinfo=dt.UTC)
+    end = dt.datetime.combine(view.period.day_to + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    results = ControlResult.objects.filter(controlled_at__gte=start, controlled_at__lt=end).select_related(
+        "declaration"
+    )
+    if view.visible_state:
+        results = results.filter(member_state_id=view.visible_state)
+    for name in ("control_type", "result"):
+        if request.GET.get(name):
+            results = results.filter(**{name: request.GET[name]})
+    if request.GET.get("basis") in ("risk", "other"):
+        results = results.filter(based_on_risk_analysis=request.GET["basis"] == "risk")
+    if request.GET.get("positive") == "1":
+        results = results.exclude(result="no_irregularity")
+    return render(
+        request,
+        "indicators/controls.html",
+        {"results": results.order_by("-controlled_at")[:500], "view": view, "errors": errors},
+    )
+
+
+def _report(request, *, label: str, period: Period, kind: str):
+    view = View.for_user(request.user, period, request.GET.get("member_state", "").upper()[:3] or None)
+    if kind == "quarterly":
+        title = f"CRC statistics report {label}"
+        sections = [
+            (TABLES_BY_NAME[name].title, TABLES_BY_NAME[name].note, TABLES_BY_NAME[name].build(view))
+            for name in ("ens", "hits", "controls", "aeo")
+        ]
+    else:
+        title = f"Annual evaluation of the risk criteria {label}"
+        frame = evaluation.evaluation(view)
+        sections = [("Criteria evaluation", evaluation.__doc__.split("\n\n")[1].replace("\n", " "), frame)]
+        sections += [
+            (TABLES_BY_NAME[n].title, TABLES_BY_NAME[n].note, TABLES_BY_NAME[n].build(view))
+            for n in ("controls", "requests")
+        ]
+    scope = view.visible_state or ("all Member States" if view.eu_wide else "")
+    subtitle = f"Period {period.day_from} to {period.day_to} · {scope} · generated {timezone.now():%Y-%m-%d %H:%M} UTC"
+    if request.GET.get("format") == "pdf":
+        services.audit_export(actor=request.user, what=f"report:{kind}", fmt="pdf", period=period)
+        response = HttpResponse(exports.pdf_report(title, subtitle, sections), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="crms-{kind}-{label}.pdf"'
+        return response
+    return render(
+        request,
+        "indicators/report.html",
+        {
+            "title": title,
+            "subtitle": subtitle,
+            "sections": [(h, n, f, _rows(f)) for h, n, f in sections],
+            "kind": kind,
+            "label": label,
+        },
+    )
+
+
+@require_safe
+@area_required("indicators")
+def quarterly_report(request):
+    parsed = evaluation.parse_period(request.GET.get("quarter") or evaluation.current_quarter(timezone.now().date()))
+    if parsed is None or "Q" not in parsed[1]:
+        raise Http404("Quarter like 2026-Q4")
+    return _report(request, label=parsed[1], period=parsed[0], kind="quarterly")
+
+
+@require_safe
+@area_required("indicators")
+def annual_report(request):
+    parsed = evaluation.parse_period(request.GET.get("year") or str(timezone.now().year))
+    if parsed is None or "Q" in parsed[1]:
+        raise Http404("Year like 2026")
+    return _report(request, label=parsed[1], period=parsed[0], kind="annual")
+
+
+@require_safe
+@area_required("criteria")
+def criterion_evaluation_panel(request, code: str):
+    """The evaluation of one criterion for a quarter or a year, for the criterion page (HTMX)."""
+    from risk_engine.selectors import criterion_for
+
+    criterion = criterion_for(request.user, code)
+    if criterion is None:
+        raise Http404
+    label = request.GET.get("period") or evaluation.current_quarter(timezone.now().date())
+    parsed = evaluation.parse_period(label)
+    if parsed is None:
+        raise Http404
+    view = View.for_user(request.user, parsed[0])
+    frame = evaluation.evaluation(view, code=criterion.code)
+    return render(
+        request,
+        "indicators/_criterion_evaluation.html",
+        {"criterion": criterion, "rows": _rows(frame), "label": parsed[1]},
+    )
