@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crms.core.context_processors.navigation",
+                "rif.context_processors.notifications",
             ],
         },
     },
@@ -133,6 +134,10 @@ SWEEP_AFTER_SECONDS = env_int("SWEEP_AFTER_SECONDS", 60, minimum=5)
 CASE_CLAIM_MINUTES = env_int("CASE_CLAIM_MINUTES", 60, minimum=1, maximum=24 * 60)
 QUEUE_REFRESH_SECONDS = env_int("QUEUE_REFRESH_SECONDS", 15, minimum=2, maximum=600)
 
+# --- Risk information (RIF), crises and PCAs ---------------------------------------------------
+RIF_FOLLOW_UP_DAYS = env_int("RIF_FOLLOW_UP_DAYS", 14, minimum=0, maximum=365)
+RIF_ATTACHMENT_MAX_BYTES = env_int("RIF_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
 # --- Indicators and criteria evaluation ---------------------------------------------------------
 INDICATORS_REFRESH_DAYS = env_int("INDICATORS_REFRESH_DAYS", 400, minimum=1, maximum=3660)
 HIGH_INTEREST_COUNTRIES = env_list("HIGH_INTEREST_COUNTRIES", ["AE", "CN", "HK", "IR", "RU", "SY", "TR"])
@@ -184,6 +189,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+# Uploaded files (RIF attachments): never served directly, only through views that check access.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -10,6 +10,7 @@ from crms.core import views as core_views
 from crms.core.navigation import AREAS
 from crms.declarations import api as declarations_api
 from crms.reference import views as reference_views
+from rif import api as rif_api
 from indicators import api as indicators_api
 from risk_engine import api as engine_api
 from workbench import api as workbench_api
@@ -52,6 +53,9 @@ api_v1 = [
         workbench_api.ControlResultsView.as_view(),
         name="api-declaration-control-results",
     ),
+    path("rifs/", rif_api.RifCollectionView.as_view(), name="api-rifs"),
+    path("rifs/<str:reference>/", rif_api.RifDetailView.as_view(), name="api-rif"),
+    path("rifs/<str:reference>/feedback/", rif_api.RifFeedbackView.as_view(), name="api-rif-feedback"),
 ]
 
 reference = [
@@ -80,6 +84,8 @@ urlpatterns = [
     path("operators/", include("crms.operators.urls")),
     path("criteria/", include("risk_engine.urls")),
     path("workbench/", include("workbench.urls")),
+    path("rif/", include("rif.urls")),
+    path("pca/", include("pca.urls")),
     path("indicators/", include("indicators.urls")),
     *placeholders,
     path("admin/", admin.site.urls),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import connection
 from django.db.models import Q
@@ -39,8 +39,12 @@ class CompiledCriterion:
     valid_to: dt.datetime | None
     condition: Node  # the criterion's own condition: what explanations show
     node: Node  # what runs: condition plus applies_to and scope
+    # Linked to priority control areas: runs only inside one of these periods (None: not linked).
+    campaign_windows: tuple[tuple[dt.datetime, dt.datetime], ...] | None = None
 
     def active_at(self, moment: dt.datetime) -> bool:
+        if self.campaign_windows is not None and not any(start <= moment < end for start, end in self.campaign_windows):
+            return False
         return self.valid_from <= moment and (self.valid_to is None or moment < self.valid_to)
 
 
@@ -115,7 +119,9 @@ SELECT (SELECT max(id) FROM risk_engine_criterionversion),
        (SELECT count(*) FROM risk_engine_criterionversion WHERE status = 'published'),
        (SELECT max(updated_at) FROM risk_engine_watchlist),
        (SELECT max(id) FROM risk_engine_watchlistentry),
-       (SELECT count(*) FROM risk_engine_watchlistentry)
+       (SELECT count(*) FROM risk_engine_watchlistentry),
+       (SELECT max(updated_at) FROM pca_prioritycontrolarea),
+       (SELECT count(*) FROM pca_prioritycontrolarea_criteria)
 """
 STAMP_SECONDS = 1.0  # criteria changes reach a worker within a second (re-screens wait 2 s)
 
@@ -145,6 +151,36 @@ def load_watch_lists() -> dict[str, WatchListData]:
     return result
 
 
+def campaign_windows() -> dict[str, tuple[tuple[dt.datetime, dt.datetime], ...]]:
+    """Criteria linked to a priority control area, and the periods in which they may run (one query).
+
+    A linked criterion runs only within the period of a linked PCA that is designated: never
+    before or after it, nor while the PCA is suspended (crisis) or closed. A criterion linked
+    only to suspended or closed PCAs has no window at all.
+    """
+    from pca.models import PcaStatus, PriorityControlArea
+
+    links = PriorityControlArea.criteria.through.objects.values_list(
+        "criterion__code",
+        "prioritycontrolarea__status",
+        "prioritycontrolarea__starts_at",
+        "prioritycontrolarea__ends_at",
+    )
+    windows: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for code, status, starts_at, ends_at in links:
+        periods = windows.setdefault(code, [])
+        if status == PcaStatus.DESIGNATED:
+            periods.append((starts_at, ends_at))
+    return {code: tuple(periods) for code, periods in windows.items()}
+
+
+def _with_campaigns(criteria: list[CompiledCriterion]) -> list[CompiledCriterion]:
+    windows = campaign_windows()
+    if not windows:
+        return criteria
+    return [replace(c, campaign_windows=windows[c.code]) if c.code in windows else c for c in criteria]
+
+
 def published_criteria() -> tuple[list[CompiledCriterion], dict[str, WatchListData]]:
     """Every published version (active or not yet/no longer valid) and the watch lists, cached."""
     with _lock:
@@ -154,7 +190,7 @@ def published_criteria() -> tuple[list[CompiledCriterion], dict[str, WatchListDa
         _cache.checked_at = time.monotonic()
         if _cache.stamp != stamp:
             versions = CriterionVersion.objects.filter(status=Status.PUBLISHED).select_related("criterion")
-            _cache.criteria = [compile_version(version) for version in versions]
+            _cache.criteria = _with_campaigns([compile_version(version) for version in versions])
             _cache.watch_lists = load_watch_lists()
             _cache.stamp = stamp
         return list(_cache.criteria), dict(_cache.watch_lists)

@@ -56,16 +56,18 @@ AREAS: tuple[Area, ...] = (
     Area(
         "rif",
         "Risk information",
-        "area-rif",
+        "rif-list",
         "Risk Information Forms exchanged between Member States and the Commission, and crisis alerts.",
         PEOPLE,
+        built=True,
     ),
     Area(
         "pca",
         "Priority control areas",
-        "area-pca",
+        "pca-list",
         "Coordinated control campaigns designated by the Commission, with their targets and results.",
         PEOPLE,
+        built=True,
     ),
     Area(
         "indicators",

@@ -1,0 +1,142 @@
+"""Reads of priority control areas and their results.
+
+PCAs are EU-wide campaigns: every participant's staff (people, not national systems) sees
+every PCA. Results are computed, never stored: see ``results_of``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from crms.accounts.roles import Role
+from pca.models import PcaReport, PcaStatus, PriorityControlArea
+
+PEOPLE = frozenset(Role.values) - {Role.NATIONAL_SYSTEM}
+
+
+def pcas_for(user) -> QuerySet[PriorityControlArea]:
+    if not user.is_authenticated or (user.role not in PEOPLE and not user.is_superuser):
+        return PriorityControlArea.objects.none()
+    return PriorityControlArea.objects.select_related("risk_area", "suspended_by_crisis")
+
+
+def pca_for(user, pk: int) -> PriorityControlArea | None:
+    return pcas_for(user).filter(pk=pk).first()
+
+
+def suspendable_by(crisis) -> QuerySet[PriorityControlArea]:
+    """PCAs an open crisis may suspend: designated, same risk area."""
+    return PriorityControlArea.objects.filter(status=PcaStatus.DESIGNATED, risk_area_id=crisis.risk_area_id)
+
+
+@dataclass
+class MemberStateResult:
+    member_state: str
+    target: int | None
+    controls: int = 0  # computed from control results recorded on the platform
+    detections: int = 0
+    seizures: int = 0
+    seized_value_eur: float = 0.0
+    reported_controls: int = 0  # reported by hand
+    reported_detections: int = 0
+    reported_seizures: int = 0
+
+    @property
+    def total_controls(self) -> int:
+        return self.controls + self.reported_controls
+
+    @property
+    def total_detections(self) -> int:
+        return self.detections + self.reported_detections
+
+    @property
+    def total_seizures(self) -> int:
+        return self.seizures + self.reported_seizures
+
+    @property
+    def progress(self) -> int | None:
+        if not self.target:
+            return None
+        return round(100 * self.total_controls / self.target)
+
+    @property
+    def detection_rate(self) -> float | None:
+        return round(100 * self.total_detections / self.total_controls, 1) if self.total_controls else None
+
+
+def declarations_in_scope(pca: PriorityControlArea):
+    """Ids of declarations the PCA concerns: hit by one of its linked criteria, or with a goods item
+    matching its HS codes (prefix) and routes, received within the period. A subquery, not a list."""
+    from crms.declarations.models import Declaration, GoodsItem
+    from risk_engine.models import Hit
+
+    codes = list(pca.criteria.values_list("code", flat=True))
+    scope = Q(pk__in=[])
+    if codes:
+        scope |= Q(pk__in=Hit.objects.filter(criterion_code__in=codes).values("assessment__declaration_id"))
+    if pca.hs_codes or pca.routes:
+        items = GoodsItem.objects.filter(
+            version__declaration__received_at__gte=pca.starts_at, version__declaration__received_at__lt=pca.ends_at
+        )
+        if pca.hs_codes:
+            goods = Q()
+            for prefix in pca.hs_codes:
+                goods |= Q(hs_code__startswith=prefix)
+            items = items.filter(goods)
+        if pca.routes:
+            items = items.filter(version__routing__overlap=pca.routes)
+        scope |= Q(pk__in=items.values("version__declaration_id"))
+    return Declaration.objects.filter(scope).values("pk")
+
+
+def results_of(pca: PriorityControlArea) -> list[MemberStateResult]:
+    """Per participating Member State: controls, detections (irregularity or seizure) and seizures
+    recorded within the period on declarations in scope, plus what the participant reported by hand,
+    against its target."""
+    from workbench.models import ControlOutcome, ControlResult
+
+    targets = {t.member_state_id: t.controls for t in pca.targets.all()}
+    results = {code: MemberStateResult(code, targets.get(code)) for code in pca.participants}
+    computed = (
+        ControlResult.objects.filter(
+            declaration_id__in=declarations_in_scope(pca),
+            controlled_at__gte=pca.starts_at,
+            controlled_at__lt=pca.ends_at,
+            member_state_id__in=pca.participants,
+        )
+        .values("member_state_id")
+        .annotate(
+            controls=Count("id"),
+            detections=Count("id", filter=~Q(result=ControlOutcome.NO_IRREGULARITY)),
+            seizures=Count("id", filter=Q(result=ControlOutcome.SEIZURE)),
+            value=Sum("estimated_value_eur"),
+        )
+    )
+    for row in computed:
+        result = results[row["member_state_id"]]
+        result.controls, result.detections, result.seizures = row["controls"], row["detections"], row["seizures"]
+        result.seized_value_eur = row["value"] or 0.0
+    reported = (
+        PcaReport.objects.filter(pca=pca)
+        .values("member_state_id")
+        .annotate(controls=Sum("controls"), detections=Sum("detections"), seizures=Sum("seizures"))
+    )
+    for row in reported:
+        if row["member_state_id"] in results:
+            result = results[row["member_state_id"]]
+            result.reported_controls = row["controls"] or 0
+            result.reported_detections = row["detections"] or 0
+            result.reported_seizures = row["seizures"] or 0
+    return [results[code] for code in sorted(results)]
+
+
+def chart_data(results: list[MemberStateResult]) -> dict:
+    return {
+        "labels": [r.member_state for r in results],
+        "targets": [r.target or 0 for r in results],
+        "controls": [r.total_controls for r in results],
+        "detections": [r.total_detections for r in results],
+        "seizures": [r.total_seizures for r in results],
+    }

@@ -1,0 +1,211 @@
+"""Priority control area pages: list, designation form, the PCA page with progress charts, actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from crms.accounts.models import Organisation
+from crms.core.access import area_required
+from crms.reference.models import RiskArea
+from pca import selectors, services
+from rif.forms import codes, errors_by_field
+from rif.models import CrisisAlert, CrisisStatus
+from rif.services import RifError, participants
+
+
+def _pca(request, pk: int):
+    pca = selectors.pca_for(request.user, pk)
+    if pca is None:
+        raise Http404
+    return pca
+
+
+def _flash_errors(request, error: RifError) -> None:
+    for item in error.errors:
+        messages.error(request, f"{item['field'] + ': ' if item['field'] else ''}{item['message']}")
+
+
+@require_safe
+@area_required("pca")
+def pca_list(request):
+    pcas = selectors.pcas_for(request.user).order_by("status", "-starts_at")
+    return render(request, "pca/list.html", {"pcas": pcas, "may_manage": services.may_manage(request.user)})
+
+
+def _day(text: str, *, end: bool = False) -> dt.datetime | None:
+    try:
+        day = parse_date(text or "")
+    except ValueError:
+        return None
+    if day is None:
+        return None
+    if end:
+        day += dt.timedelta(days=1)  # the period includes its last day
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def _targets(text: str) -> tuple[dict[str, int], list[dict]]:
+    """One "FR 200" per line or comma: Member State and controls."""
+    targets, errors = {}, []
+    for chunk in (text or "").replace(",", "\n").splitlines():
+        parts = chunk.split()
+        if not parts:
+            continue
+        if len(parts) != 2 or not parts[1].isdigit():
+            errors.append({"field": "targets", "code": "invalid", "message": f"{chunk.strip()!r}: write e.g. FR 200."})
+            continue
+        targets[parts[0].upper()] = int(parts[1])
+    return targets, errors
+
+
+@require_http_methods(["GET", "POST"])
+@area_required("pca")
+def pca_new(request):
+    if not services.may_manage(request.user):
+        raise Http404
+    values, errors = {"participants": []}, {}
+    if request.method == "POST":
+        post = request.POST
+        values = {key: post.get(key, "") for key in post}
+        values["participants"] = post.getlist("participants")
+        targets, target_errors = _targets(post.get("targets", ""))
+        try:
+            if target_errors:
+                raise RifError(400, target_errors)
+            pca = services.designate_pca(
+                actor=request.user,
+                title=post.get("title", ""),
+                description=post.get("description", ""),
+                risk_area=post.get("risk_area", ""),
+                starts_at=_day(post.get("starts_on", "")),
+                ends_at=_day(post.get("ends_on", ""), end=True),
+                participants_codes=values["participants"],
+                hs_codes=codes(post.get("hs_codes", "")),
+                routes=codes(post.get("routes", "")),
+                criteria=codes(post.get("criteria", "")),
+                targets=targets,
+            )
+        except RifError as error:
+            errors = errors_by_field(error.errors)
+        else:
+            messages.success(request, f"{pca.reference} designated.")
+            return redirect(pca)
+    context = {
+        "values": values,
+        "errors": errors,
+        "risk_areas": RiskArea.objects.all(),
+        "states": Organisation.objects.filter(code__in=participants()),
+    }
+    return render(request, "pca/form.html", context, status=400 if errors else 200)
+
+
+@require_safe
+@area_required("pca")
+def pca_detail(request, pk: int):
+    pca = _pca(request, pk)
+    results = selectors.results_of(pca)
+    open_crises = CrisisAlert.objects.filter(status=CrisisStatus.OPEN, risk_area_id=pca.risk_area_id)
+    context = {
+        "pca": pca,
+        "results": results,
+        "chart_data": selectors.chart_data(results),
+        "criteria": pca.criteria.all(),
+        "rifs": pca.rifs.filter(pk__in=_visible_rifs(request.user)),
+        "reports": pca.reports.select_related("author"),
+        "open_crises": open_crises,
+        "may_manage": services.may_manage(request.user),
+        "may_report": services.may_report(request.user, pca),
+        "running": pca.running_at(timezone.now()),
+    }
+    return render(request, "pca/detail.html", context)
+
+
+def _visible_rifs(user):
+    from rif.selectors import rifs_for
+
+    return rifs_for(user).values("pk")
+
+
+@require_POST
+@area_required("pca")
+def pca_report(request, pk: int):
+    pca = _pca(request, pk)
+    post = request.POST
+
+    def number(name: str):
+        value = post.get(name, "0").strip() or "0"
+        return int(value) if value.isdigit() else -1
+
+    try:
+        services.report_results(
+            actor=request.user,
+            pca=pca,
+            controls=number("controls"),
+            detections=number("detections"),
+            seizures=number("seizures"),
+            notes=post.get("notes", ""),
+        )
+    except RifError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, "Results reported.")
+    return redirect(pca)
+
+
+@require_POST
+@area_required("pca")
+def pca_suspend(request, pk: int):
+    pca = _pca(request, pk)
+    crisis = (
+        CrisisAlert.objects.filter(pk=request.POST.get("crisis") or 0).first()
+        if (request.POST.get("crisis") or "").isdigit()
+        else None
+    )
+    if crisis is None:
+        messages.error(request, "crisis: choose the open crisis that replaces this PCA.")
+        return redirect(pca)
+    try:
+        services.suspend_pca(actor=request.user, pca=pca, crisis=crisis, reason=request.POST.get("reason", ""))
+    except RifError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, f"Suspended during {crisis.reference}: its criteria do not run.")
+    return redirect(pca)
+
+
+@require_POST
+@area_required("pca")
+def pca_resume(request, pk: int):
+    pca = _pca(request, pk)
+    try:
+        services.resume_pca(actor=request.user, pca=pca)
+    except RifError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, "Resumed.")
+    return redirect(pca)
+
+
+@require_POST
+@area_required("pca")
+def pca_close(request, pk: int):
+    pca = _pca(request, pk)
+    try:
+        services.close_pca(
+            actor=request.user,
+            pca=pca,
+            operational_results=request.POST.get("operational_results", ""),
+            lessons=request.POST.get("lessons", ""),
+        )
+    except RifError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, "Closed; results and lessons recorded.")
+    return redirect(pca)
