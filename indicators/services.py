@@ -79,6 +79,11 @@ def run_refresh(run: RefreshRun) -> RefreshRun:
     return run
 
 
+def refresh_now(day_from: dt.date, day_to: dt.date) -> RefreshRun:
+    """A scheduled refresh, run here and now, leaving a run row (the dashboard says "figures as of")."""
+    return run_refresh(RefreshRun.objects.create(day_from=day_from, day_to=day_to))
+
+
 def request_refresh(*, actor=None, day_from: dt.date | None = None, day_to: dt.date | None = None) -> RefreshRun:
     """Queue a refresh (default: the last ``INDICATORS_REFRESH_DAYS`` days) for the worker."""
     from indicators.tasks import refresh_task

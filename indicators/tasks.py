@@ -23,11 +23,11 @@ def refresh_task(run_id: int) -> None:
 def refresh_recent_task() -> int:
     """On the schedule: the last two days (today changes all day; yesterday gets late control results)."""
     today = timezone.now().date()
-    return services.refresh(today - dt.timedelta(days=1), today)
+    return services.refresh_now(today - dt.timedelta(days=1), today).rows
 
 
 @shared_task(name="indicators.refresh_period", ignore_result=True)
 def refresh_period_task() -> int:
     """Nightly: the whole reporting window, so late decisions and results reach old days too."""
     today = timezone.now().date()
-    return services.refresh(today - dt.timedelta(days=settings.INDICATORS_REFRESH_DAYS - 1), today)
+    return services.refresh_now(today - dt.timedelta(days=settings.INDICATORS_REFRESH_DAYS - 1), today).rows
