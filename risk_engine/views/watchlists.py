@@ -98,8 +98,7 @@ def _detail(request, watch_list: WatchList, *, status: int = 200, **context):
         "import_form": ImportForm(),
         "import_errors": [],
         "remove_error": None,
-        "csv_max_kib": CSV_MAX_BYTES // 1024,
-        "csv_max_lines": CSV_MAX_LINES,
+        "csv_limits": f"{CSV_MAX_BYTES / 1024 / 1024:g} MiB and {CSV_MAX_LINES:,} lines",
         **context,
     }
     return render(request, "watchlists/detail.html", context, status=status)
