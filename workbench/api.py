@@ -48,7 +48,10 @@ class DecisionFeedView(APIView):
         decisions = selectors.decisions_for(request.user).order_by("id")
         since = request.query_params.get("since")
         if since:
-            parsed = parse_datetime(since)
+            try:
+                parsed = parse_datetime(since)
+            except ValueError:  # well formed but not a date (month 13, hour 25)
+                parsed = None
             if parsed is None or parsed.tzinfo is None:
                 raise exceptions.ValidationError({"since": ["An ISO 8601 date-time with time zone."]})
             decisions = decisions.filter(decided_at__gte=parsed)

@@ -178,7 +178,10 @@ def record_control(request, pk: int):
     if not may_record_control(request.user, case):
         raise Http404
     post = request.POST
-    controlled_at = parse_datetime(post.get("controlled_at", "")) if post.get("controlled_at") else None
+    try:
+        controlled_at = parse_datetime(post.get("controlled_at", "")) if post.get("controlled_at") else None
+    except ValueError:  # well formed but not a date: the service names the field
+        controlled_at = None
     if controlled_at is not None and timezone.is_naive(controlled_at):
         controlled_at = timezone.make_aware(controlled_at, dt.UTC)
     data = {
