@@ -43,6 +43,13 @@ def current_quarter(today: dt.date) -> str:
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
+def recent_periods(today: dt.date) -> list[str]:
+    """This quarter, the previous one, this year and the previous one: the evaluation cycles one picks from."""
+    quarter = (today.month - 1) // 3 + 1
+    previous = f"{today.year}-Q{quarter - 1}" if quarter > 1 else f"{today.year - 1}-Q4"
+    return [f"{today.year}-Q{quarter}", previous, str(today.year), str(today.year - 1)]
+
+
 def recommend(hits: int, controls: int, positive: int, load: float | None) -> tuple[str, str]:
     if hits < max(settings.EVAL_MIN_HITS, 1):
         return "deactivate", f"{hits} hits in the period (fewer than {settings.EVAL_MIN_HITS})"

@@ -10,6 +10,8 @@ Days are UTC dates. Other areas (risk information, PCAs) add metrics with :func:
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -17,7 +19,9 @@ from dataclasses import dataclass
 class Metric:
     name: str
     label: str
-    sql: str
+    sql: str = ""
+    # Instead of SQL: a function writing its own rows (day, member_state, key, key2, value) for the range.
+    compute: Callable[[dt.date, dt.date], list[tuple]] | None = None
 
 
 HIT_STATE = "CASE WHEN h.scope = 'eu' THEN a.responsible_member_state_id ELSE h.owner_id END"
@@ -166,6 +170,56 @@ METRICS: list[Metric] = [
                  AND NOT o.shadow
             WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow GROUP BY 1, 2, 3, 4""",
     ),
+]
+
+
+def pca_results(day_from: dt.date, day_to: dt.date) -> list[tuple]:
+    """Per PCA running in the range and participant: target, controls, detections, seizures (computed and
+    reported, as the PCA page shows them), dated on the PCA's first day."""
+    from pca.models import PriorityControlArea
+    from pca.selectors import results_of
+
+    start = dt.datetime.combine(day_from, dt.time.min, tzinfo=dt.UTC)
+    end = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    rows = []
+    for pca in PriorityControlArea.objects.filter(starts_at__lt=end, ends_at__gt=start).prefetch_related("targets"):
+        day = pca.starts_at.date()
+        for result in results_of(pca):
+            for name, value in (
+                ("target", result.target or 0),
+                ("controls", result.total_controls),
+                ("detections", result.total_detections),
+                ("seizures", result.total_seizures),
+            ):
+                rows.append((day, result.member_state, pca.reference, name, value))
+    return rows
+
+
+METRICS += [
+    Metric(
+        "rifs",
+        "Risk information forms published (risk area)",
+        """SELECT (r.published_at AT TIME ZONE 'UTC')::date, r.organisation_id, r.risk_area_id, '', count(*)
+           FROM rif_rif r
+           WHERE r.published_at >= %(start)s AND r.published_at < %(end)s AND r.status = 'published'
+           GROUP BY 1, 2, 3""",
+    ),
+    Metric(
+        "rif_received",
+        "RIFs received by a recipient Member State (risk area)",
+        """SELECT (rr.published_at AT TIME ZONE 'UTC')::date, rr.member_state_id, r.risk_area_id, '', count(*)
+           FROM rif_rifrecipient rr JOIN rif_rif r ON r.id = rr.rif_id
+           WHERE rr.published_at >= %(start)s AND rr.published_at < %(end)s GROUP BY 1, 2, 3""",
+    ),
+    Metric(
+        "rif_responded",
+        "RIFs a recipient followed up with feedback (risk area)",
+        """SELECT (rr.published_at AT TIME ZONE 'UTC')::date, rr.member_state_id, r.risk_area_id, '', count(*)
+           FROM rif_rifrecipient rr JOIN rif_rif r ON r.id = rr.rif_id
+           WHERE rr.published_at >= %(start)s AND rr.published_at < %(end)s AND rr.responded_at IS NOT NULL
+           GROUP BY 1, 2, 3""",
+    ),
+    Metric("pca_results", "Priority control area results (PCA, figure)", compute=pca_results),
 ]
 
 

@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from indicators.metrics import METRICS, Metric
-from indicators.models import RefreshRun
+from indicators.models import DailyFigure, RefreshRun
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ def _bounds(day_from: dt.date, day_to: dt.date) -> dict:
 
 
 def refresh_metric(metric: Metric, day_from: dt.date, day_to: dt.date) -> int:
+    if metric.compute is not None:
+        return _refresh_computed(metric, day_from, day_to)
     params = _bounds(day_from, day_to) | {"metric": metric.name}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -41,6 +44,20 @@ def refresh_metric(metric: Metric, day_from: dt.date, day_to: dt.date) -> int:
         )
         cursor.execute(INSERT.format(sql=metric.sql), params)
         return cursor.rowcount
+
+
+def _refresh_computed(metric: Metric, day_from: dt.date, day_to: dt.date) -> int:
+    """Rows from a function; the keys it returns replace their earlier rows whatever their day."""
+    rows = metric.compute(day_from, day_to)
+    with transaction.atomic():
+        keys = {row[2] for row in rows}
+        DailyFigure.objects.filter(metric=metric.name).filter(
+            Q(day__range=(day_from, day_to)) | Q(key__in=keys)
+        ).delete()
+        DailyFigure.objects.bulk_create(
+            DailyFigure(metric=metric.name, day=d, member_state=s, key=k, key2=k2, value=v) for d, s, k, k2, v in rows
+        )
+    return len(rows)
 
 
 def refresh(day_from: dt.date, day_to: dt.date, *, on_progress: Callable[[int, int, str], None] | None = None) -> int:

@@ -188,6 +188,41 @@ def analyst_workload(view: View) -> pd.DataFrame:
     return out
 
 
+def rifs(view: View) -> pd.DataFrame:
+    frame = sums(view, "rifs").rename(columns={"key": "risk_area", "value": "rifs_published"})
+    return with_totals(view, frame, ["risk_area"], ["rifs_published"]).astype({"rifs_published": int})
+
+
+def rif_follow_up(view: View) -> pd.DataFrame:
+    received = sums(view, "rif_received").rename(columns={"key": "risk_area", "value": "received"})
+    responded = sums(view, "rif_responded").rename(columns={"key": "risk_area", "value": "followed_up"})
+    keys = ["member_state", "risk_area"]
+    frame = received[[*keys, "received"]].merge(responded[[*keys, "followed_up"]], on=keys, how="left").fillna(0)
+    out = with_totals(view, frame, [], ["received", "followed_up"])
+    out[["received", "followed_up"]] = out[["received", "followed_up"]].astype(int)
+    out["follow_up_rate"] = ratio(out["followed_up"], out["received"])
+    return out
+
+
+def pca_results(view: View) -> pd.DataFrame:
+    frame = sums(view, "pca_results")
+    if frame.empty:
+        return pd.DataFrame(columns=["member_state", "pca", "target", "controls", "detections", "seizures"])
+    wide = frame.pivot_table(index=["member_state", "key"], columns="key2", values="value", aggfunc="sum", fill_value=0)
+    wide = wide.reset_index().rename(columns={"key": "pca"})
+    for column in ("target", "controls", "detections", "seizures"):
+        if column not in wide:
+            wide[column] = 0
+    wide = wide[["member_state", "pca", "target", "controls", "detections", "seizures"]]
+    out = with_totals(view, wide, ["pca"], ["target", "controls", "detections", "seizures"])
+    out[["target", "controls", "detections", "seizures"]] = out[
+        ["target", "controls", "detections", "seizures"]
+    ].astype(int)
+    out["progress"] = ratio(out["controls"], out["target"])
+    out["detection_rate"] = ratio(out["detections"], out["controls"])
+    return out
+
+
 TABLES: list[Table] = [
     Table("ens", "ENS volumes by mode and phase", ens_volumes),
     Table(
@@ -208,6 +243,19 @@ TABLES: list[Table] = [
     Table("new_criteria", "New criteria published per risk area", new_criteria),
     Table("profiles", "Risk criteria and profiles in force", risk_profiles_in_force),
     Table("requests", "Information requests between Member States", information_requests),
+    Table("rifs", "Risk information forms published per risk area", rifs),
+    Table(
+        "rif_follow_up",
+        "RIF follow-up by recipient Member States",
+        rif_follow_up,
+        "followed up: the recipient posted feedback on the RIF",
+    ),
+    Table(
+        "pca",
+        "Priority control areas starting in the period: results against targets",
+        pca_results,
+        "controls and detections recorded on the platform plus those reported by hand",
+    ),
     Table("workload", "Analyst workload now", analyst_workload),
 ]
 TABLES_BY_NAME = {table.name: table for table in TABLES}

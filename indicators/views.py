@@ -141,6 +141,10 @@ def record_link(table: str, row: dict, view: View) -> str | None:
         return f"{reverse('indicators-controls')}?{urlencode(query)}&{_period_query(view)}"
     if table == "requests":
         return reverse("workbench-requests")
+    if table in ("rifs", "rif_follow_up"):
+        return f"{reverse('rif-list')}?{urlencode({'risk_area': row['risk_area']})}" if "risk_area" in row else None
+    if table == "pca":
+        return reverse("pca-list")
     if table == "workload":
         return f"{reverse('workbench-queue')}?{urlencode({'member_state': state})}"
     return None
@@ -291,5 +295,10 @@ def criterion_evaluation_panel(request, code: str):
     return render(
         request,
         "indicators/_criterion_evaluation.html",
-        {"criterion": criterion, "rows": _rows(frame), "label": parsed[1]},
+        {
+            "criterion": criterion,
+            "rows": _rows(frame),
+            "label": parsed[1],
+            "periods": evaluation.recent_periods(timezone.now().date()),
+        },
     )
