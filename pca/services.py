@@ -158,6 +158,7 @@ def _locked(pca: PriorityControlArea) -> PriorityControlArea:
 def suspend_pca(*, actor, pca: PriorityControlArea, crisis: CrisisAlert, reason: str = "") -> PriorityControlArea:
     """While a crisis is open, the Commission may suspend PCAs of its risk area (crisis activities replace them)."""
     pca = _locked(pca)
+    crisis = CrisisAlert.objects.select_for_update().get(pk=crisis.pk)
     if not may_manage(actor):
         raise _refuse(403, "Only the Commission suspends a PCA.")
     if pca.status != PcaStatus.DESIGNATED:
