@@ -31,6 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, password, declarations, users_only, **options):
         from crms.declarations.synthetic import ensure_operator_pool
+        from rif.demo import load_demo_rif
         from risk_engine.dataquality import learn_credibility_bounds
         from risk_engine.demo import load_demo_criteria
         from workbench.demo import load_demo_workbench
@@ -53,6 +54,7 @@ class Command(BaseCommand):
                 self.stdout.write("[3/5] demo declarations already present")
             self.stdout.write(f"[4/5] credibility bounds learned: {learn_credibility_bounds()}")
             self.stdout.write(f"[5/5] workbench: {load_demo_workbench()}")
+            self.stdout.write(f"      risk information, crisis alert and PCA: {load_demo_rif()}")
         self.stdout.write(f"Demo users (password for all: {password})")
         for username, org, role, token in accounts:
             line = f"  {username:<28} {org:<3} {role}"
