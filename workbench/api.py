@@ -103,6 +103,10 @@ class ControlResultsView(APIView):
     )
     def post(self, request, mrn: str):
         declaration = _declaration(request, mrn)
+        try:  # rights before the body: a read-only role learns nothing from validation
+            services.require_control_recorder(request.user, declaration)
+        except services.WorkbenchError as error:
+            return Response({"errors": error.errors}, status=error.status)
         body = read_json(request, limit=settings.MAX_REQUEST_BYTES)
         try:
             parsed = schema.ControlResultBody.model_validate(body)

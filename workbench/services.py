@@ -287,6 +287,17 @@ def _control_errors(data: dict[str, Any], now: dt.datetime) -> list[dict]:
     return errors
 
 
+def require_control_recorder(actor, declaration: Declaration) -> str:
+    """The actor's Member State, if it may record controls on this ENS (first entry or unloading); else 403."""
+    member_state = member_state_of(actor)
+    if actor.role not in CONTROL_RECORDERS or member_state not in (
+        declaration.first_entry_member_state_id,
+        declaration.unloading_member_state_id,
+    ):
+        raise _refuse(403, "Only the Member States of first entry and of unloading record controls on this ENS.")
+    return member_state
+
+
 @transaction.atomic
 def record_control_result(*, actor, declaration: Declaration, data: dict[str, Any]) -> ControlResult:
     """The control actually done on the current version, by the actor's Member State.
@@ -295,12 +306,7 @@ def record_control_result(*, actor, declaration: Declaration, data: dict[str, An
     result is linked to that Member State's case and its decision (or the decision that
     forwarded the case), and closes the case.
     """
-    member_state = member_state_of(actor)
-    if actor.role not in CONTROL_RECORDERS or member_state not in (
-        declaration.first_entry_member_state_id,
-        declaration.unloading_member_state_id,
-    ):
-        raise _refuse(403, "Only the Member States of first entry and of unloading record controls on this ENS.")
+    member_state = require_control_recorder(actor, declaration)
     now = timezone.now()
     errors = _control_errors(data, now)
     if errors:

@@ -140,7 +140,7 @@ def test_browser_form_only_where_a_control_was_decided_or_forwarded(people, refe
     nl_case = Case.objects.get(version=forwarded_from.version, member_state_id="NL")
     for name in ("fr_auditor", "nl_auditor"):  # auditors read, never record
         case = forwarded_from if name == "fr_auditor" else nl_case
-        assert browser(people[name]).post(f"/workbench/cases/{case.pk}/control-results/", body).status_code == 404
+        assert browser(people[name]).post(f"/workbench/cases/{case.pk}/control-results/", body).status_code == 403
     assert (
         browser(people["de_analyst"]).post(f"/workbench/cases/{nl_case.pk}/control-results/", body).status_code == 404
     )

@@ -180,17 +180,15 @@ def test_auditors_read_but_cannot_write(people, request_to_nl, auditor):
     assert "New request" not in listing.content.decode()
     assert client.get("/workbench/requests/new/").status_code == 404
     assert client.post("/workbench/requests/new/", FORM).status_code == 404
-    response = client.post(f"/workbench/requests/{request_to_nl.pk}/reply/", {"body": "Noted."}, follow=True)
-    assert "Only Member State risk analysts and managers" in response.content.decode()
-    client.post(f"/workbench/requests/{request_to_nl.pk}/close/")
+    assert client.post(f"/workbench/requests/{request_to_nl.pk}/reply/", {"body": "Noted."}).status_code == 403
+    assert client.post(f"/workbench/requests/{request_to_nl.pk}/close/").status_code == 403
     request_to_nl.refresh_from_db()
     assert request_to_nl.state == "answered" and InformationMessage.objects.count() == 1
     assert InformationRequest.objects.count() == 1
 
 
 def test_only_the_requesting_side_closes(people, request_to_nl):
-    response = browser(people["nl_analyst"]).post(f"/workbench/requests/{request_to_nl.pk}/close/", follow=True)
-    assert "Only the requesting Member State closes its request." in response.content.decode()
+    assert browser(people["nl_analyst"]).post(f"/workbench/requests/{request_to_nl.pk}/close/").status_code == 403
     request_to_nl.refresh_from_db()
     assert request_to_nl.state == "answered"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -51,6 +52,7 @@ def case_detail(request, pk: int):
     assessment = assessment_for(request.user, declaration)
     if assessment.get("version") != version.version:
         assessment = {**assessment, "hits": [], "stale": True}
+    assessment = {**assessment, "hits": presenters.readable_explanations(assessment.get("hits", []))}
     fields, item_marks = presenters.highlights(assessment.get("hits", []))
     items = list(version.items.all())
     for item in items:
@@ -109,6 +111,9 @@ def _after_action(request, case, text: str | None = None):
 
 
 def _fail(request, case, error: services.WorkbenchError):
+    """Refusals of rights answer 403 (nobody is shown a button they may not press); the rest go back to the page."""
+    if error.status == 403:
+        raise PermissionDenied(error.errors[0]["message"])
     for item in error.errors:
         messages.error(request, f"{item['field'] + ': ' if item['field'] else ''}{item['message']}")
     return redirect("workbench-case", pk=case.pk)
@@ -175,6 +180,8 @@ def _number(value: str | None) -> float | str | None:
 @area_required("workbench")
 def record_control(request, pk: int):
     case = _case(request, pk)
+    if request.user.role not in services.WORKERS:
+        raise PermissionDenied("Your role reads cases; it does not record controls.")
     if not may_record_control(request.user, case):
         raise Http404
     post = request.POST

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
@@ -76,6 +77,13 @@ def request_new(request):
     )
 
 
+def _fail(request, error: services.WorkbenchError) -> None:
+    if error.status == 403:  # a role that may only read the thread
+        raise PermissionDenied(error.errors[0]["message"])
+    for item in error.errors:
+        messages.error(request, item["message"])
+
+
 def _request(request, pk: int) -> InformationRequest:
     found = selectors.information_requests_for(request.user).filter(pk=pk).first()
     if found is None:
@@ -111,8 +119,7 @@ def request_reply(request, pk: int):
     try:
         services.post_information_message(actor=request.user, request=found, body=request.POST.get("body", ""))
     except services.WorkbenchError as error:
-        for item in error.errors:
-            messages.error(request, item["message"])
+        _fail(request, error)
     return redirect("workbench-request", pk=found.pk)
 
 
@@ -123,6 +130,5 @@ def request_close(request, pk: int):
     try:
         services.close_information_request(actor=request.user, request=found)
     except services.WorkbenchError as error:
-        for item in error.errors:
-            messages.error(request, item["message"])
+        _fail(request, error)
     return redirect("workbench-request", pk=found.pk)
