@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crms.core.middleware.LoginRequiredMiddleware",
+    "crms.core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "crms.urls"
@@ -122,6 +123,7 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-screening": {"task": "risk_engine.sweep_pending", "schedule": 30.0},
     "learn-credibility-bounds": {"task": "risk_engine.learn_credibility_bounds", "schedule": 24 * 3600.0},
+    "housekeeping": {"task": "crms.housekeeping", "schedule": 24 * 3600.0},
     "indicators-refresh-recent": {"task": "indicators.refresh_recent", "schedule": 300.0},
     "indicators-refresh-period": {"task": "indicators.refresh_period", "schedule": 24 * 3600.0},
 }
@@ -134,9 +136,12 @@ SWEEP_AFTER_SECONDS = env_int("SWEEP_AFTER_SECONDS", 60, minimum=5)
 CASE_CLAIM_MINUTES = env_int("CASE_CLAIM_MINUTES", 60, minimum=1, maximum=24 * 60)
 QUEUE_REFRESH_SECONDS = env_int("QUEUE_REFRESH_SECONDS", 15, minimum=2, maximum=600)
 
-# --- Risk information (RIF), crises and PCAs ---------------------------------------------------
-RIF_FOLLOW_UP_DAYS = env_int("RIF_FOLLOW_UP_DAYS", 14, minimum=0, maximum=365)
-RIF_ATTACHMENT_MAX_BYTES = env_int("RIF_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# --- Data retention -----------------------------------------------------------------------------
+# Personal data in declarations (party names, addresses, EORIs of persons) is pseudonymised this many
+# days after receipt; goods, routes, assessments, decisions and controls stay for the statistics.
+PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 3 * 365, minimum=30)
+# Audit entries older than this are purged by the same job (0 keeps them for ever).
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 10 * 365, minimum=0)
 
 # --- Indicators and criteria evaluation ---------------------------------------------------------
 INDICATORS_REFRESH_DAYS = env_int("INDICATORS_REFRESH_DAYS", 400, minimum=1, maximum=3660)
@@ -145,6 +150,10 @@ EVAL_MIN_HITS = env_int("EVAL_MIN_HITS", 10, minimum=0)
 EVAL_MIN_CONTROLS = env_int("EVAL_MIN_CONTROLS", 5, minimum=1)
 EVAL_MIN_PRECISION_PCT = env_int("EVAL_MIN_PRECISION_PCT", 5, minimum=0, maximum=100)
 EVAL_MAX_HITS_PER_1000_ENS = env_int("EVAL_MAX_HITS_PER_1000_ENS", 50, minimum=1)
+
+# --- Risk information (RIF), crises and PCAs ---------------------------------------------------
+RIF_FOLLOW_UP_DAYS = env_int("RIF_FOLLOW_UP_DAYS", 14, minimum=0, maximum=365)
+RIF_ATTACHMENT_MAX_BYTES = env_int("RIF_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -173,6 +182,21 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Scripts and styles from our own static files; inline style attributes are allowed (templates use a few),
+# inline scripts and eval are not. The Swagger UI page gets its own, looser policy (see crms/core/api).
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
+
+# --- Abuse limits -----------------------------------------------------------------------------
+# Requests per API token (a batch of 1,000 ENS is one request), and failed logins per username and address.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "6000/min")
+LOGIN_FAILURES_ALLOWED = env_int("LOGIN_FAILURES_ALLOWED", 5, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=10)
 X_FRAME_OPTIONS = "DENY"
 # Request body limits: one ENS (up to 999 goods items) and one batch (up to 1,000 ENS). Larger -> 413.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 4 * 1024 * 1024, minimum=1024)
@@ -215,6 +239,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["crms.core.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": API_RATE_LIMIT},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Customs Risk Management Platform API",

@@ -75,7 +75,10 @@ class CriterionView(APIView):
         responses={200: ref(docs.CriterionRead), 404: ref(ErrorBody)},
     )
     def get(self, request, code: str):
-        return Response(criterion_document(request.user, _criterion(request, code)))
+        criterion = _criterion(request, code)
+        document = criterion_document(request.user, criterion)
+        services.logic_shown(actor=request.user, criterion=criterion, where="api")
+        return Response(document)
 
     @extend_schema(
         summary="Edit the draft, or open a new draft version of a published criterion",

@@ -383,3 +383,19 @@ def promote_shadow(*, actor, criterion: Criterion, comment: str = "") -> Criteri
     submitted = submit_criterion(actor=actor, criterion=criterion, comment=comment or "Promote from shadow mode")
     record(actor=actor, action="criterion.promotion_requested", obj=criterion, after=snapshot(version))
     return submitted
+
+
+def record_logic_read(*, actor, criterion: Criterion, where: str) -> None:
+    """Restricted criteria (e.g. financial risk criteria) leave a trace each time their logic is shown."""
+    if criterion.restricted:
+        record(actor=actor, action="criterion.restricted_logic_read", obj=criterion, after={"where": where})
+
+
+def logic_shown(*, actor, criterion: Criterion, where: str) -> bool:
+    """``may_see_logic``, recording the read when the criterion is restricted and the logic is shown."""
+    from risk_engine.selectors import may_see_logic
+
+    visible = may_see_logic(actor, criterion)
+    if visible:
+        record_logic_read(actor=actor, criterion=criterion, where=where)
+    return visible

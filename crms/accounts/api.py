@@ -17,3 +17,16 @@ class MeView(APIView):
     @extend_schema(responses=MeSerializer, summary="The authenticated user's organisation and role")
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+class TokenView(APIView):
+    @extend_schema(
+        summary="Revoke the token this request is made with (it answers 401 afterwards)",
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request):
+        from crms.accounts.services import revoke_token
+
+        revoke_token(actor=request.user, user=request.user)
+        return Response(status=204)

@@ -78,3 +78,12 @@ def set_up_user(
         after=_snapshot(user),
     )
     return UserSetUp(user=user, created=created, token=token)
+
+
+@transaction.atomic
+def revoke_token(*, actor, user: User) -> bool:
+    """Delete the user's API token (it answers 401 from now on). ``add_user --token`` issues a new one."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    if deleted:
+        record(actor=actor, action="user.token_revoked", obj=user, after={"username": user.get_username()})
+    return bool(deleted)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from crms.core.access import area_required
-from crms.core.api.errors import api_not_found, api_server_error
+from crms.core.api.errors import api_not_found, api_server_error, api_unavailable, database_unavailable
 from crms.core.navigation import AREAS_BY_KEY, areas_for
 
 
@@ -72,6 +75,13 @@ def permission_denied(request, exception=None):
 
 
 def server_error(request):
+    """500, or 503 with Retry-After when the database was unreachable (rendered without touching it)."""
+    if database_unavailable(sys.exc_info()[1]):
+        if _is_api(request):
+            return api_unavailable(request)
+        response = HttpResponse(loader.render_to_string("errors/503.html"), status=503)
+        response["Retry-After"] = "5"
+        return response
     if _is_api(request):
         return api_server_error(request)
-    return render(request, "errors/500.html", status=500)
+    return HttpResponse(loader.render_to_string("errors/500.html"), status=500)

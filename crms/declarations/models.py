@@ -75,6 +75,9 @@ class Declaration(MovementFields):
     consignor_name = models.CharField(max_length=200)
     consignee_name = models.CharField(max_length=200)
     screening_status = models.CharField(max_length=10, choices=ScreeningStatus.choices, default=ScreeningStatus.PENDING)
+    personal_data_removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set by data-retention housekeeping: parties pseudonymised"
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

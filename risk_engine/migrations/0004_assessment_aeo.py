@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('risk_engine', '0003_assessment_screened_at_indexes'),
+        ("risk_engine", "0003_assessment_screened_at_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assessment',
-            name='aeo',
-            field=models.BooleanField(db_default=False, help_text='An AEO party (consignor, consignee, filer) when screened'),
+            model_name="assessment",
+            name="aeo",
+            field=models.BooleanField(
+                db_default=False, help_text="An AEO party (consignor, consignee, filer) when screened"
+            ),
         ),
     ]

@@ -71,7 +71,7 @@ def builder(request, code: str | None = None):
     criterion = None
     if code is not None:
         criterion = selectors.criterion_for(request.user, code)
-        if criterion is None or not selectors.may_see_logic(request.user, criterion):
+        if criterion is None or not services.logic_shown(actor=request.user, criterion=criterion, where="builder"):
             raise Http404
         document = document_of(working_version(criterion))
     else:
@@ -176,7 +176,7 @@ def lookup(request):
 def export_document(request, code: str):
     """The contract's document of the working version, for exchange with national engines."""
     criterion = selectors.criterion_for(request.user, code)
-    if criterion is None or not selectors.may_see_logic(request.user, criterion):
+    if criterion is None or not services.logic_shown(actor=request.user, criterion=criterion, where="export"):
         raise Http404
     response = JsonResponse(document_of(working_version(criterion)), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{code}.json"'

@@ -64,7 +64,7 @@ def _detail_context(request, criterion) -> dict:
     user = request.user
     versions = list(criterion.versions.select_related("author", "published_by").order_by("-version"))
     current = versions[0]
-    logic = selectors.may_see_logic(user, criterion)
+    logic = services.logic_shown(actor=user, criterion=criterion, where="criterion page")
     audit = AuditEntry.objects.filter(object_type="risk_engine.criterion", object_id=str(criterion.pk))[:50]
     actions = []
     if current.status == Status.DRAFT and current.author_id == user.pk:
@@ -138,7 +138,7 @@ def criterion_diff(request, code):
         raise Http404(f"{criterion.code} has no version {missing[0]}.")
     a, b = versions[chosen["a"]], versions[chosen["b"]]
     changes = field_changes(a, b)
-    logic = selectors.may_see_logic(request.user, criterion)
+    logic = services.logic_shown(actor=request.user, criterion=criterion, where="version diff")
     context |= {
         "a": a,
         "b": b,

@@ -10,3 +10,15 @@ document.addEventListener("keydown", (event) => {
     box.select?.();
   }
 });
+
+// Selects marked data-autosubmit submit their form when changed (no inline handlers: the CSP forbids them).
+document.addEventListener("change", (event) => {
+  if (event.target instanceof HTMLSelectElement && event.target.dataset.autosubmit !== undefined) {
+    event.target.form?.requestSubmit();
+  }
+});
+
+// Polling elements marked data-poll-visible skip their refresh while the tab is hidden.
+document.addEventListener("htmx:confirm", (event) => {
+  if (document.hidden && event.detail.elt?.dataset?.pollVisible !== undefined) event.preventDefault();
+});

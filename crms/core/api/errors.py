@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -40,11 +41,25 @@ def flatten(detail: Any, prefix: str | None = None) -> list[dict[str, Any]]:
     return [error(prefix, getattr(detail, "code", "invalid"), detail)]
 
 
+def database_unavailable(exc: BaseException | None) -> bool:
+    """A lost or refused database connection (a restart, a failover): the client should retry, not report a bug."""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, DatabaseError) and database_unavailable(exc):
+        set_rollback()
+        return Response(
+            {"errors": [error(None, "unavailable", "The database is unavailable for a moment; retry shortly.")]},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
     if not isinstance(exc, exceptions.APIException):
         return None  # a real bug: let Django log it (and answer 500)
 
@@ -71,3 +86,11 @@ def api_not_found(request, exception=None):
 
 def api_server_error(request):
     return json_error_response(status.HTTP_500_INTERNAL_SERVER_ERROR, "server_error", "Internal error.")
+
+
+def api_unavailable(request):
+    response = json_error_response(
+        status.HTTP_503_SERVICE_UNAVAILABLE, "unavailable", "The database is unavailable for a moment; retry shortly."
+    )
+    response["Retry-After"] = "5"
+    return response

@@ -5,21 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('declarations', '0002_mrn_sequence'),
-        ('reference', '0002_exchangerate'),
+        ("accounts", "0001_initial"),
+        ("declarations", "0002_mrn_sequence"),
+        ("reference", "0002_exchangerate"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='declaration',
-            index=models.Index(fields=['consignor_name'], name='decl_consignor_idx'),
+            model_name="declaration",
+            index=models.Index(fields=["consignor_name"], name="decl_consignor_idx"),
         ),
         migrations.AddIndex(
-            model_name='declaration',
-            index=models.Index(fields=['consignee_name'], name='decl_consignee_idx'),
+            model_name="declaration",
+            index=models.Index(fields=["consignee_name"], name="decl_consignee_idx"),
         ),
     ]
