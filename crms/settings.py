@@ -131,6 +131,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Risk engine ------------------------------------------------------------------------------
 SCREENING_BATCH_SIZE = env_int("SCREENING_BATCH_SIZE", 500, minimum=1, maximum=20_000)
 SWEEP_AFTER_SECONDS = env_int("SWEEP_AFTER_SECONDS", 60, minimum=5)
+# Fault tests only: screening fails for declarations whose LRN starts with this (empty: off).
+FAULT_INJECTION_POISON_LRN_PREFIX = env_str("FAULT_INJECTION_POISON_LRN_PREFIX", "")
 
 # --- Workbench --------------------------------------------------------------------------------
 CASE_CLAIM_MINUTES = env_int("CASE_CLAIM_MINUTES", 60, minimum=1, maximum=24 * 60)

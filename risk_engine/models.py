@@ -231,3 +231,4 @@ class CredibilityBound(models.Model):
 
 
 from risk_engine.models_backtest import Backtest  # noqa: E402, F401 - backtests live in their own module
+from risk_engine.models_failures import ScreeningFailure  # noqa: E402, F401 - poison declarations

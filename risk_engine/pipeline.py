@@ -42,13 +42,17 @@ def on_versions_filed(sender, version_ids: list[int], **kwargs) -> None:
 
 
 def pending_version_ids(*, older_than: dt.timedelta, limit: int) -> list[int]:
+    from risk_engine.models import ScreeningFailure
+
     cutoff = timezone.now() - older_than
     return list(
         DeclarationVersion.objects.filter(
             declaration__screening_status=ScreeningStatus.PENDING,
             declaration__updated_at__lt=cutoff,
             version=F("declaration__current_version"),
-        ).values_list("id", flat=True)[:limit]
+        )
+        .exclude(pk__in=ScreeningFailure.objects.filter(resolved_at__isnull=True).values("version_id"))
+        .values_list("id", flat=True)[:limit]
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -239,6 +240,21 @@ def _explanation(criterion, record: dict, items: list[int], watch_lists) -> list
     return entries
 
 
+class InjectedPoison(RuntimeError):
+    """Raised for declarations whose LRN starts with ``FAULT_INJECTION_POISON_LRN_PREFIX`` (fault tests only)."""
+
+
+def _inject_poison(batch: Batch) -> None:
+    """Fault injection, off unless the setting is given: lets the fault tests plant a poison declaration."""
+    prefix = settings.FAULT_INJECTION_POISON_LRN_PREFIX
+    if prefix:
+        from crms.declarations.models import Declaration
+
+        poisoned = Declaration.objects.filter(id__in=batch.declaration_ids, lrn__startswith=prefix)
+        if poisoned.exists():
+            raise InjectedPoison(f"injected poison in {[d.mrn for d in poisoned]}")
+
+
 def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -> dict[str, int]:
     """Screen these declaration versions and store their assessments. Returns counts."""
     if not version_ids:
@@ -254,6 +270,7 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
         if not version_ids:
             return {"versions": 0, "hits": 0}
         batch = load_batch(version_ids, day=now.date())
+        _inject_poison(batch)
         criteria, watch_lists = active_criteria(now)
         found = find_hits(batch, criteria, watch_lists)
         checks = current_checks()

@@ -22,9 +22,10 @@ log = logging.getLogger(__name__)
     max_retries=10,
 )
 def screen_versions_task(version_ids: list[int]) -> dict:
-    from risk_engine.screening import screen_versions
+    """Screen a micro-batch; a poison declaration is isolated and flagged, the rest is screened."""
+    from risk_engine.isolation import screen_isolating
 
-    return screen_versions(version_ids)
+    return screen_isolating(version_ids)
 
 
 @shared_task(name="risk_engine.sweep_pending")

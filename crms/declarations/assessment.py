@@ -59,7 +59,14 @@ def assessment_for(user, declaration: Declaration) -> dict[str, Any]:
         .first()
     )
     if assessment is None or declaration.screening_status != "screened":
-        return pending_assessment(declaration)
+        document = pending_assessment(declaration)
+        from risk_engine.models import ScreeningFailure
+
+        if ScreeningFailure.objects.filter(
+            version__declaration=declaration, version__version=declaration.current_version, resolved_at__isnull=True
+        ).exists():
+            document["screening_failed"] = True  # isolated as a poison declaration; an engineer is on it
+        return document
     from risk_engine.selectors import may_see_logic
 
     visible = [hit for hit in assessment.hits.all() if may_see_hit(user, hit)]
