@@ -58,6 +58,10 @@ def test_forwarded_case_opens_in_the_unloading_member_states_queue(people, refer
     page = browser(people["nl_analyst"]).get(f"/workbench/cases/{forwarded.pk}/").content.decode()
     assert "Forwarded for control at the place of unloading" in page and "by FR (fr_analyst," in page
     assert 'id="control-form"' in page  # NL records what its control finds
+    fr = browser(people["fr_analyst"])
+    assert 'id="control-form"' not in fr.get(f"/workbench/cases/{case.pk}/").content.decode()
+    body = {"control_type": "physical", "result": "no_irregularity"}
+    assert fr.post(f"/workbench/cases/{case.pk}/control-results/", body).status_code == 404
 
 
 def test_the_nl_queue_orders_forwarded_and_own_cases_by_urgency(people, referred, toy_criterion):

@@ -41,7 +41,9 @@ def may_record_control(user, case) -> bool:
     decision = getattr(case, "decision", None)
     if case.state == CaseState.OPEN and case.origin == "forwarded":
         return True
-    return case.state in (CaseState.DECIDED, CaseState.CLOSED) and decision is not None and decision.controls
+    if decision is None or not decision.controls or decision.forwarded_to_id:
+        return False  # dismissed, or the control was forwarded: the Member State of unloading records it
+    return case.state in (CaseState.DECIDED, CaseState.CLOSED)
 
 
 @require_safe
