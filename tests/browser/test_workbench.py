@@ -87,7 +87,7 @@ def test_fr_forwards_a_control_to_nl_which_records_a_seizure_and_de_sees_nothing
     page.goto(f"{base}/workbench/")
     row = page.locator("table.queue tbody tr", has_text=mrn)
     assert row.count() == 1
-    assert "control_recommended" in row.inner_text() and CODE in row.inner_text()
+    assert "Control recommended" in row.inner_text() and CODE in row.inner_text()
     assert page.locator("#count-total").inner_text() == "1"
     screenshot("workbench-queue-fr")
 

@@ -25,6 +25,16 @@ def _int(value: str | None, *, default: int | None = None, low: int = 0, high: i
     return max(low, min(high, int(value)))
 
 
+def _office_example(user) -> str:
+    """An office code of the analyst's own Member State, as the office filter's hint."""
+    from crms.reference.models import CustomsOffice
+
+    offices = CustomsOffice.objects.order_by("code")
+    if user.organisation_id and user.organisation_id != "EU":
+        offices = offices.filter(member_state_id=user.organisation_id)
+    return offices.values_list("code", flat=True).first() or ""
+
+
 def filters_from(request) -> selectors.QueueFilters:
     get = request.GET
     return selectors.QueueFilters(
@@ -70,6 +80,7 @@ def queue(request):
         "origins": CaseOrigin.choices,
         "risk_areas": RiskArea.objects.order_by("code").values_list("code", "name"),
         "hours_choices": HOURS_CHOICES,
+        "office_example": _office_example(request.user),
         "may_work": request.user.role in ("analyst", "risk_manager"),
         "now": timezone.now(),
     }
