@@ -87,18 +87,31 @@ def open_queue(user, filters: QueueFilters) -> QuerySet[Case]:
 
 
 def queue_counts(user, member_state: str | None = None) -> dict[str, int]:
-    """Open cases per outcome, pre-loading referrals and forwarded cases, for the queue's header."""
+    """Open cases per outcome, pre-loading referrals and forwarded cases, for the queue's header.
+
+    One pass over the queue (every page and every live refresh reads it): the counts are
+    taken per outcome and the totals summed here.
+    """
     cases = cases_for(user).filter(state=CaseState.OPEN)
     if member_state and (is_eu_wide_reader(user) or user.is_superuser):
         cases = cases.filter(member_state_id=member_state)
-    totals = cases.aggregate(
-        total=Count("id"),
-        pre_loading=Count("id", filter=Q(pre_loading=True)),
-        forwarded=Count("id", filter=Q(origin="forwarded")),
-        claimed=Count("id", filter=Q(claimed_by__isnull=False)),
-        arriving_6h=Count("id", filter=Q(expected_arrival__lte=timezone.now() + dt.timedelta(hours=6))),
+    groups = (
+        cases.order_by()
+        .values("outcome")
+        .annotate(
+            total=Count("id"),
+            pre_loading=Count("id", filter=Q(pre_loading=True)),
+            forwarded=Count("id", filter=Q(origin="forwarded")),
+            claimed=Count("id", filter=Q(claimed_by__isnull=False)),
+            arriving_6h=Count("id", filter=Q(expected_arrival__lte=timezone.now() + dt.timedelta(hours=6))),
+        )
     )
-    by_outcome = dict(cases.values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
+    totals = dict.fromkeys(("total", "pre_loading", "forwarded", "claimed", "arriving_6h"), 0)
+    by_outcome = {}
+    for group in groups:
+        by_outcome[group["outcome"]] = group["total"]
+        for key in totals:
+            totals[key] += group[key]
     return {**totals, **{f"outcome_{key}": value for key, value in by_outcome.items()}}
 
 
