@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 import psycopg2
 from django.conf import settings
@@ -179,3 +181,30 @@ class Client:
         self.conn.request("GET", path, headers=self.headers)
         response = self.conn.getresponse()
         return response.status, response.read()
+
+
+def login_session(port: int, username: str, password: str) -> str:
+    """Log in through the login form like a browser; returns the session cookie's value."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    conn.request("GET", "/login/")
+    response = conn.getresponse()
+    page = response.read().decode()
+    csrf = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie")).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
+    conn.request(
+        "POST",
+        "/login/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf}",
+            "Referer": f"http://127.0.0.1:{port}/login/",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie") or "")
+    if session is None:
+        raise RuntimeError("login failed")
+    return session.group(1)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import http.client
 import re
 import time
-from urllib.parse import urlencode
 
 import psycopg2
 from tqdm import tqdm
 
-from crms.benchmarks.harness import gunicorn, manage, summary
+from crms.benchmarks.harness import gunicorn, login_session, manage, summary
 
 MULTIPLY_SQL = """
 INSERT INTO declarations_declaration (
@@ -26,32 +25,6 @@ SELECT left(d.mrn, 4) || lpad((%(offset)s + row_number() OVER ())::text, 13, '0'
        d.house_document, d.item_count, d.consignor_name, d.consignee_name, d.screening_status
 FROM (SELECT * FROM declarations_declaration WHERE lrn NOT LIKE '%%-X%%') d
 """
-
-
-def _session(port: int, username: str, password: str) -> str:
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    conn.request("GET", "/login/")
-    response = conn.getresponse()
-    page = response.read().decode()
-    csrf = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie")).group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    body = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
-    conn.request(
-        "POST",
-        "/login/",
-        body=body,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf}",
-            "Referer": f"http://127.0.0.1:{port}/login/",
-        },
-    )
-    response = conn.getresponse()
-    response.read()
-    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie") or "")
-    if session is None:
-        raise RuntimeError("login failed")
-    return session.group(1)
 
 
 def run(env: dict[str, str], *, rows: int, filed: int, repeats: int) -> dict:
@@ -95,8 +68,8 @@ def run(env: dict[str, str], *, rows: int, filed: int, repeats: int) -> dict:
     figures = {"rows": total, "multiply_seconds": multiply_seconds, "pages": {}}
     with gunicorn(env, workers=2) as port:
         sessions = {
-            "FR": _session(port, "fr_analyst", "demo-crms-2026"),
-            "EU": _session(port, "eu_commission", "demo-crms-2026"),
+            "FR": login_session(port, "fr_analyst", "demo-crms-2026"),
+            "EU": login_session(port, "eu_commission", "demo-crms-2026"),
         }
         for label, path in pages.items():
             cookie = f"sessionid={sessions['EU' if label.startswith('Commission') else 'FR']}"

@@ -1,4 +1,16 @@
-"""``make bench``: performance figures on generated data (see docs/benchmarks.md)."""
+"""``make bench``: performance figures on generated data (see docs/benchmarks.md).
+
+Sections (``--only`` picks some; all run by default, each on the scratch bench database):
+
+- ``engine``: bulk evaluation of generated criteria over a million goods items, in-process (issue 4).
+- ``ingest``: ENS intake over real HTTP, batch throughput and single-POST latency (issue 3).
+- ``e2e``: batch and steady single POSTs to ``screened`` with a real Celery worker (issue 4).
+- ``list``: the declarations list on 1,000,000 declaration rows, logged in over HTTP (issue 3).
+- ``backtest``: one criterion backtested over ~1,000,000 stored goods items (issue 5).
+- ``queue``: the workbench queue with 1,000,000 ENS and 50,000 open hits, logged in over HTTP (issue 6).
+- ``indicators``: the refresh job over a year of data (10,000,000 goods items) and the dashboard,
+  XLSX export and REST endpoint after it, over HTTP (issue 8).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +18,9 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from crms.benchmarks import backtest, engine, harness, ingest, listing
+from crms.benchmarks import backtest, engine, harness, indicators, ingest, listing, queue
+
+SECTIONS = ["ingest", "engine", "e2e", "list", "backtest", "queue", "indicators"]
 
 
 class Command(BaseCommand):
@@ -15,7 +29,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--only",
-            choices=["ingest", "engine", "e2e", "list", "backtest"],
+            choices=SECTIONS,
             action="append",
             help="Run only these sections",
         )
@@ -25,6 +39,11 @@ class Command(BaseCommand):
         parser.add_argument("--e2e-rate", type=float, default=50.0, help="Single POSTs per second")
         parser.add_argument("--e2e-seconds", type=float, default=20.0)
         parser.add_argument("--list-rows", type=int, default=1_000_000, help="Declaration rows for the list bench")
+        parser.add_argument("--queue-rows", type=int, default=1_000_000, help="Declaration rows for the queue bench")
+        parser.add_argument("--queue-open", type=int, default=50_000, help="Open cases (hits) for the queue bench")
+        parser.add_argument(
+            "--indicators-items", type=int, default=10_000_000, help="Goods items (one year) for the indicators bench"
+        )
         parser.add_argument("--declarations", type=int, default=20_000, help="ENS posted in the ingest benchmark")
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--clients", type=int, default=2, help="Concurrent batch clients")
@@ -33,7 +52,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the figures as JSON too")
 
     def handle(self, *args, **options):
-        sections = options["only"] or ["ingest", "engine", "e2e", "list", "backtest"]
+        sections = options["only"] or SECTIONS
         self.stdout.write(f"Machine: {harness.machine()}")
         env = harness.prepared_environment()
         figures = {}
@@ -103,5 +122,59 @@ class Command(BaseCommand):
                 f"({result['ens']:,} ENS, 90 days): {result['seconds']:.1f} s = {result['items_per_s']:,.0f} goods "
                 f"items/s ({result['ens_hit']:,} ENS hit; data multiplied in SQL in {result['multiply_seconds']:.0f} s)"
             )
+        if "queue" in sections:
+            figures["queue"] = result = queue.run(
+                env, rows=options["queue_rows"], open_cases=options["queue_open"], non_open_cases=250_000, repeats=25
+            )
+            counts, built = result["counts"], result["build_seconds"]
+            self.stdout.write(
+                f"\nWorkbench queue (real HTTP, gunicorn 2 workers, logged in) on {counts['declarations']:,} "
+                f"declarations, {counts['versions']:,} versions, {counts['cases']:,} cases of which "
+                f"{counts['open cases']:,} open ({counts['open cases FR']:,} FR, {counts['open cases NL']:,} NL); "
+                "built in "
+                f"{built['multiply']:.0f} s (declarations) + {built['cases']:.0f} s (versions, cases) + "
+                f"{built['indexes']:.0f} s (indexes) + {built['vacuum_analyze']:.0f} s (VACUUM ANALYZE); "
+                "25 requests each after one warm-up:"
+            )
+            for label, timing in result["pages"].items():
+                self.stdout.write(
+                    f"  {label:<42} p50 {timing['p50']:4.0f} ms, p95 {timing['p95']:4.0f} ms "
+                    f"({timing['shown']} rows shown of {timing['matching']:,} matching)"
+                )
+            worst = max(timing["p95"] for timing in result["pages"].values())
+            self.stdout.write(f"  worst p95 {worst:.0f} ms (target: under 300 ms)")
+        if "indicators" in sections:
+            figures["indicators"] = result = indicators.run(env, goods_items=options["indicators_items"], repeats=20)
+            self._indicators(result)
         if options["json"]:
             self.stdout.write(json.dumps(figures, indent=2, default=str))
+
+    def _indicators(self, result: dict) -> None:
+        data, rows, refresh = result["data"], result["data"]["rows"], result["refresh"]
+        self.stdout.write(
+            f"\nIndicators (issue 8) on one year of data ({data['received'][0]} to {data['received'][1]}): "
+            f"{rows['goodsitem']:,} goods items in {rows['declaration']:,} ENS ({rows['declarationversion']:,} "
+            f"versions, {rows['party']:,} parties), {rows['engine_assessment']:,} assessments, "
+            f"{rows['engine_hit']:,} hits, {rows['decision']:,} decisions, {rows['controlresult']:,} control results; "
+            f"{data['database_bytes'] / 2**30:.1f} GiB; {result['filed']:,} ENS filed and screened, then "
+            f"{data['copies']} copies in SQL in {data['multiply_seconds']:.0f} s + {data['index_seconds']:.0f} s "
+            f"(indexes) + {data['analyze_seconds']:.0f} s (ANALYZE)"
+        )
+        self.stdout.write(
+            f"  refresh job, {refresh['day_from']}..{refresh['day_to']}: {refresh['seconds']:.1f} s, "
+            f"{refresh['rows']:,} daily figures"
+        )
+        for name, seconds in refresh["metrics"].items():
+            self.stdout.write(f"    {name:<24} {seconds:6.1f} s")
+        self.stdout.write("  server time over HTTP (gunicorn 2 workers), 20 requests each after one warm-up:")
+        for label, timing in {**result["pages"], **result["other"]}.items():
+            self.stdout.write(
+                f"    {label:<62} p50 {timing['p50']:5.0f} ms, p95 {timing['p95']:5.0f} ms ({timing['bytes']:,} bytes)"
+            )
+        worst = max(timing["p95"] for timing in result["pages"].values())
+        self.stdout.write(f"  worst dashboard p95 {worst:.0f} ms (target: under 500 ms)")
+        for label, profile in result["profile"].items():
+            self.stdout.write(
+                f"    in-process {label}: {profile['ms']:.0f} ms, {profile['queries']} SQL statements "
+                f"taking {profile['sql_ms']:.0f} ms"
+            )
