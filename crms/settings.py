@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crms.core.middleware.LoginRequiredMiddleware",
     "crms.core.middleware.SecurityHeadersMiddleware",
+    "crms.core.middleware.RefuseNulCharactersMiddleware",  # after the headers: its 400 gets them too
 ]
 
 ROOT_URLCONF = "crms.urls"

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import is_eu_wide_reader, is_read_only
 from crms.core.access import area_required
+from crms.core.client_input import whole_number
 from indicators import evaluation, exports, services, trends
 from indicators.figures import EU_TOTAL, Period, View
 from indicators.models import RefreshRun
@@ -21,22 +22,33 @@ from indicators.tables import TABLES, TABLES_BY_NAME
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
+EARLIEST_DAY, LATEST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _day(text: str) -> dt.date | None:
+    """An ISO date, or None: also for an impossible one (2026-13-01) or one whose period would leave the
+    calendar (0001-01-01 minus 90 days), which were 500s."""
+    try:
+        day = parse_date(text)
+    except ValueError:
+        return None
+    return day if day is not None and EARLIEST_DAY <= day <= LATEST_DAY else None
 
 
 def period_from(request) -> tuple[Period, list[str]]:
     """``from``/``to`` (ISO dates) or ``days``; the default is the last 90 days. Bad values are reported."""
     errors = []
     today = timezone.now().date()
-    day_to = parse_date(request.GET.get("to", "") or "") if request.GET.get("to") else today
+    day_to = _day(request.GET["to"]) if request.GET.get("to") else today
     if day_to is None:
         errors.append("to: a date like 2026-11-30")
         day_to = today
     days = request.GET.get("days", "")
     day_from = day_to - dt.timedelta(
-        days=(int(days) if days.isdigit() and 0 < int(days) <= MAX_DAYS else DEFAULT_DAYS) - 1
+        days=(whole_number(days) if 0 < (whole_number(days) or 0) <= MAX_DAYS else DEFAULT_DAYS) - 1
     )
     if request.GET.get("from"):
-        parsed = parse_date(request.GET["from"])
+        parsed = _day(request.GET["from"])
         if parsed is None:
             errors.append("from: a date like 2026-09-01")
         else:

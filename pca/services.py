@@ -120,7 +120,7 @@ def designate_pca(
     for code, value in targets.items():
         if code not in codes:
             errors.append(_error("targets", "invalid", f"{code} has a target but does not participate."))
-        if not isinstance(value, int) or value < 0:
+        if not isinstance(value, int) or not 0 <= value <= 10_000_000:  # larger overflowed the column: a 500
             errors.append(_error("targets", "invalid", f"The target for {code} is a whole number of controls."))
     if errors:
         raise PcaError(400, errors)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from crms.accounts.models import Organisation
 from crms.core.access import area_required
+from crms.core.client_input import whole_number
 from crms.reference.models import RiskArea
 from pca import selectors, services
 from rif.forms import codes, errors_by_field
@@ -58,10 +59,10 @@ def _targets(text: str) -> tuple[dict[str, int], list[dict]]:
         parts = chunk.split()
         if not parts:
             continue
-        if len(parts) != 2 or not parts[1].isdigit():
+        if len(parts) != 2 or whole_number(parts[1]) is None:
             errors.append({"field": "targets", "code": "invalid", "message": f"{chunk.strip()!r}: write e.g. FR 200."})
             continue
-        targets[parts[0].upper()] = int(parts[1])
+        targets[parts[0].upper()] = whole_number(parts[1])
     return targets, errors
 
 
@@ -140,8 +141,8 @@ def pca_report(request, pk: int):
     post = request.POST
 
     def number(name: str):
-        value = post.get(name, "0").strip() or "0"
-        return int(value) if value.isdigit() else -1
+        value = whole_number(post.get(name, "0").strip() or "0")
+        return -1 if value is None else value
 
     try:
         services.report_results(
@@ -164,8 +165,8 @@ def pca_report(request, pk: int):
 def pca_suspend(request, pk: int):
     pca = _pca(request, pk)
     crisis = (
-        CrisisAlert.objects.filter(pk=request.POST.get("crisis") or 0).first()
-        if (request.POST.get("crisis") or "").isdigit()
+        CrisisAlert.objects.filter(pk=whole_number(request.POST.get("crisis"))).first()
+        if whole_number(request.POST.get("crisis")) is not None
         else None
     )
     if crisis is None:

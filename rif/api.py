@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -12,6 +11,7 @@ from rest_framework.views import APIView
 from crms.accounts.roles import member_state_of
 from crms.core.api.body import read_json
 from crms.core.api.pydantic_schema import ref
+from crms.core.client_input import parse_client_datetime, whole_number
 from crms.declarations.api_docs import ErrorBody
 from rif import schema, selectors, services
 from rif.models import RifRecipient
@@ -97,8 +97,8 @@ class RifCollectionView(APIView):
         rifs = selectors.rifs_for(request.user).order_by("id")
         since = request.query_params.get("since")
         if since:
-            parsed = parse_datetime(since)
-            if parsed is None or parsed.tzinfo is None:
+            parsed = parse_client_datetime(since)  # None: also month 13 (was a 500), offset +16:00
+            if parsed is None:
                 raise exceptions.ValidationError({"since": ["An ISO 8601 date-time with time zone."]})
             rifs = rifs.filter(published_at__gte=parsed)
         member_state = member_state_of(request.user)
@@ -108,9 +108,9 @@ class RifCollectionView(APIView):
             )
         after = request.query_params.get("after", "")
         if after:
-            if not after.isdigit():
+            if whole_number(after) is None:  # "²".isdigit() is true, int("²") was a 500
                 raise exceptions.ValidationError({"after": ["The id of the last RIF received."]})
-            rifs = rifs.filter(id__gt=int(after))
+            rifs = rifs.filter(id__gt=whole_number(after))
         page = list(rifs[: PAGE + 1])
         more = len(page) > PAGE
         page = page[:PAGE]

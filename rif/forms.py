@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crms.core.client_input import whole_number
+
 SPLIT = re.compile(r"[\s,;]+")
 
 
@@ -70,9 +72,9 @@ def body_from_post(post) -> dict[str, Any]:
         "handling": post.get("handling") or "crms_restricted",
         "all_participants": post.get("all_participants") == "yes",
         "recipients": post.getlist("recipients"),
-        "crisis": int(post["crisis"]) if post.get("crisis", "").isdigit() else None,
+        "crisis": whole_number(post.get("crisis")),
         "criteria": codes(post.get("criteria", "")),
-        "pcas": [int(v) for v in post.getlist("pcas") if v.isdigit()],
+        "pcas": [whole_number(v) for v in post.getlist("pcas") if whole_number(v) is not None],
     }
     if post.get("seizure_goods", "").strip():
         body["seizure"] = {

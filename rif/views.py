@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from crms.accounts.models import Organisation
 from crms.accounts.roles import member_state_of
 from crms.core.access import area_required
+from crms.core.client_input import whole_number
 from crms.reference.models import RiskArea
 from rif import forms, selectors, services
 from rif.models import (
@@ -229,7 +230,7 @@ def rif_feedback(request, reference: str):
         "relevance": post.get("relevance", ""),
         "measures": post.getlist("measures"),
         "criterion": post.get("criterion") or None,
-        "controls_planned": int(planned) if planned.isdigit() else None,
+        "controls_planned": whole_number(planned),
         "results": post.get("results", ""),
         "comment": post.get("comment", ""),
     }

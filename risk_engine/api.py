@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +16,7 @@ from risk_engine import api_docs as docs
 from risk_engine import selectors, services
 from risk_engine.presenters import criterion_document
 from risk_engine.schema import CriterionDocument
+from risk_engine.watchlists import CSV_MAX_LINES
 
 CRITERION = {"application/json": ref(CriterionDocument)}
 ERRORS = {400: ref(ErrorBody), 403: ref(ErrorBody), 404: ref(ErrorBody), 409: ref(ErrorBody)}
@@ -47,6 +48,7 @@ class CriteriaView(APIView):
     @extend_schema(
         summary="Criteria you may see, with all versions",
         operation_id="criteria_list",
+        parameters=[OpenApiParameter("scope", str, enum=["eu", "national"], description="Only this scope")],
         responses={200: ref(docs.CriterionList), 403: ref(ErrorBody)},
     )
     def get(self, request):
@@ -54,7 +56,12 @@ class CriteriaView(APIView):
         scope = request.query_params.get("scope")
         if scope:
             criteria = criteria.filter(scope=scope)
-        return Response({"results": [criterion_document(request.user, c) for c in criteria[:1000]]})
+        results = []
+        for criterion in criteria[:1000]:
+            results.append(criterion_document(request.user, criterion))
+            if criterion.restricted:  # the list shows logic too: a restricted criterion's read leaves its trace
+                services.logic_shown(actor=request.user, criterion=criterion, where="api list")
+        return Response({"results": results})
 
     @extend_schema(
         summary="Create a criterion (a draft)", request=CRITERION, responses={201: ref(docs.CriterionRead), **ERRORS}
@@ -144,12 +151,23 @@ class WatchListsView(APIView):
         responses={201: ref(docs.Created), **ERRORS},
     )
     def post(self, request):
+        try:  # rights before the body: a read-only role learns nothing from validation
+            services.require_watch_list_keeper(request.user)
+        except services.CriteriaError as error:
+            return _error_response(error)
         body = read_json(request, limit=settings.MAX_REQUEST_BYTES)
         if not isinstance(body, dict):
             raise exceptions.ValidationError({"body": ["A JSON object."]})
         missing = [name for name in ("code", "name", "kind") if not isinstance(body.get(name), str)]
         if missing:
             raise exceptions.ValidationError({name: ["Required text."] for name in missing})
+        entries = body.get("entries") or []
+        # The CSV import's limit; a number here was a 500, malformed entries were silently dropped.
+        if not isinstance(entries, list) or len(entries) > CSV_MAX_LINES:
+            raise exceptions.ValidationError({"entries": [f"A list of at most {CSV_MAX_LINES:,} entries."]})
+        shapeless = [i for i, e in enumerate(entries) if not (isinstance(e, dict) and "value" in e)]
+        if shapeless:
+            raise exceptions.ValidationError({f"entries[{i}]": ['An object {"value", "reason"}.'] for i in shapeless})
         try:
             with transaction.atomic():  # the list and its entries, or nothing
                 watch_list = services.create_watch_list(
@@ -159,13 +177,8 @@ class WatchListsView(APIView):
                     kind=body["kind"],
                     description=str(body.get("description", "")),
                 )
-                entries = body.get("entries", [])
                 if entries:
-                    pairs = [
-                        (str(e["value"]), str(e.get("reason", "")))
-                        for e in entries
-                        if isinstance(e, dict) and "value" in e
-                    ]
+                    pairs = [(str(e["value"]), str(e.get("reason", ""))) for e in entries]
                     services.add_watch_list_entries(actor=request.user, watch_list=watch_list, entries=pairs)
         except services.CriteriaError as error:
             return _error_response(error)

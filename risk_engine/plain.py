@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from risk_engine.catalogue import FIELDS, OPERATORS
+from risk_engine.catalogue import FIELDS, MAX_DEPTH, MAX_NODES, OPERATORS
 
 PHASES = {"pre_loading": "pre-loading", "pre_arrival": "pre-arrival"}
 
@@ -50,19 +50,25 @@ def _leaf(node: dict) -> str:
     return f"{label} {operator.label} {_values(value)}"
 
 
-def _node(node: Any, nested: bool) -> str:
+def _node(node: Any, nested: bool, depth: int = 1) -> str:
+    # Beyond the limits (refused anyway) the preview stops: a 1,000-deep tree was a RecursionError (500).
+    if depth > MAX_DEPTH:
+        return "(nested too deeply)"
     if not isinstance(node, dict):
         return "(incomplete condition)"
     if "not" in node:
-        return f"not ({_node(node['not'], False)})"
+        return f"not ({_node(node['not'], False, depth + 1)})"
     for key, joiner in (("all", ", and "), ("any", ", or ")):
         if key in node:
             children = node[key] if isinstance(node[key], list) else []
             if not children:
                 return "(empty group)"
             if len(children) == 1:
-                return _node(children[0], nested)
-            text = joiner.join(_node(child, True) for child in children)
+                return _node(children[0], nested, depth + 1)
+            parts = [_node(child, True, depth + 1) for child in children[:MAX_NODES]]
+            if len(children) > MAX_NODES:
+                parts.append(f"{len(children) - MAX_NODES} more conditions")
+            text = joiner.join(parts)
             if key == "any" and not nested:
                 text = "either " + text
             return f"({text})" if nested else text

@@ -26,6 +26,7 @@ from risk_engine.watchlists import entry_problems, normalise_value
 
 AUTHORS = {Scope.EU: {Role.COMMISSION, Role.COMMISSION_APPROVER}, Scope.NATIONAL: {Role.ANALYST, Role.RISK_MANAGER}}
 APPROVERS = {Scope.EU: {Role.COMMISSION_APPROVER}, Scope.NATIONAL: {Role.RISK_MANAGER}}
+ANY_AUTHOR = AUTHORS[Scope.EU] | AUTHORS[Scope.NATIONAL]  # also who keeps watch lists
 
 
 class CriteriaError(Exception):
@@ -49,6 +50,8 @@ class Checked:
 
 def check_document(data: Any, *, actor) -> Checked:
     """Validate a criterion document for ``actor``: structure, condition, risk area, authoring rights."""
+    if actor.role not in ANY_AUTHOR:  # rights before the body: a read-only role learns nothing from validation
+        raise _refuse(403, "Your role does not author criteria.")
     if not isinstance(data, dict):
         raise _refuse(400, "A criterion is a JSON object.", code="invalid")
     try:
@@ -265,10 +268,14 @@ def may_edit_watch_list(actor, watch_list: WatchList) -> bool:
     return is_risk_staff(actor) and actor.organisation_id == watch_list.owner_id
 
 
+def require_watch_list_keeper(actor) -> None:
+    if actor.role not in ANY_AUTHOR:
+        raise _refuse(403, "Your role may not keep watch lists.")
+
+
 @transaction.atomic
 def create_watch_list(*, actor, code: str, name: str, kind: str, description: str = "") -> WatchList:
-    if actor.role not in AUTHORS[Scope.EU] | AUTHORS[Scope.NATIONAL]:
-        raise _refuse(403, "Your role may not keep watch lists.")
+    require_watch_list_keeper(actor)
     code, name, description = code.strip(), " ".join(name.split()), description.strip()
     errors = []
     if not WATCH_LIST_CODE.fullmatch(code):

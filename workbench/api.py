@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from pydantic import ValidationError
 from rest_framework import exceptions, status
@@ -12,6 +11,7 @@ from rest_framework.views import APIView
 
 from crms.core.api.body import read_json
 from crms.core.api.pydantic_schema import ref
+from crms.core.client_input import parse_client_datetime, whole_number
 from crms.declarations.api_docs import ErrorBody
 from crms.declarations.selectors import declaration_for
 from crms.declarations.validation import pydantic_errors
@@ -48,18 +48,15 @@ class DecisionFeedView(APIView):
         decisions = selectors.decisions_for(request.user).order_by("id")
         since = request.query_params.get("since")
         if since:
-            try:
-                parsed = parse_datetime(since)
-            except ValueError:  # well formed but not a date (month 13, hour 25)
-                parsed = None
-            if parsed is None or parsed.tzinfo is None:
+            parsed = parse_client_datetime(since)  # None: also month 13, hour 25, offset +16:00
+            if parsed is None:
                 raise exceptions.ValidationError({"since": ["An ISO 8601 date-time with time zone."]})
             decisions = decisions.filter(decided_at__gte=parsed)
         after = request.query_params.get("after", "")
         if after:
-            if not after.isdigit():
+            if whole_number(after) is None:  # "²".isdigit() is true, int("²") was a 500
                 raise exceptions.ValidationError({"after": ["The id of the last decision received."]})
-            decisions = decisions.filter(id__gt=int(after))
+            decisions = decisions.filter(id__gt=whole_number(after))
         page = list(decisions[: PAGE + 1])
         more = len(page) > PAGE
         page = page[:PAGE]

@@ -7,12 +7,14 @@ The cursor is opaque to clients: ``<microseconds since epoch>.<id>``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+CURSOR_MICROS, CURSOR_PK = re.compile(r"-?[0-9]{1,18}"), re.compile(r"[0-9]{1,18}")
 
 
 @dataclass
@@ -30,9 +32,12 @@ def decode(cursor: str | None) -> tuple[dt.datetime, int] | None:
     if not cursor:
         return None
     micros, _, pk = cursor.partition(".")
-    if not (micros.lstrip("-").isdigit() and pk.isdigit()):
+    if not (CURSOR_MICROS.fullmatch(micros) and CURSOR_PK.fullmatch(pk)):  # ASCII digits: int("²") raises
         return None
-    return EPOCH + dt.timedelta(microseconds=int(micros)), int(pk)
+    try:
+        return EPOCH + dt.timedelta(microseconds=int(micros)), int(pk)
+    except OverflowError:  # beyond year 9999
+        return None
 
 
 def page(queryset: QuerySet, *, field: str, cursor: str | None, size: int) -> Page:

@@ -1,6 +1,8 @@
-"""Every browser page needs a login (the REST API authenticates by itself); security headers on every response."""
+"""Every browser page needs a login (the REST API authenticates by itself); security headers on every response;
+no NUL character in a query string or form field."""
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.http import HttpResponseBadRequest
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -35,3 +37,40 @@ class SecurityHeadersMiddleware:
             if value and name not in response:
                 response[name] = value
         return response
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _nul_field(data) -> str | None:
+    for name, values in data.lists():
+        if "\x00" in name or any("\x00" in value for value in values if isinstance(value, str)):
+            return name.replace("\x00", "\\0")
+    return None
+
+
+class RefuseNulCharactersMiddleware:
+    """PostgreSQL text cannot hold a NUL character: a query parameter or form field with one used to reach
+    the database and fail there (a 500, from any search box). Refused here with a 400 naming the field.
+
+    JSON bodies are checked where they are read (``crms.core.api.body.read_json``); API form bodies are
+    refused as not JSON (415) there, so only browser forms are read here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        field = _nul_field(request.GET)
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        browser_form = content_type in FORM_TYPES and not request.path_info.startswith("/api/")
+        if field is None and request.method == "POST" and browser_form:
+            field = _nul_field(request.POST)
+        if field is None:
+            return self.get_response(request)
+        from crms.core.api.errors import json_error_response
+
+        message = "NUL characters are not allowed."
+        if request.path_info.startswith("/api/"):
+            return json_error_response(400, "invalid", message, field=field)
+        return HttpResponseBadRequest(f"{field}: {message}", content_type="text/plain; charset=utf-8")

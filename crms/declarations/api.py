@@ -92,7 +92,7 @@ class DeclarationCollectionView(APIView):
         examples=[*docs.ENS_EXAMPLES, docs.ERROR_EXAMPLE],
     )
     def post(self, request):
-        body = read_json(request, limit=settings.MAX_REQUEST_BYTES)
+        body = read_json(request, limit=settings.MAX_REQUEST_BYTES, refuse_nul=False)
         result = file_declarations([body], user=request.user)[0]
         return Response(result.response_body(), status=result.status)
 
@@ -107,7 +107,7 @@ class DeclarationBatchView(APIView):
         examples=docs.BATCH_EXAMPLES,
     )
     def post(self, request):
-        payload = read_json(request, limit=settings.MAX_BATCH_REQUEST_BYTES)
+        payload = read_json(request, limit=settings.MAX_BATCH_REQUEST_BYTES, refuse_nul=False)
         try:
             batch = DeclarationBatch.model_validate(payload)
         except ValidationError as exc:
@@ -154,7 +154,7 @@ class AmendmentView(APIView):
         declaration = _visible(request, mrn)
         if not may_amend(request.user, declaration):
             raise exceptions.PermissionDenied("Only the original filer or its Member State's system may amend.")
-        body = read_json(request, limit=settings.MAX_REQUEST_BYTES)
+        body = read_json(request, limit=settings.MAX_REQUEST_BYTES, refuse_nul=False)
         result = amend_declaration(declaration, body, user=request.user)
         return Response(result.response_body(), status=result.status)
 

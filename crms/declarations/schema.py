@@ -8,10 +8,23 @@ Unknown fields are rejected everywhere (``extra="forbid"``).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
+
+from crms.core.client_input import OFFSET_RULE, offset_exists
 
 CountryCode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2")]
 UnLocode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}[A-Z2-9]{3}$", description="UN/LOCODE (5 characters)")]
@@ -27,7 +40,14 @@ def _iso_text(value: object) -> object:
     return value
 
 
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+def _real_offset(value: dt.datetime) -> dt.datetime:
+    """+16:00 parses in Python but PostgreSQL cannot store it: refused here, naming the field."""
+    if not offset_exists(value):
+        raise ValueError(OFFSET_RULE)
+    return value
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_real_offset)]
 FilingType = Annotated[StrictStr, Field(pattern=r"^F(1[0-9]|2[0-9]|3[0-9]|4[0-9]|50|51)$")]
 OfficeCode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}[A-Z0-9]{6}$", description="Customs office reference")]
 Text = Annotated[StrictStr, Field(max_length=200)]

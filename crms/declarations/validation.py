@@ -17,6 +17,7 @@ from django.utils import timezone
 from pydantic import ValidationError
 
 from crms.accounts.models import Organisation
+from crms.core.client_input import nul_errors
 from crms.declarations.schema import EntrySummaryDeclaration
 from crms.reference.models import Country, CustomsOffice, ExchangeRate, HsCode
 
@@ -242,22 +243,6 @@ def business_errors(data: dict, ref: ReferenceSets, *, now: dt.datetime | None =
             seen_numbers.add(number)
         _check_item(errors, ref, prefix, item, phase)
     return errors
-
-
-def nul_errors(value: Any, where: str | None = None) -> list[Error]:
-    """NUL characters cannot be stored in Postgres text: refuse them, naming the field."""
-    if isinstance(value, str):
-        return [error(where, "invalid", "NUL characters are not allowed.")] if "\x00" in value else []
-    if isinstance(value, dict):
-        found = []
-        for key, item in value.items():
-            found += nul_errors(item, f"{where}.{key}" if where else str(key))
-            if "\x00" in key:
-                found.append(error(where, "invalid", "NUL characters are not allowed in field names."))
-        return found
-    if isinstance(value, list):
-        return [e for index, item in enumerate(value) for e in nul_errors(item, f"{where or ''}[{index}]")]
-    return []
 
 
 def validate_declaration(

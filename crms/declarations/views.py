@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from crms.core import keyset
 from crms.core.access import area_required
+from crms.core.client_input import whole_number
 from crms.declarations import selectors
 from crms.declarations.assessment import assessment_for
 from crms.declarations.filters import DeclarationFilter
@@ -46,7 +47,7 @@ def declaration_detail(request, mrn: str):
     if declaration is None:
         raise Http404
     requested = request.GET.get("version", "")
-    version = selectors.version_of(declaration, int(requested) if requested.isdigit() else None)
+    version = selectors.version_of(declaration, whole_number(requested))
     if version is None:
         raise Http404
     context = {

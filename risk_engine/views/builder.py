@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework.exceptions import APIException
 
 from crms.accounts.roles import Role
 from crms.core.access import area_required
@@ -103,11 +104,24 @@ def _check(request, data: Any) -> list[dict]:
     return []
 
 
+def _body(request) -> tuple[Any, JsonResponse | None]:
+    """The builder's JSON document, or the answer to a body that is not one (413 too large, 415 not JSON,
+    400 unparsable) in the API's error format: raised from a plain view, these were 500s."""
+    try:
+        return read_json(request, limit=settings.MAX_REQUEST_BYTES), None
+    except APIException as exc:
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "invalid"
+        problem = {"field": None, "code": code, "message": str(exc.detail)}
+        return None, JsonResponse({"errors": [problem]}, status=exc.status_code)
+
+
 @require_POST
 @area_required("criteria")
 def preview(request):
     """Plain language and every validation problem of the document being edited."""
-    data = read_json(request, limit=settings.MAX_REQUEST_BYTES)
+    data, refused = _body(request)
+    if refused is not None:
+        return refused
     if not isinstance(data, dict):
         return JsonResponse({"plain": "", "scope": "", "errors": [{"field": None, "message": "Not a JSON object."}]})
     scope_text = describe_scope(
@@ -124,7 +138,9 @@ def preview(request):
 @area_required("criteria")
 def save(request):
     """Create the criterion as a draft, or save the draft / open a new draft version of it."""
-    data = read_json(request, limit=settings.MAX_REQUEST_BYTES)
+    data, refused = _body(request)
+    if refused is not None:
+        return refused
     code = data.get("code") if isinstance(data, dict) else None
     existing = selectors.criterion_for(request.user, code) if isinstance(code, str) and code else None
     try:

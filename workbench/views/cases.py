@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import member_state_of
 from crms.core.access import area_required
+from crms.core.client_input import parse_client_datetime
 from crms.declarations.assessment import assessment_for
 from workbench import presenters, selectors, services
 from workbench.models import (
@@ -187,12 +185,8 @@ def record_control(request, pk: int):
     if not may_record_control(request.user, case):
         raise Http404
     post = request.POST
-    try:
-        controlled_at = parse_datetime(post.get("controlled_at", "")) if post.get("controlled_at") else None
-    except ValueError:  # well formed but not a date: the service names the field
-        controlled_at = None
-    if controlled_at is not None and timezone.is_naive(controlled_at):
-        controlled_at = timezone.make_aware(controlled_at, dt.UTC)
+    # Not a date-time (or month 13, or offset +16:00): the text goes on and the service names the field.
+    controlled_at = parse_client_datetime(post.get("controlled_at"), assume_utc=True)
     data = {
         "control_type": post.get("control_type", ""),
         "based_on_risk_analysis": post.get("based_on_risk_analysis", "yes") == "yes",

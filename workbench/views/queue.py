@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from crms.accounts.roles import is_eu_wide_reader
 from crms.core.access import area_required
+from crms.core.client_input import whole_number
 from crms.declarations.models import TransportMode
 from risk_engine.models import OutcomeChoice
 from workbench import selectors
@@ -20,9 +21,8 @@ HOURS_CHOICES = (2, 6, 12, 24, 48)
 
 
 def _int(value: str | None, *, default: int | None = None, low: int = 0, high: int = 10_000) -> int | None:
-    if value is None or not value.strip().isdigit():
-        return default
-    return max(low, min(high, int(value)))
+    number = whole_number(value)
+    return default if number is None else max(low, min(high, number))
 
 
 def _office_example(user) -> str:

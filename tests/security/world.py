@@ -1,0 +1,211 @@
+"""One world of shared objects for the security tests, built with the real services.
+
+France files two ENS at Paris CDG unloaded in Rotterdam (so both FR and NL may read them) that an
+EU toy criterion hits: one case stays open in FR's queue; on the other FR decides a control at the
+place of unloading, which forwards it to NL, and NL records a seizure. A third ENS, unloaded in Le Havre,
+is France's alone: FR decided a documentary control at the border, its result not yet recorded. FR asks NL for information
+on the first. France has a published national profile and a watch list; the Commission a restricted
+criterion. The Netherlands publish a RIF to France only (with an attachment); France has a draft RIF.
+The Commission opens a crisis and a PCA for FR and DE. An operator with an AEO authorisation, a
+backtest and an indicators refresh run exist. Germany is concerned by none of the FR/NL objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from crms.operators import services as operator_services
+from indicators.models import RefreshRun
+from pca import services as pca_services
+from rif import services as rif_services
+from risk_engine import services as engine_services
+from risk_engine.models_backtest import Backtest
+from tests.conftest import make_user
+from tests.rif.conftest import rif_body
+from tests.risk_engine.conftest import file_bodies, make_criterion, make_ens, publish_criterion, screen_mrns
+from workbench import services as workbench_services
+from workbench.models import Case
+
+EXTRA_PEOPLE = {
+    "sec_author": ("EU", "commission"),
+    "sec_approver": ("EU", "commission_approver"),
+    "fr_analyst_2": ("FR", "analyst"),
+    "nl_risk_manager": ("NL", "risk_manager"),
+}
+
+TOY = "CRC-SEC-TOY"
+RESTRICTED = "CRC-SEC-RESTR"
+FR_PROFILE = "FR-SEC-NP"
+FR_WATCH_LIST = "WL-SEC-FR"
+EORI = "FR123456789012"
+
+
+@dataclass
+class World:
+    people: dict[str, Any]
+    open_case: Case  # FR's open case on ``mrn``
+    forwarded_from: Case  # FR's decided case, forwarded to NL
+    nl_case: Case  # NL's case of the forwarded control (closed by the control result)
+    decision: Any
+    control_result: Any
+    request: Any  # information request FR -> NL
+    rif: Any  # NL's published RIF, to FR only
+    attachment: Any
+    draft_rif: Any  # FR's draft
+    crisis: Any
+    pca: Any
+    watch_list: Any
+    entry: Any
+    operator: Any
+    authorisation: Any
+    backtest: Backtest
+    refresh: RefreshRun
+    fr_only_case: Case  # entering and unloaded in FR (NL may not read it either): a documentary control decided
+
+    @property
+    def mrn(self) -> str:
+        return self.open_case.declaration.mrn
+
+    @property
+    def forwarded_mrn(self) -> str:
+        return self.forwarded_from.declaration.mrn
+
+    @property
+    def fr_only_mrn(self) -> str:
+        return self.fr_only_case.declaration.mrn
+
+
+def file_fr_to_nl(people, **overrides) -> str:
+    body = make_ens(**({"place_of_unloading": "NLRTM", "countries_of_routing": ["CN", "NL"]} | overrides))
+    (mrn,) = file_bodies(people["fr_system"], body)
+    return mrn
+
+
+def build_world(personas: dict, *, media_root=None) -> World:
+    people = {**personas, **{name: make_user(name, *spec) for name, spec in EXTRA_PEOPLE.items()}}
+    toy = publish_criterion(make_criterion(TOY, control_type="physical"), people["sec_author"], people["sec_approver"])
+    publish_criterion(
+        make_criterion(RESTRICTED, restricted=True, risk_area="financial", title="Undervaluation (restricted)"),
+        people["sec_author"],
+        people["sec_approver"],
+    )
+    publish_criterion(
+        make_criterion(FR_PROFILE, scope="national", title="French toys profile"),
+        people["fr_analyst_2"],
+        people["fr_risk_manager"],
+    )
+    open_mrn, forwarded_mrn = file_fr_to_nl(people), file_fr_to_nl(people)
+    fr_only_mrn = file_fr_to_nl(people, place_of_unloading="FRLEH", countries_of_routing=["CN", "FR"])
+    screen_mrns(open_mrn, forwarded_mrn, fr_only_mrn)
+    open_case = Case.objects.get(declaration__mrn=open_mrn, member_state_id="FR")
+    forwarded_from = Case.objects.get(declaration__mrn=forwarded_mrn, member_state_id="FR")
+    decision = workbench_services.decide(
+        actor=people["fr_analyst"],
+        case=forwarded_from,
+        action="control",
+        control_type="physical",
+        control_place="place_of_unloading",
+        reason="Open the container in Rotterdam.",
+    )
+    nl_case = Case.objects.get(declaration__mrn=forwarded_mrn, member_state_id="NL")
+    fr_only_case = Case.objects.get(declaration__mrn=fr_only_mrn, member_state_id="FR")
+    workbench_services.decide(
+        actor=people["fr_analyst"], case=fr_only_case, action="control", control_type="documentary",
+        control_place="border",
+    )  # fmt: skip
+    control_result = workbench_services.record_control_result(
+        actor=people["nl_analyst"],
+        declaration=forwarded_from.declaration,
+        data={
+            "control_type": "physical",
+            "result": "seizure",
+            "irregularity_type": "ipr",
+            "seizure": {"goods": "counterfeit toys"},
+            "notes": "Found in the second pallet.",
+        },
+    )
+    request = workbench_services.open_information_request(
+        actor=people["fr_analyst"],
+        requested_state="NL",
+        subject="consignment",
+        legal_basis="ucc_art_47",
+        purpose="Risk analysis of this consignment.",
+        question="Do you know the consignee of this consignment?",
+        declaration=open_case.declaration,
+    )
+    workbench_services.post_information_message(actor=people["nl_analyst"], request=request, body="Known to us.")
+
+    rif = rif_services.create_rif(actor=people["nl_analyst"], data=rif_body(recipients=["FR"]))
+    attachment = rif_services.add_attachment(
+        actor=people["nl_analyst"], rif=rif, upload=SimpleUploadedFile("photo.png", b"\x89PNG....")
+    )
+    rif_services.submit_rif(actor=people["nl_analyst"], rif=rif)
+    rif_services.approve_rif(actor=people["nl_risk_manager"], rif=rif)
+    draft_rif = rif_services.create_rif(actor=people["fr_analyst"], data=rif_body(recipients=["NL"]))
+    crisis = rif_services.open_crisis(
+        actor=people["sec_author"], title="Toxic toys", risk_area="product_safety", guidance="Prioritise lab tests."
+    )
+    now = timezone.now()
+    pca = pca_services.designate_pca(
+        actor=people["sec_author"],
+        title="Toys",
+        risk_area="product_safety",
+        starts_at=now,
+        ends_at=now + dt.timedelta(days=30),
+        participants_codes=["FR", "DE"],
+        hs_codes=["9503"],
+    )
+
+    watch_list = engine_services.create_watch_list(
+        actor=people["fr_analyst"], code=FR_WATCH_LIST, name="French consignors", kind="party_name"
+    )
+    engine_services.add_watch_list_entries(
+        actor=people["fr_analyst"], watch_list=watch_list, entries=[("Shenzhen Bright Trading Co", "Seized twice")]
+    )
+    entry = watch_list.entries.get()
+
+    operator = operator_services.save_operator(
+        actor=people["commission"], eori=EORI, name="Jouets Martin SARL", city="Lyon", country="FR"
+    ).obj
+    authorisation = operator_services.save_authorisation(
+        actor=people["commission"],
+        operator=operator,
+        number="FRAEOF0000001",
+        type="AEOF",
+        issuing_country="FR",
+        valid_from=dt.date(2024, 1, 1),
+    ).obj
+    backtest = Backtest.objects.create(
+        criterion_version=toy.versions.get(version=1),
+        requested_by=people["sec_author"],
+        params={"date_from": "2026-01-01", "date_to": "2026-01-31", "member_states": [], "transport_modes": []},
+    )
+    refresh = RefreshRun.objects.create(
+        day_from=now.date() - dt.timedelta(days=1), day_to=now.date(), requested_by=people["commission"]
+    )
+    return World(
+        people=people,
+        open_case=open_case,
+        forwarded_from=forwarded_from,
+        nl_case=nl_case,
+        decision=decision,
+        control_result=control_result,
+        request=request,
+        rif=rif,
+        attachment=attachment,
+        draft_rif=draft_rif,
+        crisis=crisis,
+        pca=pca,
+        watch_list=watch_list,
+        entry=entry,
+        operator=operator,
+        authorisation=authorisation,
+        backtest=backtest,
+        refresh=refresh,
+        fr_only_case=fr_only_case,
+    )
