@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from indicators.figures import View, sums
-
-
-def _weekly(view: View, metric: str, by: str | None = None) -> pd.DataFrame:
-    frame = sums(view, metric, weekly=True)
-    if view.visible_state and not frame.empty:
-        frame = frame[frame["member_state"] == view.visible_state]
-    columns = ["week", by] if by else ["week"]
-    return frame.groupby(columns, as_index=False)["value"].sum() if not frame.empty else frame
+from indicators.figures import View, weekly_sums
 
 
 def chart_data(view: View) -> dict:
@@ -29,17 +21,17 @@ def chart_data(view: View) -> dict:
         values = frame.groupby("week")["value"].sum()
         return [round(float(values.get(week, 0)), 2) for week in weeks]
 
-    ens = _weekly(view, "ens", "key")
+    ens = weekly_sums(view, "ens", by_key=True)
     modes = sorted(ens["key"].unique()) if not ens.empty else []
-    controls = _weekly(view, "controls")
-    positive = _weekly(view, "controls_positive")
+    controls = weekly_sums(view, "controls")
+    positive = weekly_sums(view, "controls_positive")
     control_counts, positive_counts = series(controls), series(positive)
     return {
         "labels": labels,
         "ens_by_mode": [{"label": mode, "data": series(ens, lambda f, m=mode: f["key"] == m)} for mode in modes],
         "hits": {
-            "automated": series(_weekly(view, "hits_automated")),
-            "after_assessment": series(_weekly(view, "hits_assessed")),
+            "automated": series(weekly_sums(view, "hits_automated")),
+            "after_assessment": series(weekly_sums(view, "hits_assessed")),
         },
         "controls": {
             "controls": control_counts,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from numbers import Number
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse
@@ -19,6 +20,7 @@ from indicators import evaluation, exports, services, trends
 from indicators.figures import EU_TOTAL, Period, View
 from indicators.models import RefreshRun
 from indicators.tables import TABLES, TABLES_BY_NAME
+from indicators.templatetags.indicators import figure
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
@@ -110,10 +112,7 @@ def dashboard(request):
             "view": view,
             "errors": errors,
             "headline": headline(view, {table.name: frame for table, frame in built}),
-            "tables": [
-                (table, _cells(frame), [(row, record_link(table.name, row, view)) for row in _rows(frame)])
-                for table, frame in built
-            ],
+            "tables": [(table, _cells(frame), _table_rows(table.name, frame, view)) for table, frame in built],
             "charts": trends.chart_data(view),
             "last_refresh": last,
             "running": running,
@@ -160,6 +159,18 @@ def record_link(table: str, row: dict, view: View) -> str | None:
     if table == "workload":
         return f"{reverse('workbench-queue')}?{urlencode({'member_state': state})}"
     return None
+
+
+def _table_rows(name: str, frame, view: View) -> list[tuple[bool, list[tuple[str, bool]], str | None]]:
+    """(is a total, [(text, is a number)], records link) per row, formatted here once: a year of
+    figures is thousands of cells, and a template filter chain per cell was most of the page's time."""
+    columns = [str(column) for column in frame.columns]
+    rendered = []
+    for row in _rows(frame):
+        cells = [(str(figure(row[column], column)), isinstance(row[column], Number)) for column in columns]
+        total = EU_TOTAL in (row.get("member_state"), row.get("requesting_state"))
+        rendered.append((total, cells, record_link(name, row, view)))
+    return rendered
 
 
 def _cells(frame) -> list[str]:

@@ -100,10 +100,11 @@ def bench_redis_url() -> str:
     return bench
 
 
-def prepared_environment() -> dict[str, str]:
-    """A fresh bench database (and Redis database), migrated, with reference data."""
+def prepared_environment(*, fresh: bool = True) -> dict[str, str]:
+    """A fresh bench database (or the last run's, ``fresh=False``) and Redis database, migrated, with reference data."""
     url = bench_database_url()
-    recreate_database(url)
+    if fresh:
+        recreate_database(url)
     env = {
         **os.environ,
         "DATABASE_URL": url,

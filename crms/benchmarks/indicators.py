@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
-import re
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ DAYS = 365
 COPIES_PER_CHUNK = 8
 # Copies' MRN numbers start far above the sequence's (and the other sections'), so nothing collides.
 MRN_OFFSET = 3 * 10**12
+BUILD_FIGURES = ROOT / "var" / "bench-indicators-build.json"
 PASSWORD = "demo-crms-2026"  # noqa: S105 - load_demo's published demo password
 
 
@@ -381,13 +381,6 @@ def multiply(env: dict[str, str], *, goods_items: int) -> dict:
     }
 
 
-def _token(load_demo_output: str, username: str) -> str:
-    match = re.search(rf"^\s*{username}\s.*API token: (\w+)", load_demo_output, re.MULTILINE)
-    if match is None:
-        raise RuntimeError(f"no API token for {username} in load_demo's output")
-    return match.group(1)
-
-
 def _time_get(port: int, path: str, headers: dict[str, str], repeats: int, expect: bytes = b"") -> dict:
     client = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     timings, size = [], 0
@@ -405,8 +398,10 @@ def _time_get(port: int, path: str, headers: dict[str, str], repeats: int, expec
     return {**summary(timings), "requests": repeats, "bytes": size}
 
 
-def run(env: dict[str, str], *, goods_items: int, filed: int = 20_000, repeats: int = 20) -> dict:
-    demo = manage(env, "load_demo", "--declarations", "0")  # users, AEOs and today's published criteria
+def build(env: dict[str, str], *, goods_items: int, filed: int) -> dict:
+    """Generate, screen, work and multiply a year of data, then refresh it; the figures are kept in
+    ``BUILD_FIGURES`` so ``--reuse-data`` can measure the pages again without a quarter-hour build."""
+    manage(env, "load_demo", "--declarations", "0")  # users, AEOs and today's published criteria
     started = time.perf_counter()
     manage(env, "generate_ens", "--count", str(filed), "--seed", "47", "--lrn-prefix", "IND")
     generate_seconds = time.perf_counter() - started
@@ -414,13 +409,37 @@ def run(env: dict[str, str], *, goods_items: int, filed: int = 20_000, repeats: 
     figures = {"filed": filed, "generate_seconds": generate_seconds, "prepare": prepared}
     figures["data"] = multiply(env, goods_items=goods_items)
     figures["refresh"] = _manage_json(env, "indicators_bench_step", "refresh", "--days", str(DAYS))
+    BUILD_FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    BUILD_FIGURES.write_text(json.dumps(figures, default=str))
+    return figures
+
+
+def _national_system_token(env: dict[str, str], username: str) -> str:
+    conn = psycopg2.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1))
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.key FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id WHERE u.username = %s",
+            [username],
+        )
+        row = cursor.fetchone()
+    conn.close()
+    if row is None:
+        raise RuntimeError(f"no API token for {username}")
+    return row[0]
+
+
+def run(env: dict[str, str], *, goods_items: int, filed: int = 20_000, repeats: int = 20, reuse: bool = False) -> dict:
+    if reuse and BUILD_FIGURES.exists():
+        figures = json.loads(BUILD_FIGURES.read_text())
+    else:
+        figures = build(env, goods_items=goods_items, filed=filed)
     figures["profile"] = _manage_json(env, "indicators_bench_step", "profile")
     # The build takes a quarter of an hour: its figures are kept even if the HTTP part fails.
     print(f"indicators data and refresh: {json.dumps(figures, default=str)}", file=sys.stderr, flush=True)
 
     today = dt.date.fromisoformat(figures["refresh"]["day_to"])
     periods = {f"{days} days": days for days in (30, 90, 365)}
-    token = _token(demo, "fr_national_system")
+    token = _national_system_token(env, "fr_national_system")
     pages, other = {}, {}
     with gunicorn(env, workers=2) as port:
         cookies = {
