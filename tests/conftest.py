@@ -17,6 +17,8 @@ from crms.accounts.services import set_up_user
 from crms.reference.loader import load_reference_data
 
 ROOT = Path(__file__).resolve().parent.parent
+# Chromium fixtures for the browser tests wherever they are (tests/browser/, tests/security/).
+pytest_plugins = ["tests.browser_support"]
 # Concurrent test runs share the throw-away Redis: each run has its own queue and worker.
 TEST_QUEUE = f"test-{os.getpid()}"
 

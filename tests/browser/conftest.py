@@ -1,65 +1,6 @@
-"""Playwright driving Debian's Chromium (/usr/bin/chromium); skipped, saying why, where it is absent."""
+"""Browser tests: the Chromium fixtures (``chromium``, ``page``, ``screenshot``) live in
+``tests/browser_support.py``, shared with the security tests; ``login`` is re-exported for the tests here."""
 
-from __future__ import annotations
+from tests.browser_support import ARTIFACTS, CHROMIUM, login
 
-import os
-from pathlib import Path
-
-import pytest
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-# Playwright's sync API runs an event loop in this thread; the Django ORM calls made by
-# fixtures in the same thread are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(
-            f"No Chromium at {CHROMIUM}: install Debian's package (apt-get install -y chromium) to run browser tests"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1366, "height": 800})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def screenshot(page):
-    def take(name: str) -> Path:
-        ARTIFACTS.mkdir(exist_ok=True)
-        path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-    return take
-
-
-def login(page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+__all__ = ["ARTIFACTS", "CHROMIUM", "login"]
