@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from crms.accounts.models import Organisation
 from crms.accounts.roles import member_state_of
+from crms.audit.services import record
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.reference.models import RiskArea
@@ -283,6 +284,13 @@ def rif_attachment(request, reference: str, pk: int):
         raise Http404
     response = FileResponse(
         attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+    )
+    # A file leaving the platform, like every export: who took which one is recorded.
+    record(
+        actor=request.user,
+        action="rif.attachment_downloaded",
+        obj=rif,
+        after={"name": attachment.name, "sha256": attachment.sha256},
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import APIException
 
 from crms.accounts.roles import Role
+from crms.audit.services import record
 from crms.core.access import area_required
 from crms.core.api.body import read_json
 from crms.reference.models import Country, CustomsOffice, HsCode, RiskArea
@@ -194,8 +195,11 @@ def export_document(request, code: str):
     criterion = selectors.criterion_for(request.user, code)
     if criterion is None or not services.logic_shown(actor=request.user, criterion=criterion, where="export"):
         raise Http404
-    response = JsonResponse(document_of(working_version(criterion)), json_dumps_params={"indent": 2})
+    version = working_version(criterion)
+    response = JsonResponse(document_of(version), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{code}.json"'
+    # Every export leaves the platform and the record (restricted ones were the only trace before).
+    record(actor=request.user, action="criterion.exported", obj=criterion, after={"version": version.version})
     return response
 
 

@@ -385,3 +385,22 @@ def test_restricted_logic_reads_in_the_builder_the_diff_and_the_rest_list_are_au
             action="criterion.restricted_logic_read", object_id=str(Criterion.objects.get(code=TOY).pk)
         ).exists()
     )
+
+
+def test_criteria_json_exports_and_rif_attachment_downloads_are_audited(world):
+    nl = _signed_in(world.people["nl_analyst"])
+    assert nl.get(f"/criteria/{TOY}/export.json").status_code == 200
+    exported = AuditEntry.objects.get(action="criterion.exported")
+    assert (exported.actor_username, exported.object_id, exported.after) == (
+        "nl_analyst",
+        str(Criterion.objects.get(code=TOY).pk),
+        {"version": 1},
+    )
+    fr = _signed_in(world.people["fr_analyst"])
+    assert fr.get(f"/rif/{world.rif.reference}/attachments/{world.attachment.pk}/").status_code == 200
+    downloaded = AuditEntry.objects.get(action="rif.attachment_downloaded")
+    assert (downloaded.actor_username, downloaded.after["name"]) == ("fr_analyst", "photo.png")
+    # Refused exports leave no entry: DE may not see the RIF, an analyst may not export restricted logic.
+    _signed_in(world.people["de_analyst"]).get(f"/rif/{world.rif.reference}/attachments/{world.attachment.pk}/")
+    fr.get(f"/criteria/{RESTRICTED}/export.json")
+    assert AuditEntry.objects.filter(action__in=["criterion.exported", "rif.attachment_downloaded"]).count() == 2
