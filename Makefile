@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format check-migrations ci clean-var
+.PHONY: run test bench load lint format check-migrations ci clean-var
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ test: $(STAMP)  ## run the whole suite against real Postgres and Redis
 
 bench: $(STAMP)  ## print performance figures (see docs/benchmarks.md)
 	$(PY) -m crms.stack manage bench $(ARGS)
+
+load: $(STAMP)  ## bounded load test on loopback: posting systems + analysts, every ENS must end screened
+	$(PY) -m crms.stack manage load $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
