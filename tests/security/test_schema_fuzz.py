@@ -2,10 +2,11 @@
 
 Every operation of ``/api/schema/`` is fuzzed with bodies and parameters that follow the schema
 (positive) and that break it (negative), each request sent as a French national system, a French
-analyst and anonymously. Requests with path parameters are sent twice: with the generated
-identifiers (mostly unknown: 404) and with those of real objects of the shared world (a FR
-declaration unloaded in NL with a case, a control result, criteria, a RIF addressed to FR), so the
-code behind the 404 is fuzzed too. Bounded: a few examples per operation and mode.
+analyst and anonymously. Requests with path parameters are sent with the generated identifiers
+(mostly unknown: 404) and again with those of real objects of the shared world (FR declarations
+unloaded in NL with cases, a control result, an EU criterion and an FR profile, a RIF addressed to
+FR), so the code behind the 404 is fuzzed too. Bounded: ``SCHEMA_FUZZ_EXAMPLES`` (12) examples per
+operation and mode; raise it for a deeper run.
 
 The requests go through Django's test client (inside the test's transaction, each in a savepoint so
 one failure cannot poison the next); schemathesis only generates them.
