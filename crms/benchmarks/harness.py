@@ -194,6 +194,34 @@ class Client:
         return response.status, response.read()
 
 
+def timed_gets(
+    port: int, path: str, headers: dict[str, str], repeats: int, *, follow=None, progress=None
+) -> tuple[list[float], bytes]:
+    """GET ``path`` ``repeats + 1`` times on one keep-alive connection, the first only warming caches.
+
+    Returns the seconds of each timed request and the last body; ``follow(body)`` may name the
+    next path (e.g. a list's "Older" link) so deep pages are measured too.
+    """
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    timings, body, current = [], b"", path
+    for attempt in range(repeats + 1):
+        started = time.perf_counter()
+        client.request("GET", current, headers=headers)
+        response = client.getresponse()
+        body = response.read()
+        elapsed = time.perf_counter() - started
+        if response.status != 200:
+            raise RuntimeError(f"{current} answered {response.status}: {body[:300]!r}")
+        if attempt:
+            timings.append(elapsed)
+        if follow is not None:
+            current = follow(body) or path
+        if progress is not None:
+            progress.update()
+    client.close()
+    return timings, body
+
+
 def login_session(port: int, username: str, password: str) -> str:
     """Log in through the login form like a browser; returns the session cookie's value."""
     conn = http.client.HTTPConnection("127.0.0.1", port)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import http.client
 import re
 import time
 
 import psycopg2
 from tqdm import tqdm
 
-from crms.benchmarks.harness import gunicorn, login_session, manage, summary
+from crms.benchmarks.harness import gunicorn, login_session, manage, summary, timed_gets
 
 MULTIPLY_SQL = """
 INSERT INTO declarations_declaration (
@@ -25,6 +24,12 @@ SELECT left(d.mrn, 4) || lpad((%(offset)s + row_number() OVER ())::text, 13, '0'
        d.house_document, d.item_count, d.consignor_name, d.consignee_name, d.screening_status
 FROM (SELECT * FROM declarations_declaration WHERE lrn NOT LIKE '%%-X%%') d
 """
+
+
+def _older(path: str, body: bytes) -> str | None:
+    """The list's "Older" link (keyset: each deeper page costs the same as the first)."""
+    older = re.search(r'href="\?([^"]*after=[^"]+)" rel="next"', body.decode())
+    return path.split("?")[0] + "?" + older.group(1).replace("&amp;", "&") if older else None
 
 
 def run(env: dict[str, str], *, rows: int, filed: int, repeats: int) -> dict:
@@ -73,20 +78,7 @@ def run(env: dict[str, str], *, rows: int, filed: int, repeats: int) -> dict:
         }
         for label, path in pages.items():
             cookie = f"sessionid={sessions['EU' if label.startswith('Commission') else 'FR']}"
-            client = http.client.HTTPConnection("127.0.0.1", port)
-            timings, cursor_path = [], path
-            for attempt in range(repeats + 1):
-                started = time.perf_counter()
-                client.request("GET", cursor_path, headers={"Cookie": cookie})
-                response = client.getresponse()
-                html = response.read().decode()
-                elapsed = time.perf_counter() - started
-                if response.status != 200:
-                    raise RuntimeError(f"{path} answered {response.status}")
-                if attempt:  # the first request warms caches
-                    timings.append(elapsed)
-                # Follow "Older" links so deep pages are measured too (keyset: each costs the same).
-                older = re.search(r'href="\?([^"]*after=[^"]+)" rel="next"', html)
-                cursor_path = path.split("?")[0] + "?" + older.group(1).replace("&amp;", "&") if older else path
+            headers = {"Cookie": cookie}
+            timings, _ = timed_gets(port, path, headers, repeats, follow=lambda body, p=path: _older(p, body))
             figures["pages"][label] = {key: value * 1000 for key, value in summary(timings).items()}
     return figures

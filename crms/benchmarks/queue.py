@@ -20,7 +20,6 @@ each requested ``repeats`` times after one warm-up request, on loopback.
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import io
 import random
 import re
@@ -29,7 +28,7 @@ import time
 import psycopg2
 from tqdm import tqdm
 
-from crms.benchmarks.harness import gunicorn, login_session, manage, summary
+from crms.benchmarks.harness import gunicorn, login_session, manage, summary, timed_gets
 
 # Open cases per Member State queue (the rest of the sample is decided, closed or cleared).
 OPEN_SHARES = {"FR": 0.60, "NL": 0.16, "DE": 0.12, "BE": 0.06, "IT": 0.03, "ES": 0.03}
@@ -449,19 +448,8 @@ def measure(env: dict[str, str], *, offices: tuple[str, str], repeats: int) -> d
             headers = {"Cookie": f"sessionid={sessions[member_state]}"}
             if partial:
                 headers["HX-Request"] = "true"
-            client = http.client.HTTPConnection("127.0.0.1", port)
-            timings = []
-            for attempt in range(repeats + 1):
-                started = time.perf_counter()
-                client.request("GET", path, headers=headers)
-                response = client.getresponse()
-                html = response.read().decode()
-                elapsed = time.perf_counter() - started
-                if response.status != 200:
-                    raise RuntimeError(f"{path} answered {response.status}")
-                if attempt:  # the first request warms caches
-                    timings.append(elapsed)
-                progress.update()
+            timings, body = timed_gets(port, path, headers, repeats, progress=progress)
+            html = body.decode()
             if partial == ("<html" in html):
                 raise RuntimeError(f"{label}: expected {'a partial' if partial else 'a full page'}")
             figures[label] = {
@@ -470,7 +458,6 @@ def measure(env: dict[str, str], *, offices: tuple[str, str], repeats: int) -> d
                 "matching": matching[label],
                 "path": path,
             }
-            client.close()
         progress.close()
     return figures
 

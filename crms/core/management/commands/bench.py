@@ -113,6 +113,7 @@ class Command(BaseCommand):
                 f"p99 {steady['latency_s']['p99'] * 1000:.0f} ms"
             )
         if "list" in sections:
+            env = harness.prepared_environment(fresh=not options["reuse_data"])  # its own data only
             figures["list"] = result = listing.run(env, rows=options["list_rows"], filed=20_000, repeats=20)
             self.stdout.write(
                 f"\nDeclarations list page (real HTTP, logged in) on {result['rows']:,} declaration rows "
@@ -121,6 +122,7 @@ class Command(BaseCommand):
             for label, timing in result["pages"].items():
                 self.stdout.write(f"  {label:<42} p50 {timing['p50']:.0f} ms, p95 {timing['p95']:.0f} ms")
         if "backtest" in sections:
+            env = harness.prepared_environment(fresh=not options["reuse_data"])  # its own data only
             figures["backtest"] = result = backtest.run(env, items=options["items"])
             self.stdout.write(
                 f"\nBacktest of one criterion over {result['goods_items']:,} stored goods items "
@@ -128,6 +130,7 @@ class Command(BaseCommand):
                 f"items/s ({result['ens_hit']:,} ENS hit; data multiplied in SQL in {result['multiply_seconds']:.0f} s)"
             )
         if "queue" in sections:
+            env = harness.prepared_environment(fresh=not options["reuse_data"])  # its own data only
             figures["queue"] = result = queue.run(
                 env, rows=options["queue_rows"], open_cases=options["queue_open"], non_open_cases=250_000, repeats=25
             )
@@ -149,6 +152,7 @@ class Command(BaseCommand):
             worst = max(timing["p95"] for timing in result["pages"].values())
             self.stdout.write(f"  worst p95 {worst:.0f} ms (target: under 300 ms)")
         if "indicators" in sections:
+            env = harness.prepared_environment(fresh=not options["reuse_data"])  # its own data only
             figures["indicators"] = result = indicators.run(
                 env, goods_items=options["indicators_items"], repeats=20, reuse=options["reuse_data"]
             )
