@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench load lint format check-migrations ci clean-var
+.PHONY: run test faults bench load lint format check-migrations ci clean-var
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ run: $(STAMP)  ## start web + worker + beat on embedded (or configured) Postgres
 
 test: $(STAMP)  ## run the whole suite against real Postgres and Redis
 	$(PY) -m crms.stack test $(ARGS)
+
+faults: $(STAMP)  ## fault tests on a private stack: Redis down, worker killed, Postgres restarted, poison ENS
+	$(PY) -m crms.stack test -m faults tests/faults $(ARGS)
 
 bench: $(STAMP)  ## print performance figures (see docs/benchmarks.md)
 	$(PY) -m crms.stack manage bench $(ARGS)

@@ -115,14 +115,20 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=30)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task taken by a worker that died is handed out again after this long...
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=30),
+    # ...checked every 10 s by each worker: kombu's default throttle scans only every 10th check (100 s).
+    "unacked_restore_throttle": 1,
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_BROKER_CONNECTION_TIMEOUT = 2  # a filing never waits long on a broker that is down
 CELERY_TASK_PUBLISH_RETRY = False
+SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 30, minimum=1, maximum=3600)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-pending-screening": {"task": "risk_engine.sweep_pending", "schedule": 30.0},
+    "sweep-pending-screening": {"task": "risk_engine.sweep_pending", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     "learn-credibility-bounds": {"task": "risk_engine.learn_credibility_bounds", "schedule": 24 * 3600.0},
     "housekeeping": {"task": "crms.housekeeping", "schedule": 24 * 3600.0},
     "indicators-refresh-recent": {"task": "indicators.refresh_recent", "schedule": 300.0},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from django.conf import settings
 from django.db.models import F
@@ -22,16 +23,27 @@ def chunks(ids: list[int], size: int) -> list[list[int]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
+# After a failed send this process leaves the broker alone for a while: each attempt waits out
+# CELERY_BROKER_CONNECTION_TIMEOUT, and a filing must not pay that on every request of an outage.
+BROKER_BACKOFF_SECONDS = 10.0
+_broker_down_until = 0.0
+
+
 def enqueue(version_ids: list[int]) -> int:
     """Send versions to the workers in micro-batches; returns how many batches were sent."""
+    global _broker_down_until
     from risk_engine.tasks import screen_versions_task
 
+    if time.monotonic() < _broker_down_until:
+        log.warning("Broker down a moment ago: %d versions left pending for the sweeper", len(version_ids))
+        return 0
     sent = 0
     for chunk in chunks(sorted(version_ids), settings.SCREENING_BATCH_SIZE):
         try:
             screen_versions_task.apply_async(args=[chunk], retry=False)
             sent += 1
         except Exception:  # noqa: BLE001 - broker unreachable: the sweeper will catch up
+            _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
             log.warning("Could not enqueue %d versions for screening; the sweeper will retry", len(chunk))
             return sent
     return sent

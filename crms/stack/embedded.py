@@ -33,6 +33,15 @@ def _free_loopback_port() -> int:
         return probe.getsockname()[1]
 
 
+def _loopback_port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def _redis_ping(*, unix_path: str | None = None, port: int | None = None, timeout: float = 0.5) -> bool:
     family = socket.AF_UNIX if unix_path else socket.AF_INET
     address = unix_path if unix_path else ("127.0.0.1", port)
@@ -80,7 +89,9 @@ class EmbeddedRedis:
             args += ["--port", "0", "--unixsocket", str(self.socket_path), "--unixsocketperm", "700"]
             port = None
         else:
-            port = _free_loopback_port()
+            # Started again after a stop (the fault tests): keep the recorded port, so the URL holds.
+            recorded = int(port_file.read_text()) if port_file.exists() else None
+            port = recorded if recorded and _loopback_port_free(recorded) else _free_loopback_port()
             port_file.write_text(str(port))
             args += ["--port", str(port), "--bind", "127.0.0.1"]
         self.process = subprocess.Popen(args, cwd=self.directory, stdout=subprocess.DEVNULL, start_new_session=True)
@@ -96,7 +107,8 @@ class EmbeddedRedis:
         self.stop()
         raise EmbeddedServiceError(f"embedded redis-server did not answer within {timeout:.0f}s")
 
-    def stop(self) -> None:
+    def stop(self, *, keep_directory: bool = False) -> None:
+        """Stop the server we started; ``keep_directory`` lets ``start()`` bring it back on the same socket."""
         if self.process is None or self.process.poll() is not None:
             return
         self.process.terminate()
@@ -105,7 +117,7 @@ class EmbeddedRedis:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        if not self.persistent:
+        if not self.persistent and not keep_directory:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -117,6 +129,7 @@ class EmbeddedPostgres:
     database: str = "crms"
     server: object | None = field(default=None, init=False)
     url: str = field(default="", init=False)
+    socket_dir: str = field(default="", init=False)
 
     def start(self) -> str:
         import pgserver
@@ -128,11 +141,36 @@ class EmbeddedPostgres:
         if "1 row" not in exists:
             self.server.psql(f'CREATE DATABASE "{self.database}";')
         self.url = self.server.get_uri(self.database)
+        self.socket_dir = str(self.server.get_postmaster_info().socket_dir or "")
         return self.url
 
     def stop(self) -> None:
         # pgserver's own atexit handler stops the cluster once no other process holds it.
         self.server = None
+
+    # -- stopping and starting the cluster on the same data directory and socket (fault tests) --
+
+    def stop_cluster(self, *, mode: str = "fast") -> None:
+        """Stop the postmaster now (``fast``: open sessions are terminated, as in a restart)."""
+        import pgserver
+
+        pgserver.pg_ctl(["-w", "-m", mode, "stop"], pgdata=self._pgdata(), user=self._system_user(), timeout=60)
+
+    def start_cluster(self) -> None:
+        """Start the postmaster again as pgserver does: no TCP listener, the same unix socket directory."""
+        import pgserver
+
+        if not self.socket_dir:
+            raise EmbeddedServiceError("start() first: the socket directory is not known")
+        log = str(self._pgdata() / "log")
+        args = ["-w", "-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", log, "start"]
+        pgserver.pg_ctl(args, pgdata=self._pgdata(), user=self._system_user(), timeout=60)
+
+    def _pgdata(self) -> Path:
+        return Path(self.directory).expanduser().resolve()
+
+    def _system_user(self) -> str | None:
+        return getattr(self.server, "system_user", None)  # pgserver runs postgres as `pgserver` under root
 
 
 def ensure_services(var_dir: Path, *, purpose: str, environ: dict[str, str] | None = None) -> tuple[dict, list]:
