@@ -1,4 +1,4 @@
-"""Human labels for the codes cases carry (outcomes, risk areas, transport modes), for the analyst's eye."""
+"""Human labels for the codes records carry (outcomes, risk areas, transport modes), for the reader's eye."""
 
 from __future__ import annotations
 
