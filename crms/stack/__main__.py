@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VAR = Path(os.environ.get("CRMS_VAR_DIR", ROOT / "var"))
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
+RESTARTS_PER_MINUTE = 3  # a child crashing more often than this stops `make run`
 
 
 def _secret_key() -> str:
@@ -137,11 +138,21 @@ def run() -> int:
 
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
+        restarts: dict[str, list[float]] = {name: [] for name in commands}
         while not stopping:
-            for name, child in children:
-                if child.poll() is not None:
-                    print(f"{name} exited with {child.returncode}; stopping the platform.", flush=True)
+            for index, (name, child) in enumerate(children):
+                if child.poll() is None:
+                    continue
+                # A crashed process is started again (nothing is lost: tasks it held come back from
+                # Redis, pending ENS from the sweeper); one that keeps crashing stops the platform.
+                recent = [moment for moment in restarts[name] if moment > time.monotonic() - 60]
+                if len(recent) >= RESTARTS_PER_MINUTE:
+                    print(f"{name} exited with {child.returncode} again; stopping the platform.", flush=True)
                     stopping = True
+                    break
+                print(f"{name} exited with {child.returncode}; starting it again.", flush=True)
+                restarts[name] = [*recent, time.monotonic()]
+                children[index] = (name, subprocess.Popen(commands[name], env=env, cwd=ROOT, start_new_session=True))
             time.sleep(0.5)
         return 0
     finally:
