@@ -78,6 +78,8 @@ def rif_document(user, rif) -> dict:
         "feedback": [feedback_document(f) for f in selectors.feedback_on(user, rif)],
         "created_at": rif.created_at.isoformat(),
         "published_at": rif.published_at.isoformat() if rif.published_at else None,
+        "withdrawn_at": rif.withdrawn_at.isoformat() if rif.withdrawn_at else None,
+        "withdrawn_reason": rif.withdrawn_reason,
         "url": rif.get_absolute_url(),
     }
 

@@ -139,6 +139,8 @@ class RifRead(_Strict):
     feedback: list[FeedbackRead]
     created_at: AwareDatetime
     published_at: AwareDatetime | None
+    withdrawn_at: AwareDatetime | None = Field(None, description="Set when the author took the RIF back")
+    withdrawn_reason: str = ""
     url: str
 
 

@@ -105,6 +105,15 @@ def may_approve(user, rif: Rif) -> bool:
     return user.role == Role.RISK_MANAGER and member_state_of(user) == rif.organisation_id
 
 
+def may_withdraw(user, rif: Rif) -> bool:
+    """Who may approve the author organisation's RIFs may also take a published one back."""
+    if not user.is_authenticated or rif.status != RifStatus.PUBLISHED:
+        return False
+    if rif.organisation_id == COMMISSION_CODE:
+        return user.role == Role.COMMISSION_APPROVER
+    return user.role == Role.RISK_MANAGER and member_state_of(user) == rif.organisation_id
+
+
 def four_eyes_ok(user, rif: Rif) -> bool:
     return user.pk not in (rif.created_by_id, rif.submitted_by_id)
 
@@ -373,6 +382,26 @@ def return_rif(*, actor, rif: Rif, comment: str) -> Rif:
     rif.updated_at = timezone.now()
     rif.save(update_fields=["status", "submitted_by", "submitted_at", "updated_at"])
     record(actor=actor, action="rif.returned", obj=rif, after={"comment": comment.strip()})
+    return rif
+
+
+@transaction.atomic
+def withdraw_rif(*, actor, rif: Rif, reason: str) -> Rif:
+    """Take back a published RIF (wrong or outdated information). Recipients keep seeing it, marked
+    withdrawn with the reason, so nobody acts on it unaware; it no longer asks them for follow-up."""
+    rif = _locked(rif)
+    if rif.status != RifStatus.PUBLISHED:
+        raise _refuse(409, "Only a published RIF can be withdrawn.", code="conflict")
+    if not may_withdraw(actor, rif):
+        raise _refuse(403, "Only the author organisation's approvers withdraw its RIFs.")
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise _refuse(400, "Say why the RIF is withdrawn (at least 5 characters).", field="reason", code="required")
+    before = rif_snapshot(rif)
+    now = timezone.now()
+    rif.status, rif.withdrawn_at, rif.withdrawn_reason, rif.updated_at = RifStatus.WITHDRAWN, now, reason, now
+    rif.save(update_fields=["status", "withdrawn_at", "withdrawn_reason", "updated_at"])
+    record(actor=actor, action="rif.withdrawn", obj=rif, before=before, after={**rif_snapshot(rif), "reason": reason})
     return rif
 
 

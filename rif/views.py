@@ -178,6 +178,7 @@ def rif_detail(request, reference: str):
         "may_submit": services.may_submit(user, rif),
         "may_approve": services.may_approve(user, rif),
         "four_eyes_ok": services.four_eyes_ok(user, rif),
+        "may_withdraw": services.may_withdraw(user, rif),
         "may_feedback": services.may_give_feedback(user, rif),
         "may_turn": services.may_turn_into_criterion(user),
         "own_profiles": own_profiles,
@@ -201,6 +202,9 @@ def rif_transition(request, reference: str, action: str):
         elif action == "return":
             services.return_rif(actor=request.user, rif=rif, comment=request.POST.get("comment", ""))
             messages.success(request, "Returned to the author as a draft.")
+        elif action == "withdraw":
+            services.withdraw_rif(actor=request.user, rif=rif, reason=request.POST.get("reason", ""))
+            messages.success(request, "Withdrawn: recipients see it marked withdrawn, with your reason.")
         else:
             raise Http404
     except services.RifError as error:

@@ -354,3 +354,32 @@ def test_browser_form_creates_and_edits_a_draft(people):
     bad = client.post(f"/rif/{rif.reference}/edit/", {"risk_area": "product_safety", "title": "x", "summary": "short"})
     assert bad.status_code == 400 and 'aria-invalid="true"' in bad.content.decode()
     assert client.get(f"/rif/{rif.reference}/edit/").status_code == 200
+
+
+def test_withdrawing_a_published_rif(people, publish_rif):
+    rif = publish_rif(recipients=["FR"])
+    with pytest.raises(services.RifError) as refused:
+        services.withdraw_rif(actor=people["nl_analyst"], rif=rif, reason="Wrong HS code")
+    assert refused.value.status == 403
+    with pytest.raises(services.RifError) as refused:
+        services.withdraw_rif(actor=people["nl_risk_manager"], rif=rif, reason="")
+    assert refused.value.status == 400
+    services.withdraw_rif(actor=people["nl_risk_manager"], rif=rif, reason="Wrong HS code, see RIF 2")
+    rif.refresh_from_db()
+    assert rif.status == RifStatus.WITHDRAWN and rif.withdrawn_reason == "Wrong HS code, see RIF 2"
+    assert AuditEntry.objects.filter(action="rif.withdrawn", object_id=str(rif.pk)).exists()
+    with pytest.raises(services.RifError) as refused:
+        services.withdraw_rif(actor=people["nl_risk_manager"], rif=rif, reason="Once more please")
+    assert refused.value.status == 409
+    # Recipients still see it, marked withdrawn; it no longer asks them for follow-up.
+    client = Client()
+    client.force_login(people["fr_analyst"])
+    page = client.get(rif.get_absolute_url())
+    assert page.status_code == 200 and b"Wrong HS code, see RIF 2" in page.content
+    assert not services.may_give_feedback(people["fr_analyst"], rif)
+    assert not selectors.overdue_follow_ups(people["commission"], now=timezone.now() + dt.timedelta(days=60)).filter(
+        rif=rif
+    )
+    # DE was never a recipient: still nothing to see.
+    client.force_login(people["de_analyst"])
+    assert client.get(rif.get_absolute_url()).status_code == 404
