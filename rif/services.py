@@ -96,22 +96,21 @@ def may_submit(user, rif: Rif) -> bool:
     )
 
 
-def may_approve(user, rif: Rif) -> bool:
-    """Role and organisation allow approving (the four-eyes rule is checked by ``approve_rif``)."""
-    if not user.is_authenticated or rif.status != RifStatus.SUBMITTED:
-        return False
+def _approver_of_author(user, rif: Rif) -> bool:
+    """A Commission approver for Commission RIFs, else a risk manager of the author Member State."""
     if rif.organisation_id == COMMISSION_CODE:
         return user.role == Role.COMMISSION_APPROVER
     return user.role == Role.RISK_MANAGER and member_state_of(user) == rif.organisation_id
+
+
+def may_approve(user, rif: Rif) -> bool:
+    """Role and organisation allow approving (the four-eyes rule is checked by ``approve_rif``)."""
+    return user.is_authenticated and rif.status == RifStatus.SUBMITTED and _approver_of_author(user, rif)
 
 
 def may_withdraw(user, rif: Rif) -> bool:
     """Who may approve the author organisation's RIFs may also take a published one back."""
-    if not user.is_authenticated or rif.status != RifStatus.PUBLISHED:
-        return False
-    if rif.organisation_id == COMMISSION_CODE:
-        return user.role == Role.COMMISSION_APPROVER
-    return user.role == Role.RISK_MANAGER and member_state_of(user) == rif.organisation_id
+    return user.is_authenticated and rif.status == RifStatus.PUBLISHED and _approver_of_author(user, rif)
 
 
 def four_eyes_ok(user, rif: Rif) -> bool:
