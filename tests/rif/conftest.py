@@ -4,9 +4,13 @@ RIF through create -> submit -> approve with the real services."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
+from pca import services as pca_services
 from rif import services
 from tests.conftest import make_user
 from tests.risk_engine.conftest import (  # noqa: F401 - shared engine fixtures
@@ -67,3 +71,29 @@ def publish_rif(people):
         return published(people["nl_analyst"], people["nl_risk_manager"], **overrides)
 
     return make
+
+
+def exchange_world(*, nl_author, nl_approver, fr_author, commission) -> dict:
+    """The information-exchange records the permission tests need: NL's RIF published to FR only
+    (with an attachment), FR's draft RIF, a Commission crisis and a PCA for FR and DE."""
+    received = services.create_rif(actor=nl_author, data=rif_body(recipients=["FR"]))
+    attachment = services.add_attachment(
+        actor=nl_author, rif=received, upload=SimpleUploadedFile("photo.png", b"\x89PNG....")
+    )
+    services.submit_rif(actor=nl_author, rif=received)
+    services.approve_rif(actor=nl_approver, rif=received)
+    draft = services.create_rif(actor=fr_author, data=rif_body(recipients=["NL"]))
+    crisis = services.open_crisis(
+        actor=commission, title="Toxic toys", risk_area="product_safety", guidance="Prioritise lab tests."
+    )
+    now = timezone.now()
+    pca = pca_services.designate_pca(
+        actor=commission,
+        title="Toys",
+        risk_area="product_safety",
+        starts_at=now,
+        ends_at=now + dt.timedelta(days=30),
+        participants_codes=["FR", "DE"],
+        hs_codes=["9503"],
+    )
+    return {"received": received, "attachment": attachment, "draft": draft, "crisis": crisis, "pca": pca}

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
-from pca import services as pca_services
-from rif import services
 from tests.conftest import make_user
 from tests.permissions import Case, check_matrix
-from tests.rif.conftest import rif_body
+from tests.rif.conftest import exchange_world, rif_body
 
 pytestmark = pytest.mark.django_db
 
@@ -45,27 +39,12 @@ def api(allowed: list[str], *, ok: int = 200, hidden: int = 404, refused: dict |
 def world(personas, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     nl_manager = make_user("nl_risk_manager", "NL", "risk_manager")
-    received = services.create_rif(actor=personas["nl_analyst"], data=rif_body(recipients=["FR"]))
-    attachment = services.add_attachment(
-        actor=personas["nl_analyst"], rif=received, upload=SimpleUploadedFile("photo.png", b"\x89PNG....")
+    return exchange_world(
+        nl_author=personas["nl_analyst"],
+        nl_approver=nl_manager,
+        fr_author=personas["fr_analyst"],
+        commission=personas["commission"],
     )
-    services.submit_rif(actor=personas["nl_analyst"], rif=received)
-    services.approve_rif(actor=nl_manager, rif=received)
-    draft = services.create_rif(actor=personas["fr_analyst"], data=rif_body(recipients=["NL"]))
-    crisis = services.open_crisis(
-        actor=personas["commission"], title="Toxic toys", risk_area="product_safety", guidance="Prioritise lab tests."
-    )
-    now = timezone.now()
-    pca = pca_services.designate_pca(
-        actor=personas["commission"],
-        title="Toys",
-        risk_area="product_safety",
-        starts_at=now,
-        ends_at=now + dt.timedelta(days=30),
-        participants_codes=["FR", "DE"],
-        hs_codes=["9503"],
-    )
-    return {"received": received, "attachment": attachment, "draft": draft, "crisis": crisis, "pca": pca}
 
 
 def test_rif_and_pca_pages(personas, world):

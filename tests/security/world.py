@@ -16,17 +16,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from crms.operators import services as operator_services
 from indicators.models import RefreshRun
-from pca import services as pca_services
-from rif import services as rif_services
 from risk_engine import services as engine_services
 from risk_engine.models_backtest import Backtest
 from tests.conftest import make_user
-from tests.rif.conftest import rif_body
+from tests.rif.conftest import exchange_world
 from tests.risk_engine.conftest import file_bodies, make_criterion, make_ens, publish_criterion, screen_mrns
 from workbench import services as workbench_services
 from workbench.models import Case
@@ -140,26 +137,14 @@ def build_world(personas: dict, *, media_root=None) -> World:
     )
     workbench_services.post_information_message(actor=people["nl_analyst"], request=request, body="Known to us.")
 
-    rif = rif_services.create_rif(actor=people["nl_analyst"], data=rif_body(recipients=["FR"]))
-    attachment = rif_services.add_attachment(
-        actor=people["nl_analyst"], rif=rif, upload=SimpleUploadedFile("photo.png", b"\x89PNG....")
+    exchange = exchange_world(
+        nl_author=people["nl_analyst"],
+        nl_approver=people["nl_risk_manager"],
+        fr_author=people["fr_analyst"],
+        commission=people["sec_author"],
     )
-    rif_services.submit_rif(actor=people["nl_analyst"], rif=rif)
-    rif_services.approve_rif(actor=people["nl_risk_manager"], rif=rif)
-    draft_rif = rif_services.create_rif(actor=people["fr_analyst"], data=rif_body(recipients=["NL"]))
-    crisis = rif_services.open_crisis(
-        actor=people["sec_author"], title="Toxic toys", risk_area="product_safety", guidance="Prioritise lab tests."
-    )
-    now = timezone.now()
-    pca = pca_services.designate_pca(
-        actor=people["sec_author"],
-        title="Toys",
-        risk_area="product_safety",
-        starts_at=now,
-        ends_at=now + dt.timedelta(days=30),
-        participants_codes=["FR", "DE"],
-        hs_codes=["9503"],
-    )
+    rif, attachment, draft_rif = exchange["received"], exchange["attachment"], exchange["draft"]
+    crisis, pca = exchange["crisis"], exchange["pca"]
 
     watch_list = engine_services.create_watch_list(
         actor=people["fr_analyst"], code=FR_WATCH_LIST, name="French consignors", kind="party_name"
@@ -185,6 +170,7 @@ def build_world(personas: dict, *, media_root=None) -> World:
         requested_by=people["sec_author"],
         params={"date_from": "2026-01-01", "date_to": "2026-01-31", "member_states": [], "transport_modes": []},
     )
+    now = timezone.now()
     refresh = RefreshRun.objects.create(
         day_from=now.date() - dt.timedelta(days=1), day_to=now.date(), requested_by=people["commission"]
     )
