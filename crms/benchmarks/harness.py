@@ -53,12 +53,12 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
-def bench_database_url() -> str:
-    """The main DATABASE_URL with the database name replaced by ``<name>_bench``."""
+def scratch_database_url(suffix: str = "bench") -> str:
+    """The main DATABASE_URL with the database name replaced by ``<name>_<suffix>``."""
     url = os.environ["DATABASE_URL"]
     base, _, query = url.partition("?")
     head, _, name = base.rpartition("/")
-    return f"{head}/{name}_bench" + (f"?{query}" if query else "")
+    return f"{head}/{name}_{suffix}" + (f"?{query}" if query else "")
 
 
 def recreate_database(url: str) -> None:
@@ -86,35 +86,39 @@ def manage(env: dict[str, str], *args: str) -> str:
 BENCH_REDIS_DB = 15
 
 
-def bench_redis_url() -> str:
+def scratch_redis_url(number: int = BENCH_REDIS_DB) -> str:
     """The main REDIS_URL on its own database number, flushed: no stale tasks from the working data."""
     import redis
 
     url = os.environ["REDIS_URL"]
     if url.startswith("unix://"):
-        bench = url.split("?")[0] + f"?db={BENCH_REDIS_DB}"
+        scratch = url.split("?")[0] + f"?db={number}"
     else:
         head, _, _ = url.rpartition("/")
-        bench = f"{head}/{BENCH_REDIS_DB}"
-    redis.Redis.from_url(bench).flushdb()
-    return bench
+        scratch = f"{head}/{number}"
+    redis.Redis.from_url(scratch).flushdb()
+    return scratch
 
 
-def prepared_environment(*, fresh: bool = True) -> dict[str, str]:
-    """A fresh bench database (or the last run's, ``fresh=False``) and Redis database, migrated, with reference data."""
-    url = bench_database_url()
+def prepared_environment(
+    *, fresh: bool = True, suffix: str = "bench", redis_db: int = BENCH_REDIS_DB, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """A scratch database ``<name>_<suffix>`` (fresh, or the last run's with ``fresh=False``) and Redis
+    database, migrated, with reference data; ``extra`` settings on top."""
+    url = scratch_database_url(suffix)
     if fresh:
         recreate_database(url)
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "REDIS_URL": bench_redis_url(),
+        "REDIS_URL": scratch_redis_url(redis_db),
         "DEBUG": "false",
         "STATICFILES_MANIFEST": "false",
     }
-    env.setdefault("SECRET_KEY", "bench-only-secret-key")
+    env.setdefault("SECRET_KEY", f"{suffix}-only-secret-key")
     env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     env["SECURE_HTTPS"] = "false"
+    env.update(extra or {})
     manage(env, "migrate", "--noinput")
     manage(env, "load_reference_data")
     use_database(url)

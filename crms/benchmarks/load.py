@@ -23,10 +23,9 @@ from crms.benchmarks.harness import (
     gunicorn,
     login_session,
     manage,
-    recreate_database,
     summary,
-    use_database,
 )
+from crms.benchmarks.harness import prepared_environment as harness_environment
 from crms.benchmarks.ingest import _bodies, _token
 
 SYSTEMS = ("FR", "NL", "DE")
@@ -34,38 +33,9 @@ LOAD_REDIS_DB = 14  # not the benchmarks' 15: a load test may run while a benchm
 
 
 def prepared_environment() -> dict[str, str]:
-    """Like the benchmarks' scratch environment, but its own database (``<name>_load``) and Redis database."""
-    import os
-
-    import redis
-
-    url = os.environ["DATABASE_URL"]
-    base, _, query = url.partition("?")
-    head, _, name = base.rpartition("/")
-    database = f"{head}/{name}_load" + (f"?{query}" if query else "")
-    recreate_database(database)
-    redis_url = os.environ["REDIS_URL"]
-    redis_url = (
-        redis_url.split("?")[0] + f"?db={LOAD_REDIS_DB}"
-        if redis_url.startswith("unix://")
-        else f"{redis_url.rpartition('/')[0]}/{LOAD_REDIS_DB}"
-    )
-    redis.Redis.from_url(redis_url).flushdb()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "REDIS_URL": redis_url,
-        "DEBUG": "false",
-        "STATICFILES_MANIFEST": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_HTTPS": "false",
-        "API_RATE_LIMIT": "100000/min",
-    }
-    env.setdefault("SECRET_KEY", "load-test-only-secret-key")
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_reference_data")
-    use_database(database)
-    return env
+    """Like the benchmarks' scratch environment, but its own database (``<name>_load``) and Redis
+    database, and no API rate limit (the load test measures the platform, not the limiter)."""
+    return harness_environment(suffix="load", redis_db=LOAD_REDIS_DB, extra={"API_RATE_LIMIT": "100000/min"})
 
 
 CASE_LINK = re.compile(r'href="(/workbench/cases/\d+/)"')
