@@ -60,10 +60,11 @@ def snapshot(pca: PriorityControlArea) -> dict[str, Any]:
     }
 
 
-def _forget_engine_cache() -> None:
-    from risk_engine.compiler import forget_compiled_criteria
+def _rescreen_open_after_commit() -> None:
+    """Links and periods change what runs: the open ENS are screened again once this commits."""
+    from risk_engine.pipeline import request_rescreen
 
-    transaction.on_commit(forget_compiled_criteria)
+    transaction.on_commit(request_rescreen)
 
 
 @transaction.atomic
@@ -146,7 +147,7 @@ def designate_pca(
         [PcaTarget(pca=pca, member_state_id=code, controls=value) for code, value in sorted(targets.items())]
     )
     record(actor=actor, action="pca.designated", obj=pca, after=snapshot(pca))
-    _forget_engine_cache()
+    _rescreen_open_after_commit()
     return pca
 
 
@@ -177,7 +178,7 @@ def suspend_pca(*, actor, pca: PriorityControlArea, crisis: CrisisAlert, reason:
         obj=pca,
         after={"crisis": crisis.reference, "reason": pca.suspension_reason},
     )
-    _forget_engine_cache()
+    _rescreen_open_after_commit()
     return pca
 
 
@@ -191,7 +192,7 @@ def resume_pca(*, actor, pca: PriorityControlArea) -> PriorityControlArea:
     pca.status, pca.updated_at = PcaStatus.DESIGNATED, timezone.now()
     pca.save(update_fields=["status", "updated_at"])
     record(actor=actor, action="pca.resumed", obj=pca)
-    _forget_engine_cache()
+    _rescreen_open_after_commit()
     return pca
 
 
@@ -252,5 +253,5 @@ def close_pca(*, actor, pca: PriorityControlArea, operational_results: str, less
         obj=pca,
         after={"operational_results": operational_results, "lessons": lessons},
     )
-    _forget_engine_cache()
+    _rescreen_open_after_commit()
     return pca

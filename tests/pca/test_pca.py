@@ -81,8 +81,8 @@ def test_hook_is_cached_with_the_criteria(people, designate, django_assert_max_n
     designate()
     forget_compiled_criteria()
     active_criteria()
-    with django_assert_max_num_queries(0):
-        active_criteria()  # within the stamp window: no query at all
+    with django_assert_max_num_queries(1):
+        active_criteria()  # nothing changed: one read of the criteria revision, no recompiling
 
 
 def test_crisis_suspends_pca_of_the_same_risk_area_only(people, designate):
