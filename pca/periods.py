@@ -18,6 +18,12 @@ import datetime as dt
 
 ZONE = dt.UTC
 _LAST_INSTANT = dt.timedelta(microseconds=1)
+# Days a period may use: far beyond any campaign, and short of the calendar's end (9999-12-31 + 1 day).
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
+
+
+def allowed(day: dt.date) -> bool:
+    return EARLIEST <= day <= LATEST
 
 
 def _midnight(day: dt.date) -> dt.datetime:

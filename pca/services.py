@@ -115,6 +115,9 @@ def check_designation(
         errors.append(_error("starts_at", "required", "When the PCA starts."))
     if ends_at is None:
         errors.append(_error("ends_at", "required", "When the PCA ends."))
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if moment and not periods.allowed(moment.astimezone(periods.ZONE).date()):
+            errors.append(_error(name, "out_of_range", f"A day from {periods.EARLIEST} to {periods.LATEST}."))
     if starts_at and ends_at and ends_at <= starts_at:
         errors.append(_error("ends_at", "invalid", "The period must end after it starts."))
     known = set(participants())

@@ -49,6 +49,9 @@ def _day(post, name: str, field: str) -> tuple[dt.date | None, list[dict]]:
         day = None
     if text and day is None:
         return None, [{"field": field, "code": "invalid", "message": f"{text!r} is not a day (YYYY-MM-DD)."}]
+    if day is not None and not periods.allowed(day):
+        message = f"A day from {periods.EARLIEST} to {periods.LATEST}."
+        return None, [{"field": field, "code": "out_of_range", "message": message}]
     return day, []
 
 

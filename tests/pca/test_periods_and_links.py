@@ -120,6 +120,19 @@ def test_bad_days_are_named_and_a_last_day_before_the_first_is_refused(people, t
     assert response.status_code == 400
     html = response.content.decode()
     assert "&#x27;2027-02-30&#x27; is not a day (YYYY-MM-DD)." in html
+    # The calendar's last day used to overflow into a 500 when the day after it was computed.
+    response = commission.post("/pca/new/", form(ends_on="9999-12-31"))
+    assert response.status_code == 400 and "A day from 2000-01-01 to 2999-12-31." in response.content.decode()
+    with pytest.raises(services.PcaError) as error:
+        services.designate_pca(
+            actor=people["commission"],
+            title="Scripted",
+            risk_area="product_safety",
+            starts_at=dt.datetime(2027, 1, 1, tzinfo=UTC),
+            ends_at=dt.datetime(9999, 12, 31, 12, tzinfo=UTC),
+            participants_codes=["FR"],
+        )
+    assert [(e["field"], e["code"]) for e in error.value.errors] == [("ends_at", "out_of_range")]
     response = commission.post("/pca/new/", form(starts_on="2027-03-01", ends_on="2027-02-28"))
     assert response.status_code == 400 and "The period must end after it starts." in response.content.decode()
     assert not PriorityControlArea.objects.exists()
