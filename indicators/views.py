@@ -257,7 +257,7 @@ def _report(request, *, label: str, period: Period, kind: str):
     else:
         title = f"Annual evaluation of the risk criteria {label}"
         frame = evaluation.evaluation(view)
-        sections = [("Criteria evaluation", evaluation.__doc__.split("\n\n")[1].replace("\n", " "), frame)]
+        sections = [("Criteria evaluation", evaluation.report_note(), frame)]
         sections += [
             (TABLES_BY_NAME[n].title, TABLES_BY_NAME[n].note, TABLES_BY_NAME[n].build(view))
             for n in ("controls", "requests")
@@ -266,7 +266,8 @@ def _report(request, *, label: str, period: Period, kind: str):
     subtitle = f"Period {period.day_from} to {period.day_to} · {scope} · generated {timezone.now():%Y-%m-%d %H:%M} UTC"
     if request.GET.get("format") == "pdf":
         services.audit_export(actor=request.user, what=f"report:{kind}", fmt="pdf", period=period)
-        response = HttpResponse(exports.pdf_report(title, subtitle, sections), content_type="application/pdf")
+        printed = [(h, n, evaluation.labelled(f)) for h, n, f in sections]
+        response = HttpResponse(exports.pdf_report(title, subtitle, printed), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="crms-{kind}-{label}.pdf"'
         return response
     return render(
@@ -321,6 +322,7 @@ def criterion_evaluation_panel(request, code: str):
         {
             "criterion": criterion,
             "rows": _rows(frame),
+            "thresholds": evaluation.thresholds_text(),
             "label": parsed[1],
             "periods": evaluation.recent_periods(timezone.now().date()),
         },

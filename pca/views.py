@@ -15,7 +15,7 @@ from crms.accounts.models import Organisation
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.reference.models import RiskArea
-from pca import selectors, services
+from pca import periods, selectors, services
 from rif.forms import codes, errors_by_field
 from rif.models import CrisisAlert, CrisisStatus
 from rif.services import RifError, participants
@@ -40,16 +40,19 @@ def pca_list(request):
     return render(request, "pca/list.html", {"pcas": pcas, "may_manage": services.may_manage(request.user)})
 
 
-def _day(text: str, *, end: bool = False) -> dt.datetime | None:
+def _day(post, name: str, field: str) -> tuple[dt.date | None, list[dict]]:
+    """A day typed in the form (``YYYY-MM-DD``), or an error naming the field when it is not a real day."""
+    text = (post.get(name) or "").strip()
     try:
-        day = parse_date(text or "")
+        day = parse_date(text)
     except ValueError:
-        return None
-    if day is None:
-        return None
-    if end:
-        day += dt.timedelta(days=1)  # the period includes its last day
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+        day = None
+    if text and day is None:
+        return None, [{"field": field, "code": "invalid", "message": f"{text!r} is not a day (YYYY-MM-DD)."}]
+    if day is not None and not periods.allowed(day):
+        message = f"A day from {periods.EARLIEST} to {periods.LATEST}."
+        return None, [{"field": field, "code": "out_of_range", "message": message}]
+    return day, []
 
 
 def _targets(text: str) -> tuple[dict[str, int], list[dict]]:
@@ -66,41 +69,69 @@ def _targets(text: str) -> tuple[dict[str, int], list[dict]]:
     return targets, errors
 
 
+def _designation(post) -> tuple[dict, list[dict]]:
+    """The service's keywords from the form, and the errors found reading it (targets, days)."""
+    targets, errors = _targets(post.get("targets", ""))
+    first, first_errors = _day(post, "starts_on", "starts_at")
+    last, last_errors = _day(post, "ends_on", "ends_at")
+    fields = {
+        "title": post.get("title", ""),
+        "description": post.get("description", ""),
+        "risk_area": post.get("risk_area", ""),
+        "starts_at": periods.start_of(first) if first else None,
+        "ends_at": periods.end_after(last) if last else None,
+        "participants_codes": post.getlist("participants"),
+        "hs_codes": codes(post.get("hs_codes", "")),
+        "routes": codes(post.get("routes", "")),
+        "criteria": codes(post.get("criteria", "")),
+        "targets": targets,
+    }
+    return fields, errors + first_errors + last_errors
+
+
+def _confirmation(checked: services.Designation) -> dict | None:
+    """Linking published criteria restricts them to the period: what to confirm, or None when nothing is."""
+    codes_linked = [c.code for c in checked.criteria]
+    consequences = selectors.linking_consequences(codes_linked, checked.starts_at, checked.ends_at)
+    if not any(c.published for c in consequences):
+        return None
+    first, last = periods.first_day(checked.starts_at), periods.last_day(checked.ends_at)
+    # What was confirmed: the criteria and the period. Change either and the form asks again.
+    token = f"{','.join(c.code for c in consequences)}|{first:%Y-%m-%d}|{last:%Y-%m-%d}"
+    return {"consequences": consequences, "first_day": first, "last_day": last, "token": token}
+
+
 @require_http_methods(["GET", "POST"])
 @area_required("pca")
 def pca_new(request):
+    """Designate a PCA. Linking a published criterion asks for confirmation first: it then runs only
+    within the period (and not while the PCA is suspended or closed)."""
     if not services.may_manage(request.user):
         raise Http404
-    values, errors = {"participants": []}, {}
+    values, errors, confirm = {"participants": []}, {}, None
     if request.method == "POST":
         post = request.POST
         values = {key: post.get(key, "") for key in post}
         values["participants"] = post.getlist("participants")
-        targets, target_errors = _targets(post.get("targets", ""))
+        fields, read_errors = _designation(post)
+        found = list(read_errors)
         try:
-            if target_errors:
-                raise RifError(400, target_errors)
-            pca = services.designate_pca(
-                actor=request.user,
-                title=post.get("title", ""),
-                description=post.get("description", ""),
-                risk_area=post.get("risk_area", ""),
-                starts_at=_day(post.get("starts_on", "")),
-                ends_at=_day(post.get("ends_on", ""), end=True),
-                participants_codes=values["participants"],
-                hs_codes=codes(post.get("hs_codes", "")),
-                routes=codes(post.get("routes", "")),
-                criteria=codes(post.get("criteria", "")),
-                targets=targets,
-            )
+            checked = services.check_designation(actor=request.user, **fields)
         except RifError as error:
-            errors = errors_by_field(error.errors)
+            unreadable_days = {e["field"] for e in read_errors} & {"starts_at", "ends_at"}
+            found += [e for e in error.errors if e["field"] not in unreadable_days]
+        if found:
+            errors = errors_by_field(found)
         else:
-            messages.success(request, f"{pca.reference} designated.")
-            return redirect(pca)
+            confirm = _confirmation(checked)
+            if confirm is None or post.get("confirm") == confirm["token"]:
+                pca = services.designate_pca(actor=request.user, **fields)
+                messages.success(request, f"{pca.reference} designated.")
+                return redirect(pca)
     context = {
         "values": values,
         "errors": errors,
+        "confirm": confirm,
         "risk_areas": RiskArea.objects.all(),
         "states": Organisation.objects.filter(code__in=participants()),
     }

@@ -33,3 +33,11 @@ def figure(value, column: str = ""):
 @register.filter
 def label(column: str) -> str:
     return column.replace("_", " ")
+
+
+@register.filter
+def recommendation(code: str) -> str:
+    """keep / amend / not enough data: the evaluation's recommendation as people read it."""
+    from indicators.evaluation import RECOMMENDATIONS
+
+    return RECOMMENDATIONS.get(code, code)

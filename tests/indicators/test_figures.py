@@ -164,7 +164,7 @@ def test_evaluation_recommendations_follow_the_thresholds(dataset, settings):
     assert toy_fr["hits_per_1000_ens"] == 750.0  # 3 hits on 4 FR ENS
     assert set(toy_fr["countries"].split(", ")) == {"CN 3", "AE 3"}
     assert toy_fr["hit_together_with"] == "CRC-IX-CN 3"
-    assert rows(frame, member_state="NL", criterion="CRC-IX-TOY")[0]["recommendation"] == "deactivate"
+    assert rows(frame, member_state="NL", criterion="CRC-IX-TOY")[0]["recommendation"] == "not_enough_data"
     settings.EVAL_MIN_PRECISION_PCT = 10
     settings.EVAL_MAX_HITS_PER_1000_ENS = 500
     assert (
