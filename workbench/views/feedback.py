@@ -20,9 +20,7 @@ def criterion_feedback_panel(request, code: str):
     if criterion is None:
         raise Http404
     eu_wide = is_eu_wide_reader(user) or user.is_superuser
-    recent = hit_counts_for(
-        user, [criterion.code], HIT_WINDOWS
-    )  # the criteria list's figures, repeated[criterion.code]
+    recent = hit_counts_for(user, [criterion.code], HIT_WINDOWS)[criterion.code]  # the criteria list's figures
     return render(
         request,
         "workbench/_feedback.html",
