@@ -151,3 +151,25 @@ def test_shadow_hits_are_counted_apart_from_live_hits(people, referred):
     shadow = criterion_feedback(people["commission"], "CRC-WB-SHADOW")
     assert shadow["total"].hits == 0 and shadow["shadow_total"].hits == 1
     assert criterion_feedback(people["commission"], "CRC-WB-TOY")["total"].hits == 1
+
+
+def test_a_shadow_criterion_page_shows_its_hits_per_member_state_a_sample_and_its_would_be_precision(people, referred):
+    """Issue 12 point 3: the criterion page said "EU total 0" for a shadow criterion the list showed with hits."""
+    publish_criterion(
+        make_criterion("CRC-WB-SHADOW2", shadow=True),
+        make_user("wb-sh-author", "EU", "commission"),
+        make_user("wb-sh-approver", "EU", "commission_approver"),
+    )
+    controlled, other = referred(), referred()  # CRC-WB-TOY opens the cases; the shadow criterion hits both
+    control(people["fr_analyst"], controlled)
+    found(people["fr_analyst"], controlled)  # found for the live criterion: the shadow one would have found it too
+    nl_mrn = file_and_screen(people["nl_system"], **NL_FILING)
+    html = browser(people["commission"]).get("/workbench/feedback/CRC-WB-SHADOW2/").content.decode()
+    cells = panel_cells(html.split('id="feedback-shadow"')[1])
+    assert cells["FR"] == ["2", "1", "1", "100,0\u00a0%"] and cells["NL"] == ["1", "0", "0", "—"]
+    assert cells["EU total"] == ["3", "1", "1", "100,0\u00a0%"]
+    assert "last 7 days: <strong>3</strong>" in html  # the criteria list's figure, repeated
+    assert all(mrn in html for mrn in (controlled.declaration.mrn, other.declaration.mrn, nl_mrn))
+    fr_view = browser(people["fr_analyst"]).get("/workbench/feedback/CRC-WB-SHADOW2/").content.decode()
+    assert controlled.declaration.mrn in fr_view and nl_mrn not in fr_view  # a sample of its own declarations
+    assert set(panel_cells(fr_view.split('id="feedback-shadow"')[1])) == {"FR", "EU total"}
