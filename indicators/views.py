@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST, require_safe
 from crms.accounts.roles import is_eu_wide_reader, is_read_only
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
+from crms.core.figures import detection_rate, share
+from crms.core.formatting import count, percent
 from indicators import evaluation, exports, services, trends
 from indicators.figures import EU_TOTAL, Period, View
 from indicators.models import RefreshRun
@@ -87,13 +89,14 @@ def headline(view: View, frames: dict) -> list[tuple[str, str, str]]:
 
     hits, assessed = total("hits", "automated"), total("hits", "after_assessment")
     controls, positive = total("controls", "controls"), total("controls", "positive")
-    ens, aeo = total("aeo", "ens"), total("aeo", "aeo_ens")
+    ens, by_aeo = total("aeo", "ens"), total("aeo", "ens_submitted_by_aeo")
+    rate = detection_rate(positive, controls)
     return [
-        ("ENS received", f"{ens:,.0f}", f"{view.period.days} days"),
-        ("Hits", f"{hits:,.0f}", f"{assessed:,.0f} confirmed by analysts"),
-        ("Controls", f"{controls:,.0f}", f"{positive / controls:.1%} found an irregularity" if controls else "none"),
-        ("AEO share of ENS", f"{aeo / ens:.1%}" if ens else "-", f"{aeo:,.0f} ENS with an AEO party"),
-        ("Open hits now", f"{total('workload', 'open_hits'):,.0f}", f"{total('workload', 'analysts'):,.0f} analysts"),
+        ("ENS received", count(ens), f"{view.period.days} days"),
+        ("Hits", count(hits), f"{count(assessed)} confirmed by analysts"),
+        ("Controls", count(controls), f"{percent(rate)} found an irregularity" if controls else "none"),
+        ("ENS submitted by AEOs", percent(share(by_aeo, ens)), f"{count(by_aeo)} ENS whose filer is an AEO"),
+        ("Open hits now", count(total("workload", "open_hits")), f"{count(total('workload', 'analysts'))} analysts"),
     ]
 
 

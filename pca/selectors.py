@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from crms.accounts.roles import Role
+from crms.core.figures import POSITIVE_RESULTS, SEIZURE, detection_rate, share
 from pca import periods
 from pca.models import PcaReport, PcaStatus, PriorityControlArea
 
@@ -167,26 +168,28 @@ class MemberStateResult:
         return self.seizures + self.reported_seizures
 
     @property
-    def progress(self) -> int | None:
-        if not self.target:
-            return None
-        return round(100 * self.total_controls / self.target)
+    def progress(self) -> float | None:
+        """Controls over the target, a share (0-1; above 1 when the target is passed)."""
+        return share(self.total_controls, self.target)
 
     @property
     def detection_rate(self) -> float | None:
-        return round(100 * self.total_detections / self.total_controls, 1) if self.total_controls else None
+        """A share (0-1), as ``crms.core.figures.detection_rate`` defines it for every page."""
+        return detection_rate(self.total_detections, self.total_controls)
 
 
 def declarations_in_scope(pca: PriorityControlArea):
-    """Ids of declarations the PCA concerns: hit by one of its linked criteria, or with a goods item
-    matching its HS codes (prefix) and routes, received within the period. A subquery, not a list."""
+    """Ids of declarations the PCA concerns: hit by one of its linked criteria (a live hit: shadow hits
+    select nothing, as everywhere else), or with a goods item matching its HS codes (prefix) and routes,
+    received within the period. A subquery, not a list."""
     from crms.declarations.models import Declaration, GoodsItem
     from risk_engine.models import Hit
 
     codes = list(pca.criteria.values_list("code", flat=True))
     scope = Q(pk__in=[])
     if codes:
-        scope |= Q(pk__in=Hit.objects.filter(criterion_code__in=codes).values("assessment__declaration_id"))
+        live = Hit.objects.filter(criterion_code__in=codes, shadow=False)
+        scope |= Q(pk__in=live.values("assessment__declaration_id"))
     if pca.hs_codes or pca.routes:
         items = GoodsItem.objects.filter(
             version__declaration__received_at__gte=pca.starts_at, version__declaration__received_at__lt=pca.ends_at
@@ -203,10 +206,10 @@ def declarations_in_scope(pca: PriorityControlArea):
 
 
 def results_of(pca: PriorityControlArea) -> list[MemberStateResult]:
-    """Per participating Member State: controls, detections (irregularity or seizure) and seizures
-    recorded within the period on declarations in scope, plus what the participant reported by hand,
-    against its target."""
-    from workbench.models import ControlOutcome, ControlResult
+    """Per participating Member State: controls, detections (positive results: an irregularity or a seizure,
+    ``crms.core.figures``) and seizures recorded within the period on declarations in scope, plus what the
+    participant reported by hand, against its target."""
+    from workbench.models import ControlResult
 
     targets = {t.member_state_id: t.controls for t in pca.targets.all()}
     results = {code: MemberStateResult(code, targets.get(code)) for code in pca.participants}
@@ -220,9 +223,9 @@ def results_of(pca: PriorityControlArea) -> list[MemberStateResult]:
         .values("member_state_id")
         .annotate(
             controls=Count("id"),
-            detections=Count("id", filter=~Q(result=ControlOutcome.NO_IRREGULARITY)),
-            seizures=Count("id", filter=Q(result=ControlOutcome.SEIZURE)),
-            value=Sum("estimated_value_eur"),
+            detections=Count("id", filter=Q(result__in=POSITIVE_RESULTS)),
+            seizures=Count("id", filter=Q(result=SEIZURE)),
+            value=Sum("estimated_value_eur", filter=Q(result=SEIZURE)),
         )
     )
     for row in computed:

@@ -27,7 +27,7 @@ TRANSITIONS = {
 }
 
 
-HIT_WINDOWS = (7, 30)
+HIT_WINDOWS = selectors.HIT_WINDOWS
 
 
 @require_safe

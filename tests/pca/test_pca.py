@@ -159,8 +159,8 @@ def test_results_are_computed_from_control_results_in_scope(people, designate):
     assert set(results) == {"DE", "FR"}
     fr, de = results["FR"], results["DE"]
     assert (fr.controls, fr.detections, fr.seizures, fr.seized_value_eur) == (1, 1, 1, 1200.0)
-    assert (fr.total_controls, fr.total_detections, fr.total_seizures, fr.progress) == (11, 3, 2, 11)
-    assert (de.total_controls, de.total_detections, de.total_seizures, de.target, de.progress) == (1, 1, 0, 50, 2)
+    assert (fr.total_controls, fr.total_detections, fr.total_seizures, fr.progress) == (11, 3, 2, 0.11)
+    assert (de.total_controls, de.total_detections, de.total_seizures, de.target, de.progress) == (1, 1, 0, 50, 0.02)
     client = Client()
     client.force_login(people["de_analyst"])
     html = client.get(f"/pca/{pca.pk}/").content.decode()
