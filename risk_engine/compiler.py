@@ -180,11 +180,13 @@ def published_criteria() -> tuple[list[CompiledCriterion], dict[str, WatchListDa
             criteria, watch_lists = _load()
             after = current_revision()
             if after == revision:
-                break
-            revision = after
-        _cache.criteria, _cache.watch_lists = criteria, watch_lists
-        _cache.revision = revision if after == revision else None
-        return list(criteria), dict(watch_lists), revision
+                _cache.criteria, _cache.watch_lists, _cache.revision = criteria, watch_lists, revision
+                return list(criteria), dict(watch_lists), revision
+            loaded_from, revision = revision, after
+        # Changes kept committing while loading: the content holds at least what was committed before the
+        # last load began, so that revision (never a later one) is what it may claim; nothing is cached.
+        _cache.revision = None
+        return list(criteria), dict(watch_lists), loaded_from
 
 
 def active_criteria(moment: dt.datetime | None = None) -> tuple[list[CompiledCriterion], dict[str, WatchListData]]:

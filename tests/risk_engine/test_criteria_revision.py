@@ -441,3 +441,17 @@ def test_filed_right_after_retirement_is_screened_without_it(worker_people):
     )
     firsts = [history(worker_people["fr_analyst"], mrn)[0] for mrn in mrns]
     assert [entry["outcome"] for entry in firsts] == ["assessment_complete"] * len(mrns)
+
+
+def test_a_revision_moving_during_every_load_is_claimed_only_as_far_as_loaded(db, monkeypatch):
+    """Changes committing throughout the load: the batch may claim the revision read before its last load
+    began (the content holds at least that), never the later one it read after (a re-screening for that
+    change would then skip the ENS); nothing is cached."""
+    from risk_engine import compiler
+
+    reads = iter(range(100, 200))
+    monkeypatch.setattr(compiler, "current_revision", lambda: next(reads))
+    compiler.forget_compiled_criteria()
+    _criteria, _watch_lists, revision = compiler.published_criteria()
+    assert revision == 100 + compiler.RELOAD_ATTEMPTS - 1
+    assert compiler._cache.revision is None
