@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from crms.accounts.models import Organisation
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
+from crms.core.dates import PLANNED, DateRefused, read_day
 from crms.reference.models import RiskArea
 from pca import selectors, services
 from rif.forms import codes, errors_by_field
@@ -40,16 +40,20 @@ def pca_list(request):
     return render(request, "pca/list.html", {"pcas": pcas, "may_manage": services.may_manage(request.user)})
 
 
-def _day(text: str, *, end: bool = False) -> dt.datetime | None:
-    try:
-        day = parse_date(text or "")
-    except ValueError:
-        return None
-    if day is None:
-        return None
-    if end:
-        day += dt.timedelta(days=1)  # the period includes its last day
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+def _period(post) -> tuple[dt.datetime | None, dt.datetime | None, list[dict]]:
+    """The first and last day as the period's bounds (UTC midnights, the last day included), within the
+    planning window: a last day of 9999-12-31 plus one day was a 500."""
+    bounds, errors = [], []
+    for name, field, end in (("starts_on", "starts_at", False), ("ends_on", "ends_at", True)):
+        try:
+            day = read_day(post.get(name), field=field, window=PLANNED, european=True)
+        except DateRefused as refused:
+            errors.append(refused.error())
+            day = None
+        if day is not None and end:
+            day += dt.timedelta(days=1)  # the period includes its last day
+        bounds.append(dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else None)
+    return bounds[0], bounds[1], errors
 
 
 def _targets(text: str) -> tuple[dict[str, int], list[dict]]:
@@ -77,16 +81,17 @@ def pca_new(request):
         values = {key: post.get(key, "") for key in post}
         values["participants"] = post.getlist("participants")
         targets, target_errors = _targets(post.get("targets", ""))
+        starts_at, ends_at, date_errors = _period(post)
         try:
-            if target_errors:
-                raise RifError(400, target_errors)
+            if target_errors or date_errors:
+                raise RifError(400, date_errors + target_errors)
             pca = services.designate_pca(
                 actor=request.user,
                 title=post.get("title", ""),
                 description=post.get("description", ""),
                 risk_area=post.get("risk_area", ""),
-                starts_at=_day(post.get("starts_on", "")),
-                ends_at=_day(post.get("ends_on", ""), end=True),
+                starts_at=starts_at,
+                ends_at=ends_at,
                 participants_codes=values["participants"],
                 hs_codes=codes(post.get("hs_codes", "")),
                 routes=codes(post.get("routes", "")),

@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 from crms.accounts.roles import member_state_of
 from crms.core.api.body import read_json
 from crms.core.api.pydantic_schema import ref
-from crms.core.client_input import parse_client_datetime, whole_number
+from crms.core.client_input import whole_number
+from crms.core.dates import QUERY, read_moment
 from crms.declarations.api_docs import ErrorBody
 from rif import schema, selectors, services
 from rif.models import RifRecipient
@@ -97,12 +98,9 @@ class RifCollectionView(APIView):
     )
     def get(self, request):
         rifs = selectors.rifs_for(request.user).order_by("id")
-        since = request.query_params.get("since")
+        since = read_moment(request.query_params.get("since"), field="since", window=QUERY)
         if since:
-            parsed = parse_client_datetime(since)  # None: also month 13 (was a 500), offset +16:00
-            if parsed is None:
-                raise exceptions.ValidationError({"since": ["An ISO 8601 date-time with time zone."]})
-            rifs = rifs.filter(published_at__gte=parsed)
+            rifs = rifs.filter(published_at__gte=since)
         member_state = member_state_of(request.user)
         if request.query_params.get("unread") == "true" and member_state:
             rifs = rifs.filter(

@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 
 from crms.core.api.body import read_json
 from crms.core.api.pydantic_schema import ref
-from crms.core.client_input import parse_client_datetime, whole_number
+from crms.core.client_input import whole_number
+from crms.core.dates import QUERY, read_moment
 from crms.declarations.api_docs import ErrorBody
 from crms.declarations.selectors import declaration_for
 from crms.declarations.validation import pydantic_errors
@@ -46,12 +47,9 @@ class DecisionFeedView(APIView):
     )
     def get(self, request):
         decisions = selectors.decisions_for(request.user).order_by("id")
-        since = request.query_params.get("since")
+        since = read_moment(request.query_params.get("since"), field="since", window=QUERY)
         if since:
-            parsed = parse_client_datetime(since)  # None: also month 13, hour 25, offset +16:00
-            if parsed is None:
-                raise exceptions.ValidationError({"since": ["An ISO 8601 date-time with time zone."]})
-            decisions = decisions.filter(decided_at__gte=parsed)
+            decisions = decisions.filter(decided_at__gte=since)
         after = request.query_params.get("after", "")
         if after:
             if whole_number(after) is None:  # "²".isdigit() is true, int("²") was a 500
