@@ -27,26 +27,27 @@ DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
 
 
-def _day(request, name: str, errors: list[str]) -> dt.date | None:
+def _day(request, name: str, errors: list[str], european: bool) -> dt.date | None:
     """An ISO date within the query window (``crms.core.dates``), or None with the problem in ``errors``:
     2026-13-01 and 0001-01-01 (whose period would leave the calendar) were 500s."""
     try:
-        return read_day(request.GET.get(name), field=name, window=QUERY)
+        return read_day(request.GET.get(name), field=name, window=QUERY, european=european)
     except DateRefused as refused:
         errors.append(f"{refused.field}: {refused.message}")
         return None
 
 
-def period_from(request) -> tuple[Period, list[str]]:
-    """``from``/``to`` (ISO dates) or ``days``; the default is the last 90 days. Bad values are reported."""
+def period_from(request, *, european: bool = False) -> tuple[Period, list[str]]:
+    """``from``/``to`` (ISO dates) or ``days``; the default is the last 90 days. Bad values are reported (with
+    European dates for pages)."""
     errors = []
     today = timezone.now().date()
-    day_to = _day(request, "to", errors) or today
+    day_to = _day(request, "to", errors, european) or today
     days = request.GET.get("days", "")
     day_from = day_to - dt.timedelta(
         days=(whole_number(days) if 0 < (whole_number(days) or 0) <= MAX_DAYS else DEFAULT_DAYS) - 1
     )
-    parsed = _day(request, "from", errors)
+    parsed = _day(request, "from", errors, european)
     if parsed is not None:
         day_from = parsed
     if day_from > day_to:
@@ -59,7 +60,7 @@ def period_from(request) -> tuple[Period, list[str]]:
 
 
 def view_for(request) -> tuple[View, list[str]]:
-    period, errors = period_from(request)
+    period, errors = period_from(request, european=True)
     member_state = request.GET.get("member_state", "").strip().upper()[:3] or None
     return View.for_user(request.user, period, member_state), errors
 

@@ -11,6 +11,8 @@ every date a client sends is read here, against the window of its kind (see ``do
   arrivals): 2000-01-01 to ten years from today.
 - ``QUERY``: dates that select records (filters, a feed's ``since``, reporting and backtest periods):
   1970-01-01 (clients poll "since the epoch") to ten years from today.
+- ``ADMIN``: the staff-only admin, which also edits reference records (participation since 1958):
+  1950-01-01 to ten years from today.
 
 The window is checked on the date as written, before any conversion to UTC (which itself overflows
 at the edges). One window serves pydantic bodies (``PlannedTime``, ``RecordedDay``...), Django forms
@@ -63,7 +65,8 @@ class Window:
 RECORDED = Window("recorded", dt.date(2000, 1, 1), 1)
 PLANNED = Window("planned", dt.date(2000, 1, 1), TEN_YEARS)
 QUERY = Window("query", dt.date(1970, 1, 1), TEN_YEARS)
-WINDOWS = (RECORDED, PLANNED, QUERY)
+ADMIN = Window("admin", dt.date(1950, 1, 1), TEN_YEARS)
+WINDOWS = (RECORDED, PLANNED, QUERY, ADMIN)
 
 
 class DateRefused(Exception):
@@ -134,12 +137,6 @@ def read_moment(
     if not window.admits(moment):
         raise DateRefused(field, window.rule(european=european))
     return moment
-
-
-def check(value: dt.date | dt.datetime, *, field: str, window: Window) -> None:
-    """A date the code derived from client input (a reporting period's first day): ``DateRefused`` outside."""
-    if not window.admits(value):
-        raise DateRefused(field, window.rule())
 
 
 # --- pydantic bodies -----------------------------------------------------------------------------------------
