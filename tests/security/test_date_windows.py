@@ -15,13 +15,9 @@ refuse raw date parsing (``parse_date``, ``fromisoformat``...) outside ``crms/co
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import django_filters
 import orjson
@@ -43,13 +39,11 @@ from risk_engine.models import Criterion
 from tests.permissions import client_for
 from tests.rif.conftest import rif_body
 from tests.risk_engine.conftest import make_criterion, make_ens
+from tests.security.discovery import PACKAGES, all_subclasses, calls, project_modules, source_files
 from tests.security.world import TOY, World
 from workbench.models import ControlResult
 
 pytestmark = pytest.mark.django_db
-
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("crms", "risk_engine", "workbench", "rif", "pca", "indicators")
 
 
 # --- the values sent: just outside the window and at the calendar's edges --------------------------------------
@@ -370,22 +364,6 @@ def test_a_date_inside_its_window_is_accepted(world):
 # --- discovery: a new date without a row fails -------------------------------------------------------------------
 
 
-def project_modules():
-    for package in PACKAGES:
-        module = importlib.import_module(package)
-        yield module
-        for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}."):
-            if ".migrations" in info.name or info.name.endswith(("__main__", ".wsgi", ".asgi")):
-                continue
-            yield importlib.import_module(info.name)
-
-
-def _all_subclasses(cls):
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _all_subclasses(sub)
-
-
 def _is_date_schema(schema: dict) -> bool:
     if schema.get("format") in ("date", "date-time"):
         return True
@@ -408,7 +386,7 @@ READ_ONLY_MODELS = {
 def discovered_body_fields() -> set[str]:
     list(project_modules())
     found = set()
-    for model in _all_subclasses(BaseModel):
+    for model in all_subclasses(BaseModel):
         name = f"{model.__module__}.{model.__name__}"
         if not model.__module__.startswith(PACKAGES) or name in READ_ONLY_MODELS:
             continue
@@ -420,7 +398,7 @@ def discovered_body_fields() -> set[str]:
 def discovered_form_fields() -> set[str]:
     list(project_modules())
     found = set()
-    for form in [*_all_subclasses(forms.BaseForm), *_all_subclasses(django_filters.FilterSet)]:
+    for form in [*all_subclasses(forms.BaseForm), *all_subclasses(django_filters.FilterSet)]:
         if not form.__module__.startswith(PACKAGES) or form.__module__.endswith(".admin"):
             continue  # the admin rebuilds its forms' date fields: test_every_admin_date_field_has_the_admin_window
         fields = getattr(form, "base_fields", None) or {
@@ -437,38 +415,12 @@ WINDOW_CALLS = {"read_day", "read_moment", "admits"}
 SKIPPED_FILES = ("crms/core/dates.py", "crms/core/admin_dates.py")  # the module itself; the admin below
 
 
-def _source_files():
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            relative = path.relative_to(ROOT).as_posix()
-            if "/migrations/" not in relative:
-                yield relative, ast.parse(path.read_text())
-
-
-def _calls(tree, names: set[str]):
-    """(enclosing qualified function name, call) for every call of one of ``names``."""
-
-    def walk(node, scope):
-        for child in ast.iter_child_nodes(node):
-            inner = scope
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                inner = [*scope, child.name]
-            if isinstance(child, ast.Call):
-                func = child.func
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-                if name in names:
-                    yield ".".join(scope) or "<module>", child
-            yield from walk(child, inner)
-
-    yield from walk(tree, [])
-
-
 def discovered_calls() -> set[str]:
     return {
         f"call:{relative}:{scope}"
-        for relative, tree in _source_files()
+        for relative, tree in source_files()
         if relative not in SKIPPED_FILES
-        for scope, _ in _calls(tree, WINDOW_CALLS)
+        for scope, _ in calls(tree, WINDOW_CALLS)
     }
 
 
@@ -507,11 +459,11 @@ RAW_PARSING_ALLOWED = {
 def test_no_date_is_parsed_by_hand_outside_the_window_module():
     found = {
         f"{relative}:{scope}"
-        for relative, tree in _source_files()
+        for relative, tree in source_files()
         if relative not in SKIPPED_FILES
         and relative not in RAW_PARSING_ALLOWED
         and not relative.startswith("crms/benchmarks/")
-        for scope, _ in _calls(tree, RAW_PARSERS)
+        for scope, _ in calls(tree, RAW_PARSERS)
     }
     assert found == set(), "Read dates with crms.core.dates (read_day, read_moment, the pydantic types)"
 
