@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "crms.core.middleware.ApiErrorsMiddleware",  # outside everything that can fail (a bad Host in Common...)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -63,7 +64,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crms.core.middleware.LoginRequiredMiddleware",
     "crms.core.middleware.SecurityHeadersMiddleware",
-    "crms.core.middleware.ApiErrorsMiddleware",  # inside the headers, outside everything that can fail
     "crms.core.middleware.UrlLengthMiddleware",  # after the headers: its 414 gets them too
     "crms.core.middleware.RefuseNulCharactersMiddleware",
     "crms.core.middleware.RefusedDatesMiddleware",

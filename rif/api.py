@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -90,7 +91,11 @@ class RifCollectionView(APIView):
         summary="RIFs you may see: those addressed to your Member State and your own drafts, oldest first",
         operation_id="rifs_list",
         parameters=[
-            OpenApiParameter("since", str, description="Only RIFs published at or after this ISO 8601 time"),
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATETIME,
+                description="Only RIFs published at or after this time (1970-01-01 to today + 10 years)",
+            ),
             OpenApiParameter("unread", bool, description="true: only those your Member State has not marked read"),
             OpenApiParameter("after", int, description="Keyset cursor: the last id you received"),
         ],

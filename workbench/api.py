@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from pydantic import ValidationError
 from rest_framework import exceptions, status
@@ -40,7 +41,11 @@ class DecisionFeedView(APIView):
     @extend_schema(
         summary="Decisions concerning your Member State (taken by it or forwarded to it), oldest first",
         parameters=[
-            OpenApiParameter("since", str, description="Only decisions taken at or after this ISO 8601 time"),
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATETIME,
+                description="Only decisions taken at or after this time (1970-01-01 to today + 10 years)",
+            ),
             OpenApiParameter("after", int, description="Keyset cursor: the last id you received"),
         ],
         responses={200: ref(schema.DecisionList), 400: ref(ErrorBody)},
