@@ -22,6 +22,12 @@ from risk_engine.schema import CriterionDocument, TransitionBody, WatchListBody
 CRITERION = {"application/json": ref(CriterionDocument)}
 ERRORS = {400: ref(ErrorBody), 403: ref(ErrorBody), 404: ref(ErrorBody), 409: ref(ErrorBody)}
 TRANSITION = {"application/json": ref(TransitionBody)}
+NAMESPACE = (
+    "Codes name their owner: a Member State's national profiles and watch lists start with its code and a "
+    "hyphen (`FR-NP-001`, `FR-WL-SHIPPERS`); the Commission's codes do not start with a participant's code and "
+    "a hyphen. Another namespace is a 400 naming `code` (whether the code exists or not), so a 409 only ever "
+    "names a code of your own organisation. Unknown fields are a 400."
+)
 
 
 def _error_response(error: services.CriteriaError) -> Response:
@@ -69,7 +75,10 @@ class CriteriaView(APIView):
         return Response({"results": results})
 
     @extend_schema(
-        summary="Create a criterion (a draft)", request=CRITERION, responses={201: ref(docs.CriterionRead), **ERRORS}
+        summary="Create a criterion (a draft)",
+        description=NAMESPACE,
+        request=CRITERION,
+        responses={201: ref(docs.CriterionRead), **ERRORS},
     )
     def post(self, request):
         data = read_json(request, limit=settings.MAX_REQUEST_BYTES)
@@ -152,6 +161,7 @@ class WatchListsView(APIView):
 
     @extend_schema(
         summary="Create a watch list (entries optional)",
+        description=NAMESPACE,
         request={"application/json": ref(WatchListBody)},
         responses={201: ref(docs.Created), **ERRORS},
     )

@@ -144,7 +144,8 @@ def run() -> int:
             f"\n  CRMS is running at http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/api/docs/)\n"
             f"  Log in as e.g. fr_analyst, nl_risk_manager, eu_commission_approver "
             f"(password: {env.get('DEMO_PASSWORD', 'demo-crms-2026')}); the full list is printed above.\n"
-            f"  Data lives in {VAR}. Press Ctrl-C to stop.\n",
+            f"  Data lives in {VAR}. Press Ctrl-C to stop.\n"
+            + ("  DEBUG is on (make run DEBUG=1).\n" if env["DEBUG"].lower() in ("1", "true", "yes", "on") else ""),
             flush=True,
         )
         stopping = False
