@@ -24,7 +24,7 @@ class WindowSplitDateTimeField(forms.SplitDateTimeField):
     def clean(self, value):
         moment = super().clean(value)
         if moment is not None and not self.window.admits(moment):
-            raise forms.ValidationError(self.window.rule(european=True), code="out_of_window")
+            raise forms.ValidationError(self.window.rule(european=True), code="out_of_range")
         return moment
 
 

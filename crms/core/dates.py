@@ -73,14 +73,15 @@ class DateRefused(Exception):
     """A client's date that is no date, or lies outside its window: answered 400 naming the field
     (``crms.core.api.errors`` for REST, ``crms.core.middleware.BadClientInputMiddleware`` for pages)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, code: str = "invalid"):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.code = code  # "invalid" (not a date), "out_of_range" (outside the window)
 
     def error(self) -> dict[str, str]:
         """As a contract error, for views that gather every problem of a form."""
-        return {"field": self.field, "code": "invalid", "message": self.message}
+        return {"field": self.field, "code": self.code, "message": self.message}
 
 
 # --- hand-read parameters (query strings, browser forms, CSV columns) ------------------------------------------
@@ -102,7 +103,7 @@ def read_day(
     if day is None:
         raise DateRefused(field, "A date like 2026-11-30.")
     if not window.admits(day):
-        raise DateRefused(field, window.rule(european=european))
+        raise DateRefused(field, window.rule(european=european), "out_of_range")
     return day
 
 
@@ -135,7 +136,7 @@ def read_moment(
     if not offset_exists(moment):
         raise DateRefused(field, OFFSET_RULE[0].upper() + OFFSET_RULE[1:] + ".")
     if not window.admits(moment):
-        raise DateRefused(field, window.rule(european=european))
+        raise DateRefused(field, window.rule(european=european), "out_of_range")
     return moment
 
 
@@ -164,7 +165,7 @@ def _real_offset(value: dt.datetime) -> dt.datetime:
 
 def _within(window: Window, value: dt.date | dt.datetime):
     if not window.admits(value):
-        raise PydanticCustomError("out_of_window", window.rule())
+        raise PydanticCustomError("out_of_range", window.rule())
     return value
 
 
@@ -215,7 +216,7 @@ class WindowDateField(forms.DateField):
     def validate(self, value):
         super().validate(value)
         if value not in self.empty_values and not self.window.admits(value):
-            raise forms.ValidationError(self.window.rule(european=True), code="out_of_window")
+            raise forms.ValidationError(self.window.rule(european=True), code="out_of_range")
 
 
 class WindowDateFilter(django_filters.DateFilter):

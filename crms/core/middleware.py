@@ -106,7 +106,7 @@ class RefusedDatesMiddleware:
         if isinstance(exception, DateRefused):
             from crms.core.views import refused_value
 
-            return refused_value(request, exception.field, exception.message)
+            return refused_value(request, exception.field, exception.message, exception.code)
         return None
 
 

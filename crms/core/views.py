@@ -102,10 +102,10 @@ def bad_request(request, exception=None):
     return standalone_page("errors/400.html", 400)
 
 
-def refused_value(request, field: str, message: str):
+def refused_value(request, field: str, message: str, code: str = "invalid"):
     """400 naming the field of a value the platform refuses (a date outside its window)."""
     if _is_api(request):
-        return json_error_response(400, "invalid", message, field=field)
+        return json_error_response(400, code, message, field=field)
     return standalone_page("errors/400.html", 400, {"problems": [f"{field}: {message}"]})
 
 

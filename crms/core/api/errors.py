@@ -52,7 +52,7 @@ def exception_handler(exc, context):
     from crms.core.dates import DateRefused
 
     if isinstance(exc, DateRefused):  # a query parameter outside its window: 400 naming it
-        exc = exceptions.ValidationError({exc.field: [exc.message]})
+        exc = exceptions.ValidationError({exc.field: [exceptions.ErrorDetail(exc.message, code=exc.code)]})
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
