@@ -73,6 +73,10 @@ class IndicatorsView(APIView):
 class EvaluationView(APIView):
     @extend_schema(
         summary="Criteria evaluation for a quarter (2026-Q4) or a year (2026), with recommendations",
+        description=(
+            "`recommendation` is `keep`, `amend` or `not_enough_data` (too few hits or controlled hits to judge: "
+            "never a reason to deactivate); `thresholds` and `rule` give the thresholds in force."
+        ),
         parameters=[OpenApiParameter("period", str, description="2026-Q4 or 2026", required=True)],
         responses={200: {"type": "object"}},
     )
@@ -82,4 +86,11 @@ class EvaluationView(APIView):
         if parsed is None:
             raise exceptions.ValidationError({"period": ["A quarter like 2026-Q4 or a year like 2026."]})
         view = View.for_user(request.user, parsed[0], _member_state(request))
-        return Response({"period": parsed[1], "results": records(evaluation.evaluation(view))})
+        return Response(
+            {
+                "period": parsed[1],
+                "thresholds": evaluation.thresholds(),
+                "rule": evaluation.thresholds_text(),
+                "results": records(evaluation.evaluation(view)),
+            }
+        )

@@ -3,12 +3,14 @@
 Figures: automated hits, hits after assessment (a control decided), controls (hit
 declarations with a control result), positive results, precision, load (hits per 1,000
 ENS screened in the same Member States), the high-interest countries the hits touched and
-the criteria that hit together. A recommendation follows configurable thresholds:
+the criteria that hit together.
 
-- no or too few hits (< ``EVAL_MIN_HITS``): **deactivate** (it costs maintenance, finds nothing);
-- enough controls (>= ``EVAL_MIN_CONTROLS``) and precision below ``EVAL_MIN_PRECISION_PCT``: **amend**;
-- load above ``EVAL_MAX_HITS_PER_1000_ENS``: **amend** (too broad for the control capacity);
-- otherwise **keep**.
+A recommendation follows configurable thresholds (``thresholds_text`` prints them on every
+report): too few hits or too few controlled hits mean **not enough data**, never
+"deactivate" (rare security criteria are expected to hit rarely, and a handful of hits says
+nothing about precision); enough controls with a low precision, or too many hits for the
+control capacity, mean **amend**; otherwise **keep**. Deactivating a criterion is a risk
+expert's decision, not a threshold's.
 """
 
 from __future__ import annotations
@@ -54,15 +56,54 @@ def recent_periods(today: dt.date) -> list[str]:
     return [f"{today.year}-Q{quarter}", previous, str(today.year), str(today.year - 1)]
 
 
+FIGURES = (
+    "Automated hits, hits after assessment (a control decided), controls (hit declarations with a control "
+    "result), positive results, precision, load (hits per 1,000 ENS screened in the same Member States), the "
+    "high-interest countries the hits touched and the criteria that hit together."
+)
+RECOMMENDATIONS = {"keep": "keep", "amend": "amend", "not_enough_data": "not enough data"}
+
+
+def thresholds() -> dict[str, int]:
+    return {
+        "min_hits": settings.EVAL_MIN_HITS,
+        "min_controls": settings.EVAL_MIN_CONTROLS,
+        "min_precision_pct": settings.EVAL_MIN_PRECISION_PCT,
+        "max_hits_per_1000_ens": settings.EVAL_MAX_HITS_PER_1000_ENS,
+    }
+
+
+def thresholds_text() -> str:
+    """The rule of ``recommend`` in words, with the thresholds in force: printed on every evaluation."""
+    t = thresholds()
+    return (
+        f"Recommendations follow configurable thresholds: fewer than {t['min_hits']} hits, or fewer than "
+        f"{t['min_controls']} controlled hits, is not enough data to judge (never a reason to deactivate: "
+        f"rare criteria are expected to hit rarely); at least {t['min_controls']} controls with a precision "
+        f"below {t['min_precision_pct']}%: amend; more than {t['max_hits_per_1000_ens']} hits per 1,000 ENS: "
+        "amend (too broad for the control capacity); otherwise keep."
+    )
+
+
+def report_note() -> str:
+    """What the evaluation table shows and how its recommendations are reached (report and PDF)."""
+    return f"{FIGURES} {thresholds_text()}"
+
+
 def recommend(hits: int, controls: int, positive: int, load: float | None) -> tuple[str, str]:
+    """keep / amend / not_enough_data, and why, for one row of the evaluation (see ``thresholds_text``)."""
+    results = f"; {positive} of {controls} controls positive ({positive / controls:.0%})" if controls else ""
     if hits < max(settings.EVAL_MIN_HITS, 1):
-        return "deactivate", f"{hits} hits in the period (fewer than {settings.EVAL_MIN_HITS})"
+        return "not_enough_data", f"{hits} hits in the period (fewer than {settings.EVAL_MIN_HITS}){results}"
     if controls >= settings.EVAL_MIN_CONTROLS and positive / controls * 100 < settings.EVAL_MIN_PRECISION_PCT:
         return "amend", (
             f"precision {positive / controls:.0%} over {controls} controls (below {settings.EVAL_MIN_PRECISION_PCT}%)"
         )
     if load is not None and load > settings.EVAL_MAX_HITS_PER_1000_ENS:
         return "amend", f"{load:.0f} hits per 1,000 ENS (above {settings.EVAL_MAX_HITS_PER_1000_ENS}): too broad"
+    if controls < settings.EVAL_MIN_CONTROLS:
+        few = f"{hits} hits but {controls} controlled (fewer than {settings.EVAL_MIN_CONTROLS})"
+        return "not_enough_data", few + results
     return "keep", "within every threshold"
 
 
@@ -93,6 +134,13 @@ def evaluation(view: View, *, code: str | None = None) -> pd.DataFrame:
     frame["why"] = [v[1] for v in verdicts]
     frame["precision"] = ratio(frame["positive"], frame["controlled"])
     return frame.reset_index(drop=True)
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with recommendations as people read them ("not enough data"), for printed reports."""
+    if "recommendation" not in frame.columns:
+        return frame
+    return frame.assign(recommendation=frame["recommendation"].map(RECOMMENDATIONS))
 
 
 def _scoped(view: View, metric: str, member_state: str) -> pd.DataFrame:

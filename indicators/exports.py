@@ -58,7 +58,11 @@ def pdf_report(title: str, subtitle: str, sections: list[tuple[str, str, pd.Data
             story.append(Paragraph("No data in this period.", styles["BodyText"]))
             continue
         header = [Paragraph(str(column).replace("_", " "), small) for column in frame.columns]
-        rows = [[Paragraph(_cell(value), small) for value in row] for row in frame.itertuples(index=False)]
+        columns = [str(column) for column in frame.columns]
+        rows = [
+            [Paragraph(_cell(value, column), small) for value, column in zip(row, columns, strict=True)]
+            for row in frame.itertuples(index=False)
+        ]
         table = LongTable([header, *rows], repeatRows=1)
         table.setStyle(
             TableStyle(
@@ -75,9 +79,8 @@ def pdf_report(title: str, subtitle: str, sections: list[tuple[str, str, pd.Data
     return buffer.getvalue()
 
 
-def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.1f}".rstrip("0").rstrip(".")
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _cell(value, column: str) -> str:
+    """The text the dashboard shows for this cell (``figure``), escaped for reportlab."""
+    from indicators.templatetags.indicators import figure
+
+    return str(figure(value, column)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -3,7 +3,8 @@
 
 Member State conventions: declarations count for the Member State of first entry; a hit
 for the queue that works it (first entry for EU criteria, the owner for a national
-profile); a control for the Member State that did it; a criterion for its owner ("EU" for
+profile), on the day its declaration was received, with the control outcome defined in
+``crms.core.figures``; a control for the Member State that did it; a criterion for its owner ("EU" for
 the Commission); an information request for the requesting Member State.
 Days are UTC dates. Other areas (risk information, PCAs) add metrics with :func:`register`.
 """
@@ -13,6 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from crms.core.figures import (
+    HIT_DAY,
+    HIT_MEMBER_STATE,
+    HIT_RECEIVED_IN,
+    HIT_RESULT,
+    HITS_FROM,
+    POSITIVE_SQL,
+    SEIZURE,
+    hit_outcomes_sql,
+)
 
 
 @dataclass(frozen=True)
@@ -24,10 +36,10 @@ class Metric:
     compute: Callable[[dt.date, dt.date], list[tuple]] | None = None
 
 
-HIT_STATE = "CASE WHEN h.scope = 'eu' THEN a.responsible_member_state_id ELSE h.owner_id END"
-HIT_DECISION = (
-    f"""LEFT JOIN workbench_decision dc ON dc.version_id = a.version_id AND dc.member_state_id = {HIT_STATE}"""
-)
+# Hits are dated by their declaration's receipt and counted for the queue that works them; the control
+# outcome of a hit is defined once in crms.core.figures (docs/decisions.md, issue 12).
+HIT_OUTCOMES = hit_outcomes_sql(f"{HIT_RECEIVED_IN} AND NOT h.shadow")
+HITS = f"{HITS_FROM} WHERE {HIT_RECEIVED_IN} AND NOT h.shadow"
 
 METRICS: list[Metric] = [
     Metric(
@@ -39,8 +51,29 @@ METRICS: list[Metric] = [
            WHERE d.received_at >= %(start)s AND d.received_at < %(end)s GROUP BY 1, 2, 3, 4""",
     ),
     Metric(
+        "ens_aeo_filer",
+        "ENS submitted by an AEO: the filer held a valid AEO authorisation on the day of receipt "
+        "(mode, programme: eu/third_country)",
+        # Seed 001 lines 1597 and 2062: "declarations submitted by AEOs", "ENS submitted by third country
+        # AEOs" (a third-country programme recognised under a mutual recognition agreement).
+        """SELECT day, ms, mode, programme, count(*) FROM (
+               SELECT (d.received_at AT TIME ZONE 'UTC')::date AS day, d.first_entry_member_state_id AS ms,
+                      d.transport_mode AS mode,
+                      CASE WHEN bool_and(au.issuing_country_id = ANY(%(mra)s)) THEN 'third_country' ELSE 'eu' END
+                          AS programme
+               FROM declarations_declaration d
+               JOIN declarations_declarationversion v ON v.declaration_id = d.id AND v.version = d.current_version
+               JOIN declarations_party p ON p.version_id = v.id AND p.role = 'filer' AND p.eori <> ''
+               JOIN operators_operator o ON o.eori = p.eori
+               JOIN operators_aeoauthorisation au ON au.operator_id = o.id AND au.status = 'active'
+                    AND au.valid_from <= (d.received_at AT TIME ZONE 'UTC')::date
+                    AND (au.valid_to IS NULL OR au.valid_to >= (d.received_at AT TIME ZONE 'UTC')::date)
+               WHERE d.received_at >= %(start)s AND d.received_at < %(end)s
+               GROUP BY d.id, 1, 2, 3) filed GROUP BY 1, 2, 3, 4""",
+    ),
+    Metric(
         "ens_aeo",
-        "ENS with an AEO party (mode)",
+        "ENS with an AEO party: consignor, consignee or filer (mode)",
         """SELECT (d.received_at AT TIME ZONE 'UTC')::date, d.first_entry_member_state_id, d.transport_mode, '',
                   count(*)
            FROM declarations_declaration d
@@ -51,36 +84,26 @@ METRICS: list[Metric] = [
     Metric(
         "hits_automated",
         "Hits of the engine (criterion, risk area)",
-        f"""SELECT (h.created_at AT TIME ZONE 'UTC')::date, {HIT_STATE}, h.criterion_code, h.risk_area, count(*)
-            FROM risk_engine_hit h JOIN risk_engine_assessment a ON a.id = h.assessment_id
-            WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow GROUP BY 1, 2, 3, 4""",
+        f"""SELECT {HIT_DAY}, {HIT_MEMBER_STATE}, h.criterion_code, h.risk_area, count(*) FROM {HITS}
+            GROUP BY 1, 2, 3, 4""",
     ),
     Metric(
         "hits_assessed",
         "Hits confirmed by an analyst: a control decided (criterion, risk area)",
-        f"""SELECT (h.created_at AT TIME ZONE 'UTC')::date, {HIT_STATE}, h.criterion_code, h.risk_area, count(*)
-            FROM risk_engine_hit h JOIN risk_engine_assessment a ON a.id = h.assessment_id {HIT_DECISION}
-            WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow
-              AND dc.action IS NOT NULL AND dc.action <> 'dismiss' GROUP BY 1, 2, 3, 4""",
+        f"""SELECT day, member_state, code, risk_area, count(*) FROM ({HIT_OUTCOMES}) hit
+            WHERE action IS NOT NULL AND action <> 'dismiss' GROUP BY 1, 2, 3, 4""",
     ),
     Metric(
         "hits_dismissed",
         "Hits dismissed by an analyst (criterion, risk area)",
-        f"""SELECT (h.created_at AT TIME ZONE 'UTC')::date, {HIT_STATE}, h.criterion_code, h.risk_area, count(*)
-            FROM risk_engine_hit h JOIN risk_engine_assessment a ON a.id = h.assessment_id {HIT_DECISION}
-            WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow AND dc.action = 'dismiss'
-            GROUP BY 1, 2, 3, 4""",
+        f"""SELECT day, member_state, code, risk_area, count(*) FROM ({HIT_OUTCOMES}) hit
+            WHERE action = 'dismiss' GROUP BY 1, 2, 3, 4""",
     ),
     Metric(
         "hits_controlled",
         "Hits whose declaration was controlled (criterion, result: positive/negative)",
-        f"""SELECT day, ms, code, result, count(*) FROM (
-                SELECT (h.created_at AT TIME ZONE 'UTC')::date AS day, {HIT_STATE} AS ms, h.criterion_code AS code,
-                       CASE WHEN bool_or(r.result <> 'no_irregularity') THEN 'positive' ELSE 'negative' END AS result
-                FROM risk_engine_hit h JOIN risk_engine_assessment a ON a.id = h.assessment_id
-                JOIN workbench_controlresult r ON r.version_id = a.version_id
-                WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow
-                GROUP BY h.id, 1, 2, 3) per_hit GROUP BY 1, 2, 3, 4""",
+        f"""SELECT day, member_state, code, {HIT_RESULT}, count(*) FROM ({HIT_OUTCOMES}) hit
+            WHERE controls > 0 GROUP BY 1, 2, 3, 4""",
     ),
     Metric(
         "controls",
@@ -93,28 +116,28 @@ METRICS: list[Metric] = [
     Metric(
         "controls_positive",
         "Controls that found an irregularity (type, based on risk analysis)",
-        """SELECT (r.controlled_at AT TIME ZONE 'UTC')::date, r.member_state_id, r.control_type,
+        f"""SELECT (r.controlled_at AT TIME ZONE 'UTC')::date, r.member_state_id, r.control_type,
                   CASE WHEN r.based_on_risk_analysis THEN 'risk' ELSE 'other' END, count(*)
            FROM workbench_controlresult r
-           WHERE r.controlled_at >= %(start)s AND r.controlled_at < %(end)s AND r.result <> 'no_irregularity'
+           WHERE r.controlled_at >= %(start)s AND r.controlled_at < %(end)s AND {POSITIVE_SQL}
            GROUP BY 1, 2, 3, 4""",
     ),
     Metric(
         "controls_by_aeo",
         "Controls by AEO status of the declaration (aeo/non_aeo, positive/negative)",
-        """SELECT (r.controlled_at AT TIME ZONE 'UTC')::date, r.member_state_id,
+        f"""SELECT (r.controlled_at AT TIME ZONE 'UTC')::date, r.member_state_id,
                   CASE WHEN coalesce(a.aeo, false) THEN 'aeo' ELSE 'non_aeo' END,
-                  CASE WHEN r.result <> 'no_irregularity' THEN 'positive' ELSE 'negative' END, count(*)
+                  CASE WHEN {POSITIVE_SQL} THEN 'positive' ELSE 'negative' END, count(*)
            FROM workbench_controlresult r LEFT JOIN risk_engine_assessment a ON a.version_id = r.version_id
            WHERE r.controlled_at >= %(start)s AND r.controlled_at < %(end)s GROUP BY 1, 2, 3, 4""",
     ),
     Metric(
         "seizure_value_eur",
         "Estimated value of seizures in EUR (irregularity type)",
-        """SELECT (r.controlled_at AT TIME ZONE 'UTC')::date, r.member_state_id, r.irregularity_type, '',
+        f"""SELECT (r.controlled_at AT TIME ZONE 'UTC')::date, r.member_state_id, r.irregularity_type, '',
                   sum(coalesce(r.estimated_value_eur, 0))
            FROM workbench_controlresult r
-           WHERE r.controlled_at >= %(start)s AND r.controlled_at < %(end)s AND r.result = 'seizure'
+           WHERE r.controlled_at >= %(start)s AND r.controlled_at < %(end)s AND r.result = '{SEIZURE}'
            GROUP BY 1, 2, 3""",
     ),
     Metric(
@@ -151,24 +174,24 @@ METRICS: list[Metric] = [
     Metric(
         "hits_country",
         "Hits touching a high-interest country by origin or routing (criterion, country)",
-        f"""SELECT (h.created_at AT TIME ZONE 'UTC')::date, {HIT_STATE}, h.criterion_code, c.country, count(*)
-            FROM risk_engine_hit h JOIN risk_engine_assessment a ON a.id = h.assessment_id
+        f"""SELECT {HIT_DAY}, {HIT_MEMBER_STATE}, h.criterion_code, c.country, count(*)
+            FROM {HITS_FROM}
             JOIN declarations_declarationversion v ON v.id = a.version_id
             CROSS JOIN LATERAL (
                 SELECT DISTINCT x AS country FROM unnest(v.routing || ARRAY(
                     SELECT g.country_of_origin FROM declarations_goodsitem g
                     WHERE g.version_id = v.id AND g.item_number = ANY(h.items))) AS x
                 WHERE x = ANY(%(countries)s)) c
-            WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow GROUP BY 1, 2, 3, 4""",
+            WHERE {HIT_RECEIVED_IN} AND NOT h.shadow GROUP BY 1, 2, 3, 4""",
     ),
     Metric(
         "hit_pairs",
         "Declarations hit by two criteria together (criterion, other criterion)",
-        f"""SELECT (h.created_at AT TIME ZONE 'UTC')::date, {HIT_STATE}, h.criterion_code, o.criterion_code, count(*)
-            FROM risk_engine_hit h JOIN risk_engine_assessment a ON a.id = h.assessment_id
+        f"""SELECT {HIT_DAY}, {HIT_MEMBER_STATE}, h.criterion_code, o.criterion_code, count(*)
+            FROM {HITS_FROM}
             JOIN risk_engine_hit o ON o.assessment_id = h.assessment_id AND o.criterion_code > h.criterion_code
                  AND NOT o.shadow
-            WHERE h.created_at >= %(start)s AND h.created_at < %(end)s AND NOT h.shadow GROUP BY 1, 2, 3, 4""",
+            WHERE {HIT_RECEIVED_IN} AND NOT h.shadow GROUP BY 1, 2, 3, 4""",
     ),
 ]
 

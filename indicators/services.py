@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from crms.operators.models import MRA_PROGRAMMES
 from indicators.metrics import METRICS, Metric
 from indicators.models import DailyFigure, RefreshRun
 
@@ -30,7 +31,12 @@ FROM ({sql}) AS s(day, ms, k, k2, v)
 def _bounds(day_from: dt.date, day_to: dt.date) -> dict:
     start = dt.datetime.combine(day_from, dt.time.min, tzinfo=dt.UTC)
     end = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-    return {"start": start, "end": end, "countries": list(settings.HIGH_INTEREST_COUNTRIES)}
+    return {
+        "start": start,
+        "end": end,
+        "countries": list(settings.HIGH_INTEREST_COUNTRIES),
+        "mra": sorted(MRA_PROGRAMMES),
+    }
 
 
 def refresh_metric(metric: Metric, day_from: dt.date, day_to: dt.date) -> int:
@@ -74,7 +80,53 @@ def refresh(day_from: dt.date, day_to: dt.date, *, on_progress: Callable[[int, i
     return rows
 
 
-def run_refresh(run: RefreshRun) -> RefreshRun:
+# Days whose figures changed since a moment: hits are dated by their ENS's receipt, so a decision, a control
+# result or a re-screening today changes the figures of the day the ENS was received, however long ago.
+TOUCHED_DAYS = """
+SELECT (d.received_at AT TIME ZONE 'UTC')::date FROM workbench_controlresult r
+JOIN declarations_declaration d ON d.id = r.declaration_id WHERE r.recorded_at >= %(since)s
+UNION SELECT (r.controlled_at AT TIME ZONE 'UTC')::date FROM workbench_controlresult r WHERE r.recorded_at >= %(since)s
+UNION SELECT (d.received_at AT TIME ZONE 'UTC')::date FROM workbench_decision dc
+JOIN declarations_declaration d ON d.id = dc.declaration_id WHERE dc.decided_at >= %(since)s
+UNION SELECT (d.received_at AT TIME ZONE 'UTC')::date FROM risk_engine_assessment a
+JOIN declarations_declaration d ON d.id = a.declaration_id WHERE a.screened_at >= %(since)s
+"""
+
+
+def touched_days(since: dt.datetime) -> set[dt.date]:
+    """The days whose figures decisions, control results and screenings since ``since`` changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(TOUCHED_DAYS, {"since": since})
+        return {row[0] for row in cursor.fetchall()}
+
+
+def day_ranges(days: set[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive days as (first, last) ranges: one refresh per range instead of one per day."""
+    ranges: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(days):
+        if ranges and ranges[-1][1] + dt.timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def refresh_recent(now: dt.datetime | None = None) -> RefreshRun:
+    """The 5-minute refresh: today, yesterday and every older day touched since the previous refresh began
+    (a control result recorded today on an ENS received last month changes last month's hit figures)."""
+    now = now or timezone.now()
+    today = now.date()
+    previous = RefreshRun.objects.filter(status=RefreshRun.Status.DONE, started_at__isnull=False)
+    last = previous.order_by("-started_at").values_list("started_at", flat=True).first()
+    since = (last or now - dt.timedelta(days=2)) - dt.timedelta(minutes=1)
+    oldest = today - dt.timedelta(days=settings.INDICATORS_REFRESH_DAYS - 1)
+    days = {today - dt.timedelta(days=1), today} | {day for day in touched_days(since) if oldest <= day <= today}
+    ranges = day_ranges(days)
+    run = RefreshRun.objects.create(day_from=ranges[0][0], day_to=ranges[-1][1])
+    return run_refresh(run, ranges=ranges)
+
+
+def run_refresh(run: RefreshRun, *, ranges: list[tuple[dt.date, dt.date]] | None = None) -> RefreshRun:
     """Carry out a queued run, saving progress after each metric (the browser shows it)."""
     RefreshRun.objects.filter(pk=run.pk).update(status=RefreshRun.Status.RUNNING, started_at=timezone.now())
 
@@ -82,7 +134,10 @@ def run_refresh(run: RefreshRun) -> RefreshRun:
         RefreshRun.objects.filter(pk=run.pk).update(progress=done / total, step=step[:80])
 
     try:
-        rows = refresh(run.day_from, run.day_to, on_progress=progress)
+        rows = sum(
+            refresh(day_from, day_to, on_progress=progress)
+            for day_from, day_to in ranges or [(run.day_from, run.day_to)]
+        )
     except Exception as exc:
         log.exception("Indicator refresh %s failed", run.pk)
         RefreshRun.objects.filter(pk=run.pk).update(

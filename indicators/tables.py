@@ -76,14 +76,20 @@ def controls_by_type(view: View) -> pd.DataFrame:
     frame = controls.merge(positive, on=["member_state", "control_type", "basis"], how="left").fillna(0)
     out = with_totals(view, frame, ["control_type", "basis"], ["controls", "positive"])
     out[["controls", "positive"]] = out[["controls", "positive"]].astype(int)
-    out["positive_share"] = ratio(out["positive"], out["controls"])
+    out["detection_rate"] = ratio(out["positive"], out["controls"])  # crms.core.figures.detection_rate
     return out
 
 
 def aeo_shares(view: View) -> pd.DataFrame:
+    """ENS submitted by AEOs (the filer holds a valid authorisation; seed 001 lines 1597, 2062), of which by
+    third-country AEOs; ENS with an AEO party (any of consignor, consignee, filer); controls and their
+    results on declarations with an AEO party versus the others."""
     ens = sums(view, "ens").groupby("member_state", as_index=False)["value"].sum().rename(columns={"value": "ens"})
+    filed = sums(view, "ens_aeo_filer")
+    by_aeo = filed.groupby("member_state")["value"].sum()
+    by_third_country = filed[filed["key2"] == "third_country"].groupby("member_state")["value"].sum()
     aeo = sums(view, "ens_aeo").groupby("member_state", as_index=False)["value"].sum()
-    aeo = aeo.rename(columns={"value": "aeo_ens"})
+    aeo = aeo.rename(columns={"value": "ens_with_an_aeo_party"})
     controls = sums(view, "controls_by_aeo")
     pivot = (
         controls.pivot_table(index="member_state", columns=["key", "key2"], values="value", aggfunc="sum", fill_value=0)
@@ -91,6 +97,8 @@ def aeo_shares(view: View) -> pd.DataFrame:
         else pd.DataFrame()
     )
     frame = ens.merge(aeo, on="member_state", how="left").fillna(0)
+    frame["ens_submitted_by_aeo"] = frame["member_state"].map(by_aeo).fillna(0)
+    frame["ens_submitted_by_third_country_aeo"] = frame["member_state"].map(by_third_country).fillna(0)
     for status in ("aeo", "non_aeo"):
         for result in ("positive", "negative"):
             column = f"{status}_{result}"
@@ -98,10 +106,20 @@ def aeo_shares(view: View) -> pd.DataFrame:
             frame[column] = frame["member_state"].map(values).fillna(0) if not isinstance(values, int) else 0
     frame["aeo_controls"] = frame["aeo_positive"] + frame["aeo_negative"]
     frame["non_aeo_controls"] = frame["non_aeo_positive"] + frame["non_aeo_negative"]
-    counts = ["ens", "aeo_ens", "aeo_controls", "aeo_positive", "non_aeo_controls", "non_aeo_positive"]
+    counts = [
+        "ens",
+        "ens_submitted_by_aeo",
+        "ens_submitted_by_third_country_aeo",
+        "ens_with_an_aeo_party",
+        "aeo_controls",
+        "aeo_positive",
+        "non_aeo_controls",
+        "non_aeo_positive",
+    ]
     out = with_totals(view, frame, [], counts)
     out[counts] = out[counts].astype(int)
-    out["aeo_share_of_ens"] = ratio(out["aeo_ens"], out["ens"])
+    out["submitted_by_aeo_share_of_ens"] = ratio(out["ens_submitted_by_aeo"], out["ens"])
+    out["aeo_party_share_of_ens"] = ratio(out["ens_with_an_aeo_party"], out["ens"])
     out["aeo_share_of_controls"] = ratio(out["aeo_controls"], out["aeo_controls"] + out["non_aeo_controls"])
     out["aeo_irregularity_rate"] = ratio(out["aeo_positive"], out["aeo_controls"])
     out["non_aeo_irregularity_rate"] = ratio(out["non_aeo_positive"], out["non_aeo_controls"])
@@ -111,7 +129,7 @@ def aeo_shares(view: View) -> pd.DataFrame:
 def seizures(view: View) -> pd.DataFrame:
     frame = sums(view, "seizure_value_eur").rename(columns={"key": "irregularity_type", "value": "estimated_value_eur"})
     out = with_totals(view, frame, ["irregularity_type"], ["estimated_value_eur"])
-    out["estimated_value_eur"] = out["estimated_value_eur"].round(0)
+    out["estimated_value_eur"] = out["estimated_value_eur"].round(2)  # cents: shown with crms.core.formatting
     return out
 
 
@@ -229,16 +247,25 @@ TABLES: list[Table] = [
         "hits",
         "Hits per criterion, automated and after assessment",
         hits_per_criterion,
-        "after_assessment: a control decided by an analyst; controlled: the declaration had a control result; "
-        "precision: share of controlled hits where an irregularity was found",
+        "hits dated by the day their ENS was received; after_assessment: a control decided by an analyst; "
+        "controlled: the hit's Member State (or the one it forwarded the control to) recorded a control result; "
+        "positive: one of them found an irregularity or seized goods; precision: positive over controlled",
     ),
     Table(
         "controls",
         "Controls by type and basis",
         controls_by_type,
-        "basis 'risk': based on risk analysis; positive: an irregularity was found",
+        "basis 'risk': based on risk analysis; positive: an irregularity was found or goods seized; "
+        "detection rate: positive controls over controls",
     ),
-    Table("aeo", "AEO share of declarations and controls", aeo_shares),
+    Table(
+        "aeo",
+        "AEO share of declarations and controls",
+        aeo_shares,
+        "submitted by AEO: the filer held a valid AEO authorisation when the ENS was received (third country: "
+        "a programme recognised under a mutual recognition agreement); with an AEO party: consignor, consignee "
+        "or filer; aeo controls and irregularity rates: declarations with an AEO party",
+    ),
     Table("seizures", "Seizures by irregularity (estimated value)", seizures),
     Table("new_criteria", "New criteria published per risk area", new_criteria),
     Table("profiles", "Risk criteria and profiles in force", risk_profiles_in_force),

@@ -21,9 +21,8 @@ def refresh_task(run_id: int) -> None:
 
 @shared_task(name="indicators.refresh_recent", ignore_result=True)
 def refresh_recent_task() -> int:
-    """On the schedule: the last two days (today changes all day; yesterday gets late control results)."""
-    today = timezone.now().date()
-    return services.refresh_now(today - dt.timedelta(days=1), today).rows
+    """On the schedule: today, yesterday and the older days that late decisions and control results touched."""
+    return services.refresh_recent().rows
 
 
 @shared_task(name="indicators.refresh_period", ignore_result=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crms.core.figures import detection_rate
 from indicators.figures import View, weekly_sums
 
 
@@ -35,8 +36,9 @@ def chart_data(view: View) -> dict:
         },
         "controls": {
             "controls": control_counts,
-            "positive_share": [
-                round(p / c * 100, 1) if c else None for p, c in zip(positive_counts, control_counts, strict=True)
+            "detection_rate": [  # percent for the chart's axis; the rate is crms.core.figures.detection_rate
+                None if (rate := detection_rate(p, c)) is None else round(rate * 100, 1)
+                for p, c in zip(positive_counts, control_counts, strict=True)
             ],
         },
     }

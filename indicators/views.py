@@ -16,6 +16,8 @@ from crms.accounts.roles import is_eu_wide_reader, is_read_only
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.core.dates import QUERY, DateRefused, read_day
+from crms.core.figures import detection_rate, share
+from crms.core.formatting import count, percent
 from crms.core.views import standalone_page
 from indicators import evaluation, exports, services, trends
 from indicators.figures import EU_TOTAL, Period, View
@@ -82,13 +84,14 @@ def headline(view: View, frames: dict) -> list[tuple[str, str, str]]:
 
     hits, assessed = total("hits", "automated"), total("hits", "after_assessment")
     controls, positive = total("controls", "controls"), total("controls", "positive")
-    ens, aeo = total("aeo", "ens"), total("aeo", "aeo_ens")
+    ens, by_aeo = total("aeo", "ens"), total("aeo", "ens_submitted_by_aeo")
+    rate = detection_rate(positive, controls)
     return [
-        ("ENS received", f"{ens:,.0f}", f"{view.period.days} days"),
-        ("Hits", f"{hits:,.0f}", f"{assessed:,.0f} confirmed by analysts"),
-        ("Controls", f"{controls:,.0f}", f"{positive / controls:.1%} found an irregularity" if controls else "none"),
-        ("AEO share of ENS", f"{aeo / ens:.1%}" if ens else "-", f"{aeo:,.0f} ENS with an AEO party"),
-        ("Open hits now", f"{total('workload', 'open_hits'):,.0f}", f"{total('workload', 'analysts'):,.0f} analysts"),
+        ("ENS received", count(ens), f"{view.period.days} days"),
+        ("Hits", count(hits), f"{count(assessed)} confirmed by analysts"),
+        ("Controls", count(controls), f"{percent(rate)} found an irregularity" if controls else "none"),
+        ("ENS submitted by AEOs", percent(share(by_aeo, ens)), f"{count(by_aeo)} ENS whose filer is an AEO"),
+        ("Open hits now", count(total("workload", "open_hits")), f"{count(total('workload', 'analysts'))} analysts"),
     ]
 
 
@@ -256,7 +259,7 @@ def _report(request, *, label: str, period: Period, kind: str):
     else:
         title = f"Annual evaluation of the risk criteria {label}"
         frame = evaluation.evaluation(view)
-        sections = [("Criteria evaluation", evaluation.__doc__.split("\n\n")[1].replace("\n", " "), frame)]
+        sections = [("Criteria evaluation", evaluation.report_note(), frame)]
         sections += [
             (TABLES_BY_NAME[n].title, TABLES_BY_NAME[n].note, TABLES_BY_NAME[n].build(view))
             for n in ("controls", "requests")
@@ -265,7 +268,8 @@ def _report(request, *, label: str, period: Period, kind: str):
     subtitle = f"Period {period.day_from} to {period.day_to} · {scope} · generated {timezone.now():%Y-%m-%d %H:%M} UTC"
     if request.GET.get("format") == "pdf":
         services.audit_export(actor=request.user, what=f"report:{kind}", fmt="pdf", period=period)
-        response = HttpResponse(exports.pdf_report(title, subtitle, sections), content_type="application/pdf")
+        printed = [(h, n, evaluation.labelled(f)) for h, n, f in sections]
+        response = HttpResponse(exports.pdf_report(title, subtitle, printed), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="crms-{kind}-{label}.pdf"'
         return response
     return render(
@@ -320,6 +324,7 @@ def criterion_evaluation_panel(request, code: str):
         {
             "criterion": criterion,
             "rows": _rows(frame),
+            "thresholds": evaluation.thresholds_text(),
             "label": parsed[1],
             "periods": evaluation.recent_periods(timezone.now().date()),
         },

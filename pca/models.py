@@ -12,6 +12,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from pca import periods
+
 
 class PcaStatus(models.TextChoices):
     DESIGNATED = "designated", "Designated"
@@ -26,8 +28,9 @@ class PriorityControlArea(models.Model):
     risk_area = models.ForeignKey("reference.RiskArea", on_delete=models.PROTECT, related_name="+")
     hs_codes = ArrayField(models.CharField(max_length=10), default=list, blank=True)
     routes = ArrayField(models.CharField(max_length=2), default=list, blank=True, help_text="Routing countries")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    # The period: whole UTC days, both included; ends_at is the exclusive bound (see pca/periods.py).
+    starts_at = models.DateTimeField()  # 00:00 UTC of the first day
+    ends_at = models.DateTimeField()  # 00:00 UTC of the day after the last day: excluded
     participants = ArrayField(models.CharField(max_length=3), default=list, blank=True)
     criteria = models.ManyToManyField("risk_engine.Criterion", blank=True, related_name="pcas")
     rifs = models.ManyToManyField("rif.Rif", blank=True, related_name="pcas")
@@ -60,6 +63,15 @@ class PriorityControlArea(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pca-detail", args=[self.pk])
+
+    @property
+    def first_day(self):
+        return periods.first_day(self.starts_at)
+
+    @property
+    def last_day(self):
+        """The last day of the period, included (not ``ends_at``, the instant after it)."""
+        return periods.last_day(self.ends_at)
 
     def running_at(self, moment=None) -> bool:
         moment = moment or timezone.now()

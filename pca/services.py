@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -15,7 +16,9 @@ from django.utils import timezone
 
 from crms.accounts.roles import COMMISSION_ROLES, Role, member_state_of
 from crms.audit.services import record
+from crms.core.dates import PLANNED
 from crms.reference.models import RiskArea
+from pca import periods
 from pca.models import PcaReport, PcaStatus, PcaTarget, PriorityControlArea
 from rif.models import CrisisAlert, CrisisStatus
 from rif.services import RifError, participants
@@ -52,22 +55,40 @@ def snapshot(pca: PriorityControlArea) -> dict[str, Any]:
         "risk_area": pca.risk_area_id,
         "hs_codes": pca.hs_codes,
         "routes": pca.routes,
+        "first_day": pca.first_day.isoformat(),  # both days included (pca.periods)
+        "last_day": pca.last_day.isoformat(),
         "starts_at": pca.starts_at.isoformat(),
-        "ends_at": pca.ends_at.isoformat(),
+        "ends_at": pca.ends_at.isoformat(),  # the exclusive bound: 00:00 UTC after the last day
         "participants": pca.participants,
         "criteria": sorted(pca.criteria.values_list("code", flat=True)) if pca.pk else [],
         "targets": {t.member_state_id: t.controls for t in pca.targets.all()} if pca.pk else {},
     }
 
 
-def _forget_engine_cache() -> None:
-    from risk_engine.compiler import forget_compiled_criteria
+def _rescreen_open_after_commit() -> None:
+    """Links and periods change what runs: the open ENS are screened again once this commits."""
+    from risk_engine.pipeline import request_rescreen
 
-    transaction.on_commit(forget_compiled_criteria)
+    transaction.on_commit(request_rescreen)
 
 
-@transaction.atomic
-def designate_pca(
+@dataclass(frozen=True)
+class Designation:
+    """A checked designation, ready to be stored: the period widened to whole UTC days."""
+
+    title: str
+    description: str
+    risk_area: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    participants: list[str]
+    hs_codes: list[str]
+    routes: list[str]
+    criteria: list  # risk_engine.models.Criterion, EU scope
+    targets: dict[str, int]
+
+
+def check_designation(
     *,
     actor,
     title: str,
@@ -80,8 +101,8 @@ def designate_pca(
     criteria: list[str] = (),
     targets: dict[str, int] | None = None,
     description: str = "",
-) -> PriorityControlArea:
-    """The Commission designates a PCA: goods, routes, period, participants, criteria, targets."""
+) -> Designation:
+    """Every rule of a designation, without writing: the form asks its confirmation only of a valid one."""
     from risk_engine.models import Criterion, Scope
 
     if not may_manage(actor):
@@ -96,6 +117,9 @@ def designate_pca(
         errors.append(_error("starts_at", "required", "When the PCA starts."))
     if ends_at is None:
         errors.append(_error("ends_at", "required", "When the PCA ends."))
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if moment and not periods.allowed(moment.astimezone(periods.ZONE).date()):
+            errors.append(_error(name, "out_of_range", PLANNED.rule()))
     if starts_at and ends_at and ends_at <= starts_at:
         errors.append(_error("ends_at", "invalid", "The period must end after it starts."))
     known = set(participants())
@@ -113,7 +137,7 @@ def designate_pca(
     for code in route:
         if len(code) != 2 or not code.isalpha():
             errors.append(_error("routes", "invalid", f"{code!r} is not an ISO country code."))
-    linked = list(Criterion.objects.filter(code__in=list(criteria), scope=Scope.EU))
+    linked = list(Criterion.objects.filter(code__in=list(criteria), scope=Scope.EU).order_by("code"))
     if len(linked) != len(set(criteria)):
         errors.append(_error("criteria", "unknown", "PCAs link EU common risk criteria by code; one is unknown."))
     targets = targets or {}
@@ -124,29 +148,60 @@ def designate_pca(
             errors.append(_error("targets", "invalid", f"The target for {code} is a whole number of controls."))
     if errors:
         raise PcaError(400, errors)
-    now = timezone.now()
-    pca = PriorityControlArea.objects.create(
-        reference=f"TMP-{uuid.uuid4().hex[:24]}",
+    starts_at, ends_at = periods.whole_days(starts_at, ends_at)
+    return Designation(
         title=title,
         description=(description or "").strip(),
-        risk_area_id=risk_area,
-        hs_codes=hs,
-        routes=route,
+        risk_area=risk_area,
         starts_at=starts_at,
         ends_at=ends_at,
         participants=codes,
+        hs_codes=hs,
+        routes=route,
+        criteria=linked,
+        targets=targets,
+    )
+
+
+@transaction.atomic
+def designate_pca(*, actor, **fields: Any) -> PriorityControlArea:
+    """The Commission designates a PCA: goods, routes, period, participants, criteria, targets.
+
+    Takes the keywords of ``check_designation``. The period is widened to whole UTC days
+    (``pca.periods``). Linking a published criterion restricts it to the PCA's period: the browser
+    asks for confirmation first (``pca.selectors.linking_consequences``); this service, which scripts
+    and any API call, links without asking and records the restriction in the audit log.
+    """
+    from pca.selectors import linking_consequences
+
+    checked = check_designation(actor=actor, **fields)
+    consequences = linking_consequences([c.code for c in checked.criteria], checked.starts_at, checked.ends_at)
+    now = timezone.now()
+    pca = PriorityControlArea.objects.create(
+        reference=f"TMP-{uuid.uuid4().hex[:24]}",
+        title=checked.title,
+        description=checked.description,
+        risk_area_id=checked.risk_area,
+        hs_codes=checked.hs_codes,
+        routes=checked.routes,
+        starts_at=checked.starts_at,
+        ends_at=checked.ends_at,
+        participants=checked.participants,
         created_by=actor,
         created_at=now,
         updated_at=now,
     )
-    pca.reference = f"PCA-{starts_at.year}-{pca.pk:03d}"
+    pca.reference = f"PCA-{checked.starts_at.year}-{pca.pk:03d}"
     pca.save(update_fields=["reference"])
-    pca.criteria.set(linked)
+    pca.criteria.set(checked.criteria)
     PcaTarget.objects.bulk_create(
-        [PcaTarget(pca=pca, member_state_id=code, controls=value) for code, value in sorted(targets.items())]
+        [PcaTarget(pca=pca, member_state_id=code, controls=value) for code, value in sorted(checked.targets.items())]
     )
-    record(actor=actor, action="pca.designated", obj=pca, after=snapshot(pca))
-    _forget_engine_cache()
+    after = snapshot(pca) | {
+        "published_criteria_restricted_to_the_period": [c.code for c in consequences if c.published]
+    }
+    record(actor=actor, action="pca.designated", obj=pca, after=after)
+    _rescreen_open_after_commit()
     return pca
 
 
@@ -177,7 +232,7 @@ def suspend_pca(*, actor, pca: PriorityControlArea, crisis: CrisisAlert, reason:
         obj=pca,
         after={"crisis": crisis.reference, "reason": pca.suspension_reason},
     )
-    _forget_engine_cache()
+    _rescreen_open_after_commit()
     return pca
 
 
@@ -191,7 +246,7 @@ def resume_pca(*, actor, pca: PriorityControlArea) -> PriorityControlArea:
     pca.status, pca.updated_at = PcaStatus.DESIGNATED, timezone.now()
     pca.save(update_fields=["status", "updated_at"])
     record(actor=actor, action="pca.resumed", obj=pca)
-    _forget_engine_cache()
+    _rescreen_open_after_commit()
     return pca
 
 
@@ -252,5 +307,5 @@ def close_pca(*, actor, pca: PriorityControlArea, operational_results: str, less
         obj=pca,
         after={"operational_results": operational_results, "lessons": lessons},
     )
-    _forget_engine_cache()
+    _rescreen_open_after_commit()
     return pca

@@ -15,7 +15,7 @@ from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.core.dates import PLANNED, DateRefused, read_day
 from crms.reference.models import RiskArea
-from pca import selectors, services
+from pca import periods, selectors, services
 from rif.forms import codes, errors_by_field
 from rif.models import CrisisAlert, CrisisStatus
 from rif.services import RifError, participants
@@ -40,20 +40,13 @@ def pca_list(request):
     return render(request, "pca/list.html", {"pcas": pcas, "may_manage": services.may_manage(request.user)})
 
 
-def _period(post) -> tuple[dt.datetime | None, dt.datetime | None, list[dict]]:
-    """The first and last day as the period's bounds (UTC midnights, the last day included), within the
-    planning window: a last day of 9999-12-31 plus one day was a 500."""
-    bounds, errors = [], []
-    for name, field, end in (("starts_on", "starts_at", False), ("ends_on", "ends_at", True)):
-        try:
-            day = read_day(post.get(name), field=field, window=PLANNED, european=True)
-        except DateRefused as refused:
-            errors.append(refused.error())
-            day = None
-        if day is not None and end:
-            day += dt.timedelta(days=1)  # the period includes its last day
-        bounds.append(dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else None)
-    return bounds[0], bounds[1], errors
+def _day(post, name: str, field: str) -> tuple[dt.date | None, list[dict]]:
+    """A day typed in the form, within the planning window of ``crms.core.dates``, or an error naming the field
+    (the calendar's last day overflowed into a 500 when the day after it was computed)."""
+    try:
+        return read_day(post.get(name), field=field, window=PLANNED, european=True), []
+    except DateRefused as refused:
+        return None, [refused.error()]
 
 
 def _targets(text: str) -> tuple[dict[str, int], list[dict]]:
@@ -70,42 +63,69 @@ def _targets(text: str) -> tuple[dict[str, int], list[dict]]:
     return targets, errors
 
 
+def _designation(post) -> tuple[dict, list[dict]]:
+    """The service's keywords from the form, and the errors found reading it (targets, days)."""
+    targets, errors = _targets(post.get("targets", ""))
+    first, first_errors = _day(post, "starts_on", "starts_at")
+    last, last_errors = _day(post, "ends_on", "ends_at")
+    fields = {
+        "title": post.get("title", ""),
+        "description": post.get("description", ""),
+        "risk_area": post.get("risk_area", ""),
+        "starts_at": periods.start_of(first) if first else None,
+        "ends_at": periods.end_after(last) if last else None,
+        "participants_codes": post.getlist("participants"),
+        "hs_codes": codes(post.get("hs_codes", "")),
+        "routes": codes(post.get("routes", "")),
+        "criteria": codes(post.get("criteria", "")),
+        "targets": targets,
+    }
+    return fields, errors + first_errors + last_errors
+
+
+def _confirmation(checked: services.Designation) -> dict | None:
+    """Linking published criteria restricts them to the period: what to confirm, or None when nothing is."""
+    codes_linked = [c.code for c in checked.criteria]
+    consequences = selectors.linking_consequences(codes_linked, checked.starts_at, checked.ends_at)
+    if not any(c.published for c in consequences):
+        return None
+    first, last = periods.first_day(checked.starts_at), periods.last_day(checked.ends_at)
+    # What was confirmed: the criteria and the period. Change either and the form asks again.
+    token = f"{','.join(c.code for c in consequences)}|{first:%Y-%m-%d}|{last:%Y-%m-%d}"
+    return {"consequences": consequences, "first_day": first, "last_day": last, "token": token}
+
+
 @require_http_methods(["GET", "POST"])
 @area_required("pca")
 def pca_new(request):
+    """Designate a PCA. Linking a published criterion asks for confirmation first: it then runs only
+    within the period (and not while the PCA is suspended or closed)."""
     if not services.may_manage(request.user):
         raise Http404
-    values, errors = {"participants": []}, {}
+    values, errors, confirm = {"participants": []}, {}, None
     if request.method == "POST":
         post = request.POST
         values = {key: post.get(key, "") for key in post}
         values["participants"] = post.getlist("participants")
-        targets, target_errors = _targets(post.get("targets", ""))
-        starts_at, ends_at, date_errors = _period(post)
+        fields, read_errors = _designation(post)
+        found = list(read_errors)
         try:
-            if target_errors or date_errors:
-                raise RifError(400, date_errors + target_errors)
-            pca = services.designate_pca(
-                actor=request.user,
-                title=post.get("title", ""),
-                description=post.get("description", ""),
-                risk_area=post.get("risk_area", ""),
-                starts_at=starts_at,
-                ends_at=ends_at,
-                participants_codes=values["participants"],
-                hs_codes=codes(post.get("hs_codes", "")),
-                routes=codes(post.get("routes", "")),
-                criteria=codes(post.get("criteria", "")),
-                targets=targets,
-            )
+            checked = services.check_designation(actor=request.user, **fields)
         except RifError as error:
-            errors = errors_by_field(error.errors)
+            unreadable_days = {e["field"] for e in read_errors} & {"starts_at", "ends_at"}
+            found += [e for e in error.errors if e["field"] not in unreadable_days]
+        if found:
+            errors = errors_by_field(found)
         else:
-            messages.success(request, f"{pca.reference} designated.")
-            return redirect(pca)
+            confirm = _confirmation(checked)
+            if confirm is None or post.get("confirm") == confirm["token"]:
+                pca = services.designate_pca(actor=request.user, **fields)
+                messages.success(request, f"{pca.reference} designated.")
+                return redirect(pca)
     context = {
         "values": values,
         "errors": errors,
+        "confirm": confirm,
         "risk_areas": RiskArea.objects.all(),
         "states": Organisation.objects.filter(code__in=participants()),
     }

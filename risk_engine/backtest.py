@@ -17,7 +17,7 @@ Results (``Backtest.results``)::
      "no_longer_hit": {"ens"},                               # hit today only by the version replaced
      "overlap": [{"code", "version", "ens", "share"}],       # top 10 published criteria
      "samples": [{"mrn", "received", "member_state", "mode", "items", "explanation", "also_hit_by"}],
-     "irregularities": null | {...},                         # see irregularity_counts
+     "irregularities": {"controlled", "positive", "precision"}, # see irregularity_counts
      "seconds": float}
 """
 
@@ -38,10 +38,11 @@ from django.utils import timezone
 from crms.accounts.models import Organisation
 from crms.accounts.roles import COMMISSION_CODE
 from crms.core.dates import QUERY, DateRefused, read_day
+from crms.core.figures import outcomes_of
 from crms.declarations.models import TransportMode
 from risk_engine import columnar, reference
 from risk_engine.compiler import active_criteria, compile_version
-from risk_engine.models import Criterion, CriterionVersion, Status
+from risk_engine.models import Criterion, CriterionVersion, Scope, Status
 from risk_engine.models_backtest import Backtest
 from risk_engine.screening import load_batch
 
@@ -64,17 +65,17 @@ ORDER BY v.id
 """
 
 
-# --- control results (hook) ------------------------------------------------------------------------
+# --- control results ---------------------------------------------------------------------------
 
 
-def irregularity_counts(declaration_ids: list[int]) -> dict[str, Any] | None:
-    """How many of these (hit) declarations had an irregularity found at a control.
-
-    HOOK: control results are not recorded in the CRMS yet, so this returns None and the report
-    says "no control results recorded". Once they are, return e.g.
-    ``{"controlled": n, "irregular": m}`` for the declarations given.
-    """
-    return None
+def irregularity_counts(version_ids: list[int], member_states: list[str]) -> dict[str, Any]:
+    """What the controls of the hit declarations found, with the figures' one definition
+    (``crms.core.figures``): a hit of the backtested version counts for the Member State that would
+    work it (first entry for an EU criterion, the owner for a national profile); it is controlled when
+    that Member State (or the one it forwarded the control to) recorded a control result on the
+    version, positive when one found an irregularity or seized goods."""
+    outcomes = outcomes_of(zip(version_ids, member_states, strict=True))
+    return {"controlled": outcomes.controlled, "positive": outcomes.positive, "precision": outcomes.precision}
 
 
 # --- starting -------------------------------------------------------------------------------------
@@ -210,7 +211,8 @@ class _Tally:
         self.mode_items: Counter = Counter()
         self.overlap: Counter = Counter()
         self.by_key = {criterion.version_id: criterion for criterion in published}
-        self.hit_declarations: list[np.ndarray] = []
+        self.hit_versions: list[np.ndarray] = []
+        self.hit_states: list[np.ndarray] = []
         self.samples: list[dict[str, Any]] = []
 
 
@@ -271,7 +273,11 @@ def _evaluate_chunk(chunk: dict[str, np.ndarray], draft, published, replaced_ids
     _count_by(ms[hit_rows], items_hit[hit_rows], tally.ms_items)
     _count_by(mode[hit_rows], np.ones(len(hit_rows)), tally.mode_ens)
     _count_by(mode[hit_rows], items_hit[hit_rows], tally.mode_items)
-    tally.hit_declarations.append(chunk["declaration"][position][hit_rows])
+    tally.hit_versions.append(chunk["version"][position][hit_rows])
+    # The Member State that would work the hit: first entry for an EU criterion, the owner for a national profile.
+    tally.hit_states.append(
+        ms[hit_rows] if draft.scope == Scope.EU else np.full(len(hit_rows), draft.owner, dtype=object)
+    )
 
     if len(tally.samples) < SAMPLE_SIZE and len(hit_rows):
         numbers = columnar.group_by_declaration(frame, draft_rows)
@@ -326,7 +332,8 @@ def compute(version: CriterionVersion, params: dict[str, Any], *, progress: Call
         _evaluate_chunk(chunk, draft, published, replaced_ids, watch_lists, tally, first)
         if progress is not None:
             progress(min(99, int(100 * (offset + len(chunk["version"])) / total)))
-    hit_declarations = np.concatenate(tally.hit_declarations).tolist() if tally.hit_declarations else []
+    hit_versions = np.concatenate(tally.hit_versions).tolist() if tally.hit_versions else []
+    hit_states = np.concatenate(tally.hit_states).tolist() if tally.hit_states else []
     overlap = [
         {
             "code": tally.by_key[key].code,
@@ -368,7 +375,7 @@ def compute(version: CriterionVersion, params: dict[str, Any], *, progress: Call
         "no_longer_hit": {"ens": tally.no_longer_ens},
         "overlap": overlap,
         "samples": tally.samples,
-        "irregularities": irregularity_counts(hit_declarations),
+        "irregularities": irregularity_counts(hit_versions, hit_states),
         "seconds": round(time.perf_counter() - started, 3),
     }
 

@@ -2,23 +2,23 @@
 
 A criterion runs as one tree: its condition AND its ``applies_to`` (phases, modes)
 AND, for a national profile, "first entry or unloading in the owner's Member State".
-Compiled criteria are cached per process and rebuilt when any version changes.
+Compiled criteria are cached per process and rebuilt when the criteria revision moves
+(``models_revision``): checked once per batch, so no batch runs on criteria older than its start.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from dataclasses import dataclass, replace
 
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from risk_engine.catalogue import FIELDS
 from risk_engine.conditions import All, Any_, Leaf, Node, parse_condition
 from risk_engine.models import CriterionVersion, Scope, Status, WatchList, WatchListEntry
+from risk_engine.models_revision import current_revision
 from risk_engine.reference import WatchList as WatchListData
 
 
@@ -96,41 +96,20 @@ def compile_version(version: CriterionVersion) -> CompiledCriterion:
 
 @dataclass
 class _Cache:
-    stamp: tuple | None = None
-    checked_at: float | None = None
+    revision: int | None = None
     criteria: list[CompiledCriterion] | None = None
     watch_lists: dict[str, WatchListData] | None = None
 
 
 _cache = _Cache()
 _lock = threading.Lock()
+RELOAD_ATTEMPTS = 5  # a change committed while loading: load again (each attempt is a few queries)
 
 
 def forget_compiled_criteria() -> None:
-    """Drop the process cache (tests and benchmarks that change criteria within a second)."""
+    """Drop the process cache (benchmarks that time a cold compile)."""
     with _lock:
-        _cache.stamp = _cache.checked_at = None
-
-
-STAMP_SQL = """
-SELECT (SELECT max(id) FROM risk_engine_criterionversion),
-       (SELECT max(published_at) FROM risk_engine_criterionversion),
-       (SELECT max(retired_at) FROM risk_engine_criterionversion),
-       (SELECT count(*) FROM risk_engine_criterionversion WHERE status = 'published'),
-       (SELECT max(updated_at) FROM risk_engine_watchlist),
-       (SELECT max(id) FROM risk_engine_watchlistentry),
-       (SELECT count(*) FROM risk_engine_watchlistentry),
-       (SELECT max(updated_at) FROM pca_prioritycontrolarea),
-       (SELECT count(*) FROM pca_prioritycontrolarea_criteria)
-"""
-STAMP_SECONDS = 1.0  # criteria changes reach a worker within a second (re-screens wait 2 s)
-
-
-def _stamp() -> tuple:
-    """Changes whenever a criterion version or a watch list changes (one query)."""
-    with connection.cursor() as cursor:
-        cursor.execute(STAMP_SQL)
-        return cursor.fetchone()
+        _cache.revision = None
 
 
 def load_watch_lists() -> dict[str, WatchListData]:
@@ -181,25 +160,45 @@ def _with_campaigns(criteria: list[CompiledCriterion]) -> list[CompiledCriterion
     return [replace(c, campaign_windows=windows[c.code]) if c.code in windows else c for c in criteria]
 
 
-def published_criteria() -> tuple[list[CompiledCriterion], dict[str, WatchListData]]:
-    """Every published version (active or not yet/no longer valid) and the watch lists, cached."""
+def _load() -> tuple[list[CompiledCriterion], dict[str, WatchListData]]:
+    versions = CriterionVersion.objects.filter(status=Status.PUBLISHED).select_related("criterion")
+    return _with_campaigns([compile_version(version) for version in versions]), load_watch_lists()
+
+
+def published_criteria() -> tuple[list[CompiledCriterion], dict[str, WatchListData], int | None]:
+    """Every published version (active or not yet/no longer valid), the watch lists and their revision.
+
+    One primary-key read when nothing changed. Otherwise the content is loaded between two reads of
+    the revision; equal reads mean no change committed in between, so the content is exactly that
+    revision's. Without a revision row (a freshly flushed test database) nothing is cached.
+    """
     with _lock:
-        if _cache.checked_at is not None and time.monotonic() - _cache.checked_at < STAMP_SECONDS:
-            return list(_cache.criteria), dict(_cache.watch_lists)
-        stamp = _stamp()
-        _cache.checked_at = time.monotonic()
-        if _cache.stamp != stamp:
-            versions = CriterionVersion.objects.filter(status=Status.PUBLISHED).select_related("criterion")
-            _cache.criteria = _with_campaigns([compile_version(version) for version in versions])
-            _cache.watch_lists = load_watch_lists()
-            _cache.stamp = stamp
-        return list(_cache.criteria), dict(_cache.watch_lists)
+        revision = current_revision()
+        if revision is not None and revision == _cache.revision:
+            return list(_cache.criteria), dict(_cache.watch_lists), revision
+        for _attempt in range(RELOAD_ATTEMPTS):
+            criteria, watch_lists = _load()
+            after = current_revision()
+            if after == revision:
+                break
+            revision = after
+        _cache.criteria, _cache.watch_lists = criteria, watch_lists
+        _cache.revision = revision if after == revision else None
+        return list(criteria), dict(watch_lists), revision
 
 
 def active_criteria(moment: dt.datetime | None = None) -> tuple[list[CompiledCriterion], dict[str, WatchListData]]:
     moment = moment or timezone.now()
-    criteria, watch_lists = published_criteria()
+    criteria, watch_lists, _revision = published_criteria()
     return [criterion for criterion in criteria if criterion.active_at(moment)], watch_lists
 
 
-__all__ = ["CompiledCriterion", "Q", "active_criteria", "compile_version", "published_criteria"]
+def screening_criteria(
+    moment: dt.datetime,
+) -> tuple[list[CompiledCriterion], dict[str, WatchListData], int | None]:
+    """What a screening batch runs at ``moment``, and the criteria revision that content is."""
+    criteria, watch_lists, revision = published_criteria()
+    return [criterion for criterion in criteria if criterion.active_at(moment)], watch_lists, revision
+
+
+__all__ = ["CompiledCriterion", "Q", "active_criteria", "compile_version", "published_criteria", "screening_criteria"]

@@ -15,7 +15,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
-from crms.core.caching import cached_for
+from crms.core.caching import cached_per_revision
 from risk_engine.models import CredibilityBound
 
 STC = ("said to contain", "stc")
@@ -124,7 +124,7 @@ def learn_credibility_bounds(*, days: int = 365) -> int:
     return len(bounds)
 
 
-@cached_for(60)
+@cached_per_revision
 def current_checks() -> Checks:
-    """Reference terms and learned bounds change rarely: reloaded at most once a minute."""
+    """Reference terms and learned bounds: reloaded when the criteria revision moves (bounds bump it)."""
     return Checks.load()

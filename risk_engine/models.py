@@ -156,6 +156,7 @@ class Assessment(models.Model):
     data_quality = models.JSONField(default=list)
     responsible_member_state = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     screened_at = models.DateTimeField()
+    criteria_revision = models.BigIntegerField(null=True, help_text="The criteria revision it was computed with")
 
     class Meta:
         indexes = [
@@ -232,3 +233,5 @@ class CredibilityBound(models.Model):
 
 from risk_engine.models_backtest import Backtest  # noqa: E402, F401 - backtests live in their own module
 from risk_engine.models_failures import ScreeningFailure  # noqa: E402, F401 - poison declarations
+from risk_engine.models_history import AssessmentRecord  # noqa: E402, F401 - assessment history
+from risk_engine.models_revision import CriteriaChange, CriteriaRevision  # noqa: E402, F401 - criteria revision

@@ -11,7 +11,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from crms.declarations.models import DeclarationVersion, ScreeningStatus
@@ -73,17 +73,30 @@ def sweep_pending() -> int:
     if ids:
         log.info("Sweeper re-queues %d pending versions", len(ids))
         enqueue(ids)
+    try:
+        rescreen_if_revision_moved()
+    except Exception:  # noqa: BLE001 - Redis down: the next sweep tries again
+        log.warning("Could not check the criteria revision for a re-screening")
     return len(ids)
 
 
-def open_version_ids() -> list[int]:
-    """Current versions of ENS not yet arrived (expected arrival in the future or the last 24 hours)."""
+def open_version_ids(behind: int | None = None) -> list[int]:
+    """Current versions of ENS not yet arrived (expected arrival in the future or the last 24 hours).
+
+    With ``behind``, only those whose assessment was computed with an older criteria revision
+    (or none yet): an ENS already screened with the newest criteria need not run again.
+    """
     since = timezone.now() - dt.timedelta(hours=24)
-    return list(
-        DeclarationVersion.objects.filter(
-            declaration__expected_arrival__gte=since, version=F("declaration__current_version")
-        ).values_list("id", flat=True)
+    versions = DeclarationVersion.objects.filter(
+        declaration__expected_arrival__gte=since, version=F("declaration__current_version")
     )
+    if behind is not None:
+        versions = versions.filter(
+            Q(assessment__isnull=True)
+            | Q(assessment__criteria_revision__isnull=True)
+            | Q(assessment__criteria_revision__lt=behind)
+        )
+    return list(versions.values_list("id", flat=True))
 
 
 RESCREEN_KEY = "risk_engine:rescreen-requested"
@@ -110,11 +123,33 @@ def request_rescreen() -> None:
         log.warning("Could not enqueue the re-screening of open declarations")
 
 
+RESCREENED_REVISION_KEY = "risk_engine:rescreened-revision"
+
+
 def rescreen_open() -> int:
-    """Queue the current versions of open ENS; their assessments are replaced as workers screen them."""
+    """Queue the open ENS screened with older criteria; workers replace (and archive) their assessments."""
     from django.core.cache import cache
 
+    from risk_engine.models_revision import current_revision
+
     cache.delete(RESCREEN_KEY)
-    ids = open_version_ids()
+    revision = current_revision()
+    ids = open_version_ids(behind=revision)
     enqueue(ids)
+    if revision is not None:
+        cache.set(RESCREENED_REVISION_KEY, revision, timeout=None)
     return len(ids)
+
+
+def rescreen_if_revision_moved() -> bool:
+    """The sweeper's safety net: a change made where nobody asked for a re-screening (admin, shell,
+    a lost request while Redis was down) still reaches the open ENS within a sweep interval."""
+    from django.core.cache import cache
+
+    from risk_engine.models_revision import current_revision
+
+    revision = current_revision()
+    if revision is None or cache.get(RESCREENED_REVISION_KEY) == revision:
+        return False
+    request_rescreen()
+    return True

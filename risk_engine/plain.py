@@ -16,7 +16,9 @@ PHASES = {"pre_loading": "pre-loading", "pre_arrival": "pre-arrival"}
 
 def _values(values: Any, joiner: str = "or") -> str:
     if not isinstance(values, list):
-        return str(values)
+        return "(no value yet)" if values in (None, "") else str(values)
+    if not values:
+        return "(no value yet)"  # a condition just added in the builder: an IndexError (500) before
     shown = [str(value) for value in values[:12]]
     if len(values) > 12:
         shown.append(f"{len(values) - 12} more")

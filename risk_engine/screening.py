@@ -2,7 +2,8 @@
 
 Idempotent: the versions' rows are locked, their previous assessment (and hits) is
 replaced, so running the same batch twice, or two workers racing on it, leaves one
-assessment per version with the same hits.
+assessment per version with the same hits. A replaced result that differs from the new one is
+archived first (``history``), and every assessment records the criteria revision it ran with.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from crms.core.bulk import allocate_ids, copy_insert
-from crms.core.caching import cached_for
+from crms.core.caching import cached_per_revision
 from risk_engine import columnar, reference
 from risk_engine.catalogue import FIELDS, PARTY_ROLES, Level
-from risk_engine.compiler import CompiledCriterion, active_criteria
+from risk_engine.compiler import CompiledCriterion, screening_criteria
 from risk_engine.dataquality import current_checks, item_warnings
 from risk_engine.frame import Frame, build_frame, normalise_value
+from risk_engine.history import archive_changed, previous_results
 from risk_engine.models import Assessment, Hit, RandomSelectionRate
 from risk_engine.outcomes import Outcome, combine, effect
 from risk_engine.signals import assessments_written
@@ -222,7 +224,7 @@ def find_hits(
     return found
 
 
-@cached_for(60)
+@cached_per_revision
 def random_selection_rates() -> dict[str, RandomSelectionRate]:
     return {rate.member_state_id: rate for rate in RandomSelectionRate.objects.all()}
 
@@ -271,10 +273,10 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
             return {"versions": 0, "hits": 0}
         batch = load_batch(version_ids, day=now.date())
         _inject_poison(batch)
-        criteria, watch_lists = active_criteria(now)
+        criteria, watch_lists, revision = screening_criteria(now)
         found = find_hits(batch, criteria, watch_lists)
-        checks = current_checks()
-        rates = random_selection_rates()
+        checks = current_checks(revision)
+        rates = random_selection_rates(revision)
 
         assessment_ids = allocate_ids(Assessment, batch.n_decl)
         assessments, hits = [], []
@@ -336,8 +338,10 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
                     "data_quality": warnings,
                     "responsible_member_state_id": member_state,
                     "screened_at": now,
+                    "criteria_revision": revision,
                 }
             )
+        archive_changed(previous_results(version_ids), assessments, hits)
         with connection.cursor() as cursor:
             cursor.execute(
                 "DELETE FROM risk_engine_hit WHERE assessment_id IN "

@@ -16,6 +16,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from crms.accounts.roles import Role, is_eu_wide_reader, member_state_of
+from crms.core import formatting
 from risk_engine.models import Assessment, Criterion, CriterionVersion, Hit, Scope, Status, WatchList, WatchListEntry
 
 READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.COMMISSION, Role.COMMISSION_APPROVER, Role.AUDITOR}
@@ -108,6 +109,9 @@ def criteria_owners_for(user) -> list[str]:
     return sorted(set(criteria_for(user).values_list("owner_id", flat=True)))
 
 
+HIT_WINDOWS = (7, 30)  # days: the criteria list and the criterion page's feedback panel show these windows
+
+
 @dataclass(frozen=True)
 class HitFigures:
     """Hits of one criterion in a window and the declaration versions screened in it."""
@@ -124,8 +128,8 @@ class HitFigures:
     def rate_text(self) -> str:
         rate = self.rate
         if rate is None:
-            return "—"
-        return f"{rate:.1f} %" if rate == 0 or rate >= 1 else f"{rate:.2f} %"
+            return formatting.MISSING
+        return formatting.percent(rate / 100, 1 if rate == 0 or rate >= 1 else 2)
 
 
 def _assessment_scope(user) -> tuple[bool, str | None]:

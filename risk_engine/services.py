@@ -357,6 +357,8 @@ def add_watch_list_entries(*, actor, watch_list: WatchList, entries: list[tuple[
             "already_listed": sorted(listed),
         },
     )
+    if new:
+        _rescreen_after_commit()
     return len(new)
 
 
@@ -390,6 +392,7 @@ def remove_watch_list_entry(*, actor, watch_list: WatchList, entry_id: int, reas
         before=before,
         after={"value": before["value"], "reason": reason},
     )
+    _rescreen_after_commit()
     return entry
 
 

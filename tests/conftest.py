@@ -116,10 +116,18 @@ def _flush_retries_a_deadlock():
 @pytest.fixture(autouse=True)
 def _quiet_before_flush(request):
     """A transactional test ends with a TRUNCATE of every table; a worker still screening what the
-    test filed would deadlock with it. Drop the test's queued tasks and let running ones finish."""
+    test filed would deadlock with it. Drop the test's queued tasks and let running ones finish.
+    Without the worker nobody runs a requested re-screening: its flag is dropped, not waited for."""
     yield
     if not _is_transactional(request):
         return
+    if "celery_worker_process" not in request.fixturenames:
+        from django.core.cache import cache
+
+        from risk_engine.pipeline import RESCREEN_KEY
+
+        with contextlib.suppress(Exception):  # a test that stopped Redis
+            cache.delete(RESCREEN_KEY)
     from crms.celery import app
 
     # Twice: a re-screening that starts while we wait queues screening tasks of its own.

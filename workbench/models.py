@@ -12,6 +12,13 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from risk_engine.outcomes import PRE_LOADING_ONLY, SEVERITY
+
+# Pre-loading referrals by severity: request for information 1, high-risk cargo screening 2, do not load 3.
+REFERRAL_SEVERITY = {
+    outcome.value: rank for rank, outcome in enumerate(sorted(PRE_LOADING_ONLY, key=SEVERITY.__getitem__), start=1)
+}
+
 
 class CaseState(models.TextChoices):
     OPEN = "open", "Open"
@@ -42,6 +49,15 @@ class Case(models.Model):
     expected_arrival = models.DateTimeField()
     score = models.PositiveSmallIntegerField()
     outcome = models.CharField(max_length=30, help_text="The engine's outcome")
+    # 0 for outcomes that are not pre-loading referrals; computed by Postgres, so every writer agrees.
+    referral_severity = models.GeneratedField(
+        expression=models.Case(
+            *(models.When(outcome=outcome, then=models.Value(rank)) for outcome, rank in REFERRAL_SEVERITY.items()),
+            default=models.Value(0),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
     control_type = models.CharField(max_length=12, blank=True)
     transport_mode = models.CharField(max_length=12)
     office = models.ForeignKey("reference.CustomsOffice", on_delete=models.PROTECT, related_name="+")
@@ -62,14 +78,22 @@ class Case(models.Model):
             models.UniqueConstraint(fields=["version", "member_state"], name="case_once_per_version_and_state"),
         ]
         indexes = [
-            # The queue: pre-loading referrals first, then by expected arrival, then by score.
+            # The queue in tiers (workbench.selectors.queue_page), each an ordered index scan that stops
+            # at the page: pre-loading referrals not yet arrived by severity, then arrival, then score ...
             models.Index(
                 "member_state",
-                models.F("pre_loading").desc(),
+                models.F("referral_severity").desc(),
                 "expected_arrival",
                 models.F("score").desc(),
                 "id",
-                name="case_queue_idx",
+                name="case_referral_queue_idx",
+                condition=models.Q(state="open", referral_severity__gt=0),
+            ),
+            # ... then the others not yet arrived by arrival and score, then those arrived (read backwards).
+            models.Index(
+                fields=["member_state", "expected_arrival", "-score", "id"],
+                include=["referral_severity", "pre_loading"],
+                name="case_arrival_queue_idx",
                 condition=models.Q(state="open"),
             ),
             models.Index(fields=["declaration"], name="case_declaration_idx"),

@@ -57,11 +57,26 @@ class QueueFilters:
     origin: str = ""
 
 
-QUEUE_ORDER = ("-pre_loading", "expected_arrival", "-score", "id")
+def _criterion_codes(typed: str) -> list[str]:
+    """Criterion codes the filter's text stands for: case-insensitive prefix of a criterion's code."""
+    from risk_engine.models import Criterion
+
+    typed = typed.strip()
+    return sorted({typed.upper(), *Criterion.objects.filter(code__istartswith=typed).values_list("code", flat=True)})
 
 
-def open_queue(user, filters: QueueFilters) -> QuerySet[Case]:
-    """Open cases, most urgent first: pre-loading referrals, then expected arrival, then score."""
+def _office_codes(typed: str) -> list[str]:
+    """Offices the filter's text stands for: case-insensitive prefix of the code, the name or a word of it."""
+    from crms.reference.models import CustomsOffice
+
+    typed = typed.strip()
+    match = Q(code__istartswith=typed) | Q(name__istartswith=typed)
+    match |= Q(name__icontains=f" {typed}") | Q(name__icontains=f"-{typed}")
+    return list(CustomsOffice.objects.filter(match).values_list("code", flat=True))
+
+
+def filtered_queue(user, filters: QueueFilters, now: dt.datetime) -> QuerySet[Case]:
+    """The open cases the filters leave: the rows of the queue and what its counts bar counts."""
     cases = cases_for(user).filter(state=CaseState.OPEN)
     if filters.member_state and (is_eu_wide_reader(user) or user.is_superuser):
         cases = cases.filter(member_state_id=filters.member_state)
@@ -70,43 +85,87 @@ def open_queue(user, filters: QueueFilters) -> QuerySet[Case]:
     if filters.risk_area:
         cases = cases.filter(risk_areas__contains=[filters.risk_area])
     if filters.criterion:
-        cases = cases.filter(criteria__contains=[filters.criterion])
+        cases = cases.filter(criteria__overlap=_criterion_codes(filters.criterion))
     if filters.mode:
         cases = cases.filter(transport_mode=filters.mode)
     if filters.office:
-        cases = cases.filter(office_id=filters.office)
+        cases = cases.filter(office_id__in=_office_codes(filters.office))
     if filters.aeo in ("yes", "no"):
         cases = cases.filter(aeo=filters.aeo == "yes")
     if filters.hours_left is not None:
-        cases = cases.filter(expected_arrival__lte=timezone.now() + dt.timedelta(hours=filters.hours_left))
+        within = now + dt.timedelta(hours=filters.hours_left)
+        cases = cases.filter(expected_arrival__gt=now, expected_arrival__lte=within)
     if filters.mine:
         cases = cases.filter(claimed_by_id=user.pk)
     if filters.origin:
         cases = cases.filter(origin=filters.origin)
-    return cases.order_by(*QUEUE_ORDER)
+    return cases
 
 
-def queue_counts(user, member_state: str | None = None) -> dict[str, int]:
-    """Open cases per outcome, pre-loading referrals and forwarded cases, for the queue's header.
+def urgent_referral(now: dt.datetime) -> Q:
+    """A pre-loading referral (request for information, screening, do not load) whose ENS has not arrived."""
+    return Q(referral_severity__gt=0, pre_loading=True, expected_arrival__gt=now)
 
-    One pass over the queue (every page and every live refresh reads it): the counts are
+
+def queue_tiers(cases: QuerySet[Case], now: dt.datetime) -> tuple[QuerySet[Case], ...]:
+    """The queue's order, most urgent first, as three ordered tiers (each one index scan, see ``Case``):
+
+    1. pre-loading referrals not yet arrived: by severity (do not load, screening, request for
+       information), then expected arrival, then score;
+    2. the other cases not yet arrived: by expected arrival, then score;
+    3. cases whose ENS has arrived (nothing left to prevent before loading or arrival): the most
+       recently arrived first, then score.
+    """
+    urgent = urgent_referral(now)
+    return (
+        cases.filter(urgent).order_by("-referral_severity", "expected_arrival", "-score", "id"),
+        cases.filter(expected_arrival__gt=now).exclude(urgent).order_by("expected_arrival", "-score", "id"),
+        cases.filter(expected_arrival__lte=now).order_by("-expected_arrival", "-score", "id"),
+    )
+
+
+def queue_page(
+    user, filters: QueueFilters, *, start: int = 0, size: int = 50, now: dt.datetime | None = None
+) -> list[Case]:
+    """Rows ``start`` to ``start + size`` of the open queue, most urgent first (``queue_tiers``).
+
+    Reads ids tier by tier, each stopping at the page's end, then the page's cases in one query.
+    """
+    now = now or timezone.now()
+    end, ids = start + size, []
+    for tier in queue_tiers(filtered_queue(user, filters, now), now):
+        if len(ids) >= end:
+            break
+        ids += tier.values_list("id", flat=True)[: end - len(ids)]
+    page = ids[start:end]
+    cases = Case.objects.select_related("declaration", "claimed_by").in_bulk(page)
+    return [cases[pk] for pk in page if pk in cases]
+
+
+def queue_counts(user, filters: QueueFilters | None = None, now: dt.datetime | None = None) -> dict[str, int]:
+    """The counts bar: open cases per outcome, urgent pre-loading referrals, arrivals, forwarded and
+    claimed cases, over the cases the active filters leave (the rows below it).
+
+    One pass over the filtered queue (every page and every live refresh reads it): the counts are
     taken per outcome and the totals summed here.
     """
-    cases = cases_for(user).filter(state=CaseState.OPEN)
-    if member_state and (is_eu_wide_reader(user) or user.is_superuser):
-        cases = cases.filter(member_state_id=member_state)
+    now = now or timezone.now()
+    cases = filtered_queue(user, filters or QueueFilters(), now)
     groups = (
         cases.order_by()
         .values("outcome")
         .annotate(
             total=Count("id"),
-            pre_loading=Count("id", filter=Q(pre_loading=True)),
+            pre_loading=Count("id", filter=urgent_referral(now)),
             forwarded=Count("id", filter=Q(origin="forwarded")),
             claimed=Count("id", filter=Q(claimed_by__isnull=False)),
-            arriving_6h=Count("id", filter=Q(expected_arrival__lte=timezone.now() + dt.timedelta(hours=6))),
+            arriving_6h=Count(
+                "id", filter=Q(expected_arrival__gt=now, expected_arrival__lte=now + dt.timedelta(hours=6))
+            ),
+            arrived=Count("id", filter=Q(expected_arrival__lte=now)),
         )
     )
-    totals = dict.fromkeys(("total", "pre_loading", "forwarded", "claimed", "arriving_6h"), 0)
+    totals = dict.fromkeys(("total", "pre_loading", "forwarded", "claimed", "arriving_6h", "arrived"), 0)
     by_outcome = {}
     for group in groups:
         by_outcome[group["outcome"]] = group["total"]

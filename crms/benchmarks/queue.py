@@ -401,7 +401,7 @@ def _variants(offices: tuple[str, str]) -> dict[str, tuple[str, str, bool, str]]
             "FR",
             "/workbench/?hours_left=6",
             False,
-            "expected_arrival <= now() + interval '6 hours'",
+            "expected_arrival > now() AND expected_arrival <= now() + interval '6 hours'",
         ),
         "FR, page 5": ("FR", "/workbench/?page=5", False, "true"),
         "FR, sea + control + 48 h (partial)": (
@@ -409,7 +409,7 @@ def _variants(offices: tuple[str, str]) -> dict[str, tuple[str, str, bool, str]]
             "/workbench/?mode=sea&outcome=control_recommended&hours_left=48",
             True,
             "transport_mode = 'sea' AND outcome = 'control_recommended' "
-            "AND expected_arrival <= now() + interval '48 hours'",
+            "AND expected_arrival > now() AND expected_arrival <= now() + interval '48 hours'",
         ),
         "NL analyst, full page": ("NL", "/workbench/", False, "true"),
         "NL analyst, HTMX refresh (partial)": ("NL", "/workbench/", True, "true"),

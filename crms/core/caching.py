@@ -1,9 +1,8 @@
-"""A per-process cache with a time limit, for reference data read on every screening task."""
+"""A per-process cache for data read on every screening batch, valid while the criteria revision holds."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
@@ -11,25 +10,25 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def cached_for(seconds: float) -> Callable[[Callable[[], T]], Callable[[], T]]:
-    """Cache a no-argument loader for ``seconds``; ``loader.forget()`` drops the value."""
+def cached_per_revision(loader: Callable[[], T]) -> Callable[[int | None], T]:
+    """Cache a no-argument loader until the revision passed in moves (None: never cached).
 
-    def decorator(loader: Callable[[], T]) -> Callable[[], T]:
-        lock = threading.Lock()
-        state: dict[str, object] = {}
+    For data that can change a screening result (the criteria revision covers it): a time limit
+    would let a batch run on data older than a change committed before the batch started.
+    """
+    lock = threading.Lock()
+    state: dict[str, object] = {}
 
-        @wraps(loader)
-        def cached() -> T:
-            with lock:
-                if "value" not in state or time.monotonic() - state["at"] > seconds:
-                    state["value"], state["at"] = loader(), time.monotonic()
-                return state["value"]
+    @wraps(loader)
+    def cached(revision: int | None) -> T:
+        with lock:
+            if revision is None or state.get("revision") != revision or "value" not in state:
+                state["value"], state["revision"] = loader(), revision
+            return state["value"]
 
-        def forget() -> None:
-            with lock:
-                state.clear()
+    def forget() -> None:
+        with lock:
+            state.clear()
 
-        cached.forget = forget
-        return cached
-
-    return decorator
+    cached.forget = forget
+    return cached

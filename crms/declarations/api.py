@@ -19,7 +19,7 @@ from crms.core.api.body import read_json
 from crms.core.api.pydantic_schema import ref
 from crms.declarations import api_docs as docs
 from crms.declarations import selectors
-from crms.declarations.assessment import assessment_for
+from crms.declarations.assessment import assessment_for, assessment_history
 from crms.declarations.filters import DeclarationFilter
 from crms.declarations.presenters import declaration_document, declaration_summary
 from crms.declarations.schema import DeclarationBatch, EntrySummaryDeclaration
@@ -169,7 +169,18 @@ class AmendmentView(APIView):
 
 
 class AssessmentView(APIView):
-    @extend_schema(summary="The risk assessment of the current version", responses={200: ref(docs.Assessment)})
+    @extend_schema(
+        summary="The risk assessment of the current version",
+        parameters=[
+            OpenApiParameter(
+                "history", bool, description="true: add every earlier result and the criteria changes that caused it"
+            )
+        ],
+        responses={200: ref(docs.Assessment)},
+    )
     def get(self, request, mrn: str):
         declaration = _visible(request, mrn)
-        return Response(assessment_for(request.user, declaration), status=status.HTTP_200_OK)
+        document = assessment_for(request.user, declaration)
+        if request.query_params.get("history", "").lower() in ("true", "1", "yes"):
+            document["history"] = assessment_history(request.user, declaration)
+        return Response(document, status=status.HTTP_200_OK)

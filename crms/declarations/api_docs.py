@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from drf_spectacular.utils import OpenApiExample
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from crms.declarations.schema import EntrySummaryDeclaration
 
@@ -85,6 +85,27 @@ class DeclarationList(BaseModel):
     next: str | None
 
 
+class CriteriaChangeDoc(BaseModel):
+    revision: int | None = None
+    kind: str = Field(
+        description="declaration.filed, declaration.amended, criterion.published, watch_list.changed, ..."
+    )
+    subject: str | None = None
+    version: int | None = None
+    occurred_at: str | None = None
+
+
+class AssessmentHistoryEntry(BaseModel):
+    criteria_revision: int | None
+    outcome: str
+    score: int
+    control_type: str | None
+    random_selection: bool
+    hits: list[dict[str, Any]]
+    screened_at: str
+    changes: list[CriteriaChangeDoc] = Field(description="What caused this result (only what the caller may see)")
+
+
 class Assessment(BaseModel):
     mrn: str
     version: int
@@ -95,6 +116,12 @@ class Assessment(BaseModel):
     data_quality: list[dict[str, Any]]
     responsible_member_state: str
     screened_at: str | None
+    criteria_revision: int | None = Field(
+        None, description="The criteria revision the assessment was computed with (null while pending)"
+    )
+    history: list[AssessmentHistoryEntry] | None = Field(
+        None, description="With ?history=true: every result of the current version, oldest first"
+    )
 
 
 EXAMPLE_ENS = {

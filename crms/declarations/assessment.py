@@ -24,6 +24,7 @@ def pending_assessment(declaration: Declaration) -> dict[str, Any]:
         "data_quality": [],
         "responsible_member_state": declaration.first_entry_member_state_id,
         "screened_at": None,
+        "criteria_revision": None,
     }
 
 
@@ -85,8 +86,93 @@ def assessment_for(user, declaration: Declaration) -> dict[str, Any]:
         "screened_at": assessment.screened_at.isoformat(),
         "control_type": assessment.control_type,
         "random_selection": assessment.random_selection,
+        "criteria_revision": assessment.criteria_revision,
     }
     shadow = [documents[hit.pk] for hit in visible if hit.shadow]
     if shadow and (is_eu_wide_reader(user) or user.role in ("analyst", "risk_manager")):
         document["shadow_hits"] = shadow
     return document
+
+
+def _entry(user, *, revision, outcome, score, control_type, random_selection, hits, screened_at, changes) -> dict:
+    return {
+        "criteria_revision": revision,
+        "outcome": outcome,
+        "score": score,
+        "control_type": control_type,
+        "random_selection": random_selection,
+        "hits": [hit for hit in hits if not hit["shadow"] and may_see_compact_hit(user, hit)],
+        "screened_at": screened_at.isoformat(),
+        "changes": changes,
+    }
+
+
+def may_see_compact_hit(user, hit: dict) -> bool:
+    if hit["scope"] == "eu":
+        return True
+    return is_eu_wide_reader(user) or user.is_superuser or member_state_of(user) == hit["owner"]
+
+
+def assessment_history(user, declaration: Declaration) -> list[dict[str, Any]]:
+    """Every result the current version has had, oldest first, each with the changes that caused it.
+
+    The first entry's cause is the filing (or amendment) itself; later ones list the criteria changes
+    committed between the previous result's revision and theirs that the viewer may see.
+    """
+    from risk_engine.change_log import visible_changes
+    from risk_engine.history import compact_hit
+    from risk_engine.models import Assessment, AssessmentRecord
+
+    version = declaration.versions.filter(version=declaration.current_version).first()
+    if version is None:
+        return []
+    results = [
+        {
+            "revision": record.criteria_revision,
+            "outcome": record.outcome,
+            "score": record.score,
+            "control_type": record.control_type,
+            "random_selection": record.random_selection,
+            "hits": record.hits,
+            "screened_at": record.screened_at,
+        }
+        for record in AssessmentRecord.objects.filter(version=version).order_by("screened_at", "id")
+    ]
+    current = Assessment.objects.filter(version=version).prefetch_related("hits__criterion_version").first()
+    if current is not None and declaration.screening_status == "screened":
+        hits = [
+            compact_hit(
+                {
+                    "criterion_code": h.criterion_code,
+                    "scope": h.scope,
+                    "owner_id": h.owner_id,
+                    "risk_area": h.risk_area,
+                    "outcome": h.outcome,
+                    "control_type": h.control_type,
+                    "shadow": h.shadow,
+                    "items": h.items,
+                },
+                h.criterion_version.version,
+            )
+            for h in current.hits.all()
+        ]
+        results.append(
+            {
+                "revision": current.criteria_revision,
+                "outcome": current.outcome,
+                "score": current.score,
+                "control_type": current.control_type,
+                "random_selection": current.random_selection,
+                "hits": hits,
+                "screened_at": current.screened_at,
+            }
+        )
+    entries, previous = [], None
+    for index, result in enumerate(results):
+        if index == 0:
+            changes = [{"kind": "declaration.amended" if version.version > 1 else "declaration.filed"}]
+        else:
+            changes = visible_changes(user, previous, result["revision"])
+        entries.append(_entry(user, changes=changes, **result))
+        previous = result["revision"]
+    return entries

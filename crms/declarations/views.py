@@ -10,7 +10,7 @@ from crms.core import keyset
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.declarations import selectors
-from crms.declarations.assessment import assessment_for
+from crms.declarations.assessment import assessment_for, assessment_history
 from crms.declarations.filters import DeclarationFilter
 
 PAGE_SIZE = 50
@@ -62,5 +62,6 @@ def declaration_detail(request, mrn: str):
         "versions": declaration.versions.order_by("-version").values("version", "filed_at", "filed_by__username"),
         "house_filings": selectors.house_filings_sharing_master(request.user, declaration)[:50],
         "assessment": assessment_for(request.user, declaration),
+        "history": assessment_history(request.user, declaration),
     }
     return render(request, "declarations/detail.html", context)

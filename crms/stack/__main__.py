@@ -11,7 +11,6 @@ Embedded Postgres and Redis under ``./var/`` are used unless ``DATABASE_URL`` /
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 from crms.stack.embedded import ensure_services
+from crms.stack.secret import secret_key
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR = Path(os.environ.get("CRMS_VAR_DIR", ROOT / "var"))
@@ -29,12 +29,7 @@ RESTARTS_PER_MINUTE = 3  # a child crashing more often than this stops `make run
 
 
 def _secret_key() -> str:
-    path = VAR / "secret_key"
-    if not path.exists():
-        VAR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return secret_key(VAR)
 
 
 def run_defaults(environ: dict[str, str]) -> dict[str, str]:

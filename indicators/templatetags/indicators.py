@@ -6,9 +6,12 @@ import math
 
 from django import template
 
+from crms.core import formatting
+
 register = template.Library()
 
-SHARES = ("precision", "share", "rate")
+SHARES = ("precision", "share", "rate", "progress")
+MONEY = ("value_eur",)
 
 
 @register.filter
@@ -18,18 +21,28 @@ def cell(row: dict, column: str):
 
 @register.filter
 def figure(value, column: str = ""):
-    """Shares as percentages, counts with thousands separators, missing as a dash."""
+    """A cell by its column: shares as percentages, euro amounts as money, counts grouped, missing as a dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if any(word in column for word in SHARES) and isinstance(value, int | float):
-        return f"{value * 100:.1f}%"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() or abs(value) >= 100 else f"{value:,.1f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return value
+        return formatting.MISSING
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if any(word in column for word in SHARES):
+        return formatting.percent(value)
+    if any(word in column for word in MONEY):
+        return formatting.money(value)
+    if isinstance(value, float) and not value.is_integer() and abs(value) < 100:
+        return formatting.number(value, 1)
+    return formatting.count(value)
 
 
 @register.filter
 def label(column: str) -> str:
     return column.replace("_", " ")
+
+
+@register.filter
+def recommendation(code: str) -> str:
+    """keep / amend / not enough data: the evaluation's recommendation as people read it."""
+    from indicators.evaluation import RECOMMENDATIONS
+
+    return RECOMMENDATIONS.get(code, code)

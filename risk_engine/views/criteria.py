@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from crms.accounts.roles import member_state_of
 from crms.audit.models import AuditEntry
 from crms.core.access import area_required
+from pca.selectors import campaign_restriction
 from risk_engine import selectors, services
 from risk_engine.diff import condition_diff, field_changes
 from risk_engine.forms import CriteriaFilterForm
@@ -26,7 +27,7 @@ TRANSITIONS = {
 }
 
 
-HIT_WINDOWS = (7, 30)
+HIT_WINDOWS = selectors.HIT_WINDOWS
 
 
 @require_safe
@@ -89,6 +90,7 @@ def _detail_context(request, criterion) -> dict:
         "actions": actions,
         "may_author": user.role in AUTHOR_ROLES,
         "may_promote": services.may_author(user, criterion),
+        "campaign": campaign_restriction(criterion.code),  # linked to PCAs: runs only within their periods
     }
 
 

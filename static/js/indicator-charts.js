@@ -29,7 +29,7 @@
         labels: data.labels,
         datasets: [
           { type: "bar", label: "Controls", data: data.controls.controls, backgroundColor: COLOURS[2], yAxisID: "y" },
-          { type: "line", label: "Irregularity found (%)", data: data.controls.positive_share, borderColor: COLOURS[4], backgroundColor: COLOURS[4], yAxisID: "share", spanGaps: true },
+          { type: "line", label: "Irregularity found (%)", data: data.controls.detection_rate, borderColor: COLOURS[4], backgroundColor: COLOURS[4], yAxisID: "share", spanGaps: true },
         ],
       },
       options: { responsive: true, scales: { y: INTEGER_Y, share: { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } } } },

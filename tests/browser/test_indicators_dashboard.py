@@ -29,6 +29,6 @@ def test_dashboard_renders_figures_and_charts(live_server, reference_data, datas
     headline = page.locator(".cards.headline").inner_text()
     assert "ENS received" in headline and "4" in headline
     assert page.locator("#table-hits").get_by_text("CRC-IX-TOY").first.is_visible()
-    assert page.locator("#table-hits").get_by_text("50.0%").first.is_visible()
+    assert page.locator("#table-hits").get_by_text("50,0\u00a0%").first.is_visible()
     assert "NL" not in page.locator("#table-ens tbody").inner_text().split()  # FR sees its rows and EU totals
     screenshot("indicators-dashboard")

@@ -134,13 +134,14 @@ def test_fr_forwards_a_control_to_nl_which_records_a_seizure_and_de_sees_nothing
     form.get_by_label("Estimated value (EUR)").fill("800")
     form.get_by_role("button", name="Record control result").click()
     assert "Control result recorded." in page.locator(".flash").inner_text()
-    assert "Seized: counterfeit battery toy cars, 40 pieces, est. EUR 800" in page.locator("#controls").inner_text()
+    seized = "Seized: counterfeit battery toy cars, 40 pieces, estimated value EUR\u00a0800,00"
+    assert seized in page.locator("#controls").inner_text()
     screenshot("workbench-case-nl-seizure")
     result = ControlResult.objects.get(declaration__mrn=mrn)
     assert (result.member_state_id, result.result, result.decision) == ("NL", "seizure", fr_case.decision)
 
     # --- the feedback loop: precision moved from nothing controlled to 100 % ----------------------------------------
-    assert precision(page, base) == "100%"
+    assert precision(page, base) == "100,0\u00a0%"
     screenshot("workbench-feedback-nl")
     log_out(page, base)
 

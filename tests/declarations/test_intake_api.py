@@ -541,6 +541,7 @@ def test_assessment_is_pending_until_screened(fr_client):
         "data_quality": [],
         "responsible_member_state": "FR",
         "screened_at": None,
+        "criteria_revision": None,
     }
 
 

@@ -129,9 +129,9 @@ def test_hits_automated_and_after_assessment(dataset):
 def test_controls_aeo_seizures_requests_workload(dataset):
     controls = table(dataset["commission"], "controls")
     fr = rows(controls, member_state="FR", control_type="physical", basis="risk")[0]
-    assert (fr["controls"], fr["positive"], fr["positive_share"]) == (2, 1, 0.5)
+    assert (fr["controls"], fr["positive"], fr["detection_rate"]) == (2, 1, 0.5)
     aeo = rows(table(dataset["commission"], "aeo"), member_state="FR")[0]
-    assert (aeo["ens"], aeo["aeo_ens"], aeo["non_aeo_controls"], aeo["non_aeo_positive"]) == (4, 0, 2, 1)
+    assert (aeo["ens"], aeo["ens_with_an_aeo_party"], aeo["non_aeo_controls"], aeo["non_aeo_positive"]) == (4, 0, 2, 1)
     assert aeo["non_aeo_irregularity_rate"] == 0.5
     assert rows(table(dataset["commission"], "seizures"), member_state="FR")[0]["estimated_value_eur"] == 500
     requests = rows(table(dataset["commission"], "requests"), requesting_state="FR")[0]
@@ -164,7 +164,7 @@ def test_evaluation_recommendations_follow_the_thresholds(dataset, settings):
     assert toy_fr["hits_per_1000_ens"] == 750.0  # 3 hits on 4 FR ENS
     assert set(toy_fr["countries"].split(", ")) == {"CN 3", "AE 3"}
     assert toy_fr["hit_together_with"] == "CRC-IX-CN 3"
-    assert rows(frame, member_state="NL", criterion="CRC-IX-TOY")[0]["recommendation"] == "deactivate"
+    assert rows(frame, member_state="NL", criterion="CRC-IX-TOY")[0]["recommendation"] == "not_enough_data"
     settings.EVAL_MIN_PRECISION_PCT = 10
     settings.EVAL_MAX_HITS_PER_1000_ENS = 500
     assert (
@@ -192,7 +192,7 @@ def test_exports_contain_the_numbers_of_the_page(dataset):
     assert len(exported) == len(built)
     toy = next(r for r in exported if r["member_state"] == "FR" and r["criterion"] == "CRC-IX-TOY")
     assert (toy["automated"], toy["after_assessment"], toy["controlled"], toy["precision"]) == ("3", "2", "2", "0.5")
-    assert "50.0%" in page and "CRC-IX-TOY" in page
+    assert "50,0\u00a0%" in page and "CRC-IX-TOY" in page
     xlsx = client.get(f"/indicators/export/all.xlsx?{query}")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     import pandas as pd

@@ -28,7 +28,7 @@ from crms.declarations.api_docs import EXAMPLE_ENS
 from crms.declarations.models import Declaration
 from crms.declarations.services import file_declarations
 from risk_engine import services
-from risk_engine.compiler import STAMP_SECONDS, forget_compiled_criteria
+from risk_engine.compiler import forget_compiled_criteria
 from risk_engine.dataquality import current_checks
 from risk_engine.pipeline import RESCREEN_KEY
 from risk_engine.screening import random_selection_rates, screen_versions
@@ -157,23 +157,20 @@ def _rescreen_settled() -> bool:
 
 
 def settle_worker() -> None:
-    """Let a re-screening requested earlier run, then wait out the worker's criteria cache window (bounded)."""
+    """Let a re-screening requested earlier run (bounded wait)."""
     from django.core.cache import cache
 
     wait_for(_rescreen_settled, timeout=10)
     cache.delete(RESCREEN_KEY)
-    time.sleep(STAMP_SECONDS + 0.2)
 
 
 @pytest.fixture(autouse=True)
 def _settled_worker(request):
     """Worker tests in this directory start and end with a settled worker.
 
-    The worker re-reads its compiled criteria at most once per ``STAMP_SECONDS``; right after the
-    previous test's flush it could still screen with criteria of rows that no longer exist (the
-    hit insert then fails on its foreign key and the ENS stays pending), or a re-screening the
-    previous test requested could run on this test's data. Before: wait for that re-screening and
-    for the cache window to pass. After: let this test's own re-screening run on its own data.
+    A re-screening the previous test requested could run on this test's data. Before: wait for
+    that re-screening. After: let this test's own re-screening run on its own data. (The worker's
+    criteria cache follows the criteria revision, which a flush empties: no stale criteria.)
     """
     if "celery_worker_process" not in request.fixturenames:
         yield

@@ -147,7 +147,7 @@ def test_figures_against_hand_checked_history(world):
     assert results["today"] == {"criteria": 2, "ens": 4}
     assert results["added_load"] == {"ens": 3, "items": 4, "share_of_screened": 33.33, "share_of_today": 75.0}
     assert {(row["code"], row["ens"]) for row in results["overlap"]} == {("CRC-T-SHOT", 2), ("CRC-T-TOY", 2)}
-    assert results["irregularities"] is None
+    assert results["irregularities"] == {"controlled": 0, "positive": 0, "precision": None}  # nothing controlled
 
 
 def test_sample_hits_carry_explanations(world):
@@ -240,9 +240,9 @@ def test_report_page_with_charts_and_latest_partial(world):
     backtests.run_backtest(results_backtest.pk)
     partial = client.get(f"/criteria/CRC-T-ARMS/backtests/{results_backtest.pk}/progress/").content.decode()
     assert "every 1s" not in partial and 'id="backtest-data"' in partial and "data-backtest-chart" in partial
-    assert "No control results recorded." in partial and "CRC-T-SHOT" in partial
+    assert "None of the hit ENS was controlled." in partial and "CRC-T-SHOT" in partial
     latest = client.get("/criteria/CRC-T-ARMS/backtests/latest/").content.decode()
-    assert "Full report with charts" in latest and "No control results recorded." in latest
+    assert "Full report with charts" in latest and "None of the hit ENS was controlled." in latest
 
 
 def test_start_through_the_form(world, django_capture_on_commit_callbacks, monkeypatch):

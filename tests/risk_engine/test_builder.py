@@ -179,3 +179,22 @@ def test_builder_pages_matrix(personas):
             Case("GET", "/criteria/builder/lookup/?kind=hs&q=93", authors | {"eu_auditor": 200, "fr_system": 403}),
         ],
     )
+
+
+@pytest.mark.parametrize(
+    "leaf",
+    [
+        {"field": "item.hs_code", "op": "starts_with", "value": []},
+        {"field": "routing.countries", "op": "any_in", "value": []},
+        {"field": "item.description", "op": "contains_any", "value": []},
+        {"field": "item.hs_code", "op": "in", "value": None},
+        {"field": "item.value_eur", "op": "lt"},
+        {"field": "item.hs_code", "op": "starts_with", "value": ""},
+    ],
+)
+def test_preview_of_a_condition_without_a_value_yet(client, author, leaf):
+    """A condition just added in the builder has no value: the preview says so (it was an IndexError, 500)."""
+    client.force_login(author)
+    response = post(client, "/criteria/builder/preview/", criterion("CRC-B-EMPTY", condition={"all": [leaf]}))
+    assert response.status_code == 200
+    assert "(no value yet)" in response.json()["plain"]

@@ -378,10 +378,10 @@ def figures(user, now) -> dict[str, tuple]:
 
 def test_hit_counts_and_rates_eu_wide(personas, hit_history, django_assert_num_queries):
     expected = {
-        "CRC-H-TOYS": (1, 2, "50.0 %", 3, 4, "75.0 %"),
-        "CRC-H-SHADOW": (1, 2, "50.0 %", 3, 4, "75.0 %"),  # shadow hits are counted
-        "CRC-H-ARMS": (1, 2, "50.0 %", 1, 4, "25.0 %"),
-        "CRC-H-NONE": (0, 2, "0.0 %", 0, 4, "0.0 %"),
+        "CRC-H-TOYS": (1, 2, "50,0\u00a0%", 3, 4, "75,0\u00a0%"),
+        "CRC-H-SHADOW": (1, 2, "50,0\u00a0%", 3, 4, "75,0\u00a0%"),  # shadow hits are counted
+        "CRC-H-ARMS": (1, 2, "50,0\u00a0%", 1, 4, "25,0\u00a0%"),
+        "CRC-H-NONE": (0, 2, "0,0\u00a0%", 0, 4, "0,0\u00a0%"),
     }
     for persona in ("commission", "commission_approver", "eu_auditor"):
         assert figures(personas[persona], hit_history) == expected
@@ -391,17 +391,17 @@ def test_hit_counts_and_rates_eu_wide(personas, hit_history, django_assert_num_q
 
 def test_member_states_see_only_their_own_counts(personas, hit_history):
     assert figures(personas["fr_analyst"], hit_history) == {
-        "CRC-H-TOYS": (1, 1, "100.0 %", 2, 2, "100.0 %"),
-        "CRC-H-SHADOW": (1, 1, "100.0 %", 2, 2, "100.0 %"),
-        "CRC-H-ARMS": (0, 1, "0.0 %", 0, 2, "0.0 %"),
-        "CRC-H-NONE": (0, 1, "0.0 %", 0, 2, "0.0 %"),
+        "CRC-H-TOYS": (1, 1, "100,0\u00a0%", 2, 2, "100,0\u00a0%"),
+        "CRC-H-SHADOW": (1, 1, "100,0\u00a0%", 2, 2, "100,0\u00a0%"),
+        "CRC-H-ARMS": (0, 1, "0,0\u00a0%", 0, 2, "0,0\u00a0%"),
+        "CRC-H-NONE": (0, 1, "0,0\u00a0%", 0, 2, "0,0\u00a0%"),
     }
     assert figures(personas["fr_auditor"], hit_history) == figures(personas["fr_analyst"], hit_history)
     assert figures(personas["nl_analyst"], hit_history) == {
-        "CRC-H-TOYS": (0, 1, "0.0 %", 1, 2, "50.0 %"),
-        "CRC-H-SHADOW": (0, 1, "0.0 %", 1, 2, "50.0 %"),
-        "CRC-H-ARMS": (1, 1, "100.0 %", 1, 2, "50.0 %"),
-        "CRC-H-NONE": (0, 1, "0.0 %", 0, 2, "0.0 %"),
+        "CRC-H-TOYS": (0, 1, "0,0\u00a0%", 1, 2, "50,0\u00a0%"),
+        "CRC-H-SHADOW": (0, 1, "0,0\u00a0%", 1, 2, "50,0\u00a0%"),
+        "CRC-H-ARMS": (1, 1, "100,0\u00a0%", 1, 2, "50,0\u00a0%"),
+        "CRC-H-NONE": (0, 1, "0,0\u00a0%", 0, 2, "0,0\u00a0%"),
     }
     de = figures(personas["de_analyst"], hit_history)
     assert de["CRC-H-TOYS"] == (0, 0, "—", 0, 0, "—")  # nothing screened for DE: no rate
@@ -417,17 +417,17 @@ def row_cells(response, code: str) -> list[str]:
 
 def test_list_page_shows_the_figures(personas, hit_history):
     eu = browser(personas["commission"]).get("/criteria/")
-    assert row_cells(eu, "CRC-H-TOYS") == ["1", "50.0 %", "3", "75.0 %"]
-    assert row_cells(eu, "CRC-H-ARMS") == ["1", "50.0 %", "1", "25.0 %"]
+    assert row_cells(eu, "CRC-H-TOYS") == ["1", "50,0\u00a0%", "3", "75,0\u00a0%"]
+    assert row_cells(eu, "CRC-H-ARMS") == ["1", "50,0\u00a0%", "1", "25,0\u00a0%"]
     assert "over all Member States: 2 declaration versions screened in the last 7 days" in eu.content.decode()
     fr = browser(personas["fr_analyst"]).get("/criteria/")
-    assert row_cells(fr, "CRC-H-TOYS") == ["1", "100.0 %", "2", "100.0 %"]
+    assert row_cells(fr, "CRC-H-TOYS") == ["1", "100,0\u00a0%", "2", "100,0\u00a0%"]
     assert "over FR: 1 declaration version screened in the last 7 days" in fr.content.decode()
 
 
 def test_small_rates_keep_two_decimals():
-    assert selectors.HitFigures(1, 2000).rate_text == "0.05 %"
-    assert selectors.HitFigures(3, 7).rate_text == "42.9 %"
+    assert selectors.HitFigures(1, 2000).rate_text == "0,05\u00a0%"
+    assert selectors.HitFigures(3, 7).rate_text == "42,9\u00a0%"
     assert selectors.HitFigures(0, 0).rate is None
 
 

@@ -178,6 +178,25 @@ def pca_form(name: str) -> Probe:
     return Probe(send, refused_on_page(PLANNED))
 
 
+def pca_service() -> Probe:
+    """The designation service checks the window itself (scripts and the demo call it directly)."""
+
+    def send(w, value):
+        from pca import services
+
+        moment = dt.datetime(9999, 12, 31, 12, tzinfo=dt.UTC)
+        with pytest.raises(services.PcaError) as refused:
+            services.designate_pca(actor=w.people["commission"], title="Scripted", risk_area="product_safety",
+                                   starts_at=dt.datetime(2027, 1, 1, tzinfo=dt.UTC), ends_at=moment,
+                                   participants_codes=["FR"])  # fmt: skip
+        return refused.value
+
+    def check(error, field):
+        assert error.status == 400 and (field, "out_of_range") in [(e["field"], e["code"]) for e in error.errors]
+
+    return Probe(send, check)
+
+
 def backtest_form(name: str) -> Probe:
     def send(w, value):
         form = {"date_from": "2026-03-01", "date_to": "2026-03-03"} | {name: value}
@@ -316,8 +335,9 @@ ROWS = [
     Row("call:indicators/views.py:_day", "from", QUERY, False,
         (query("/api/v1/indicators/?from={value}", "fr_system", api_=True, check=refused_in_json),
          query("/indicators/export/hits.csv?from={value}", "fr_analyst", api_=False, check=refused_on_page(QUERY)))),
-    Row("call:pca/views.py:_period", "starts_at", PLANNED, False, (pca_form("starts_on"),)),
-    Row("call:pca/views.py:_period", "ends_at", PLANNED, False, (pca_form("ends_on"),)),  # 9999-12-31 was a 500
+    Row("call:pca/views.py:_day", "starts_at", PLANNED, False, (pca_form("starts_on"),)),
+    Row("call:pca/views.py:_day", "ends_at", PLANNED, False, (pca_form("ends_on"),)),  # 9999-12-31 was a 500
+    Row("call:pca/periods.py:allowed", "ends_at", PLANNED, True, (pca_service(),)),
     Row("call:risk_engine/backtest.py:_date", "date_from", QUERY, False, (backtest_form("date_from"),)),
     Row("call:risk_engine/backtest.py:_date", "date_to", QUERY, False, (backtest_form("date_to"),)),
     Row("call:crms/operators/services.py:_parse_date", "aeo_valid_from", PLANNED, False,
@@ -453,6 +473,7 @@ RAW_PARSING_ALLOWED = {
     "crms/reference/loader.py",  # the shipped reference CSVs
     "crms/declarations/management/commands/generate_ens.py",  # a command-line option
     "risk_engine/backtest.py",  # _period re-reads a stored period that clean_params checked
+    "crms/core/templatetags/labels.py",  # iso_datetime shows stored documents (and survives year 1)
 }
 
 

@@ -57,7 +57,7 @@ def worked(people, referred):
 
 def row(rows, member_state):
     (match,) = [r for r in rows if r.member_state == member_state]
-    return (match.hits, match.controlled, match.dismissed, match.controls, match.irregular)
+    return (match.hits, match.after_assessment, match.dismissed, match.controlled, match.positive)
 
 
 def test_rows_per_member_state_and_the_eu_total(people, worked):
@@ -66,7 +66,14 @@ def test_rows_per_member_state_and_the_eu_total(people, worked):
     assert row(everything["rows"], "FR") == (4, 2, 1, 2, 1)
     assert row(everything["rows"], "NL") == (2, 1, 0, 1, 1)
     total = everything["total"]
-    assert (total.member_state, total.hits, total.controlled, total.dismissed, total.controls, total.irregular) == (
+    assert (
+        total.member_state,
+        total.hits,
+        total.after_assessment,
+        total.dismissed,
+        total.controlled,
+        total.positive,
+    ) == (
         "EU",
         6,
         3,
@@ -94,10 +101,10 @@ def test_the_htmx_panel_renders_precision(people, worked):
     text = html.content.decode()
     assert text.lstrip().startswith('<section class="feedback" id="feedback">') and "<html" not in text
     cells = panel_cells(text)
-    assert cells["FR"] == ["4", "2", "1", "2", "1", "50%"]
-    assert cells["NL"] == ["2", "1", "0", "1", "1", "100%"]
-    assert cells["EU total"] == ["6", "3", "1", "3", "2", "67%"]
-    assert '<td class="num" id="precision-total">67%</td>' in text
+    assert cells["FR"] == ["4", "2", "1", "2", "1", "50,0\u00a0%"]
+    assert cells["NL"] == ["2", "1", "0", "1", "1", "100,0\u00a0%"]
+    assert cells["EU total"] == ["6", "3", "1", "3", "2", "66,7\u00a0%"]
+    assert '<td class="num" id="precision-total">66,7\u00a0%</td>' in text
     fr = panel_cells(browser(people["fr_analyst"]).get("/workbench/feedback/CRC-WB-TOY/").content.decode())
     assert set(fr) == {"FR", "EU total"}
 
@@ -114,11 +121,11 @@ def test_precision_follows_control_results_as_they_arrive(people, referred):
     control(people["fr_analyst"], case)
     assert precision() == "—"  # controlled, nothing found yet
     found(people["fr_analyst"], case, result="no_irregularity")
-    assert precision() == "0%"
+    assert precision() == "0,0\u00a0%"
     other = referred()
     control(people["fr_analyst"], other)
     found(people["fr_system"], other)
-    assert precision() == "50%"
+    assert precision() == "50,0\u00a0%"
 
 
 def test_national_profiles_count_for_their_owner_and_stay_hidden_from_others(people, referred):
@@ -128,18 +135,41 @@ def test_national_profiles_count_for_their_owner_and_stay_hidden_from_others(peo
     control(people["nl_analyst"], nl_case)
     found(people["nl_analyst"], nl_case)
     rows = criterion_feedback(people["nl_analyst"], "NL-WB-FB")["rows"]
-    assert [(r.member_state, r.hits, r.controlled, r.irregular) for r in rows] == [("NL", 1, 1, 1)]
+    assert [(r.member_state, r.hits, r.after_assessment, r.positive) for r in rows] == [("NL", 1, 1, 1)]
     assert browser(people["de_analyst"]).get("/workbench/feedback/NL-WB-FB/").status_code == 404
     assert browser(people["nl_analyst"]).get("/workbench/feedback/NL-WB-FB/").status_code == 200
     assert browser(people["nl_analyst"]).get("/workbench/feedback/CRC-NOPE/").status_code == 404
 
 
-def test_shadow_hits_do_not_count(people, referred):
+def test_shadow_hits_are_counted_apart_from_live_hits(people, referred):
     publish_criterion(
         make_criterion("CRC-WB-SHADOW", shadow=True),
         make_user("wb-fb-author", "EU", "commission"),
         make_user("wb-fb-approver", "EU", "commission_approver"),
     )
     referred()
-    assert criterion_feedback(people["commission"], "CRC-WB-SHADOW")["total"].hits == 0
+    shadow = criterion_feedback(people["commission"], "CRC-WB-SHADOW")
+    assert shadow["total"].hits == 0 and shadow["shadow_total"].hits == 1
     assert criterion_feedback(people["commission"], "CRC-WB-TOY")["total"].hits == 1
+
+
+def test_a_shadow_criterion_page_shows_its_hits_per_member_state_a_sample_and_its_would_be_precision(people, referred):
+    """Issue 12 point 3: the criterion page said "EU total 0" for a shadow criterion the list showed with hits."""
+    publish_criterion(
+        make_criterion("CRC-WB-SHADOW2", shadow=True),
+        make_user("wb-sh-author", "EU", "commission"),
+        make_user("wb-sh-approver", "EU", "commission_approver"),
+    )
+    controlled, other = referred(), referred()  # CRC-WB-TOY opens the cases; the shadow criterion hits both
+    control(people["fr_analyst"], controlled)
+    found(people["fr_analyst"], controlled)  # found for the live criterion: the shadow one would have found it too
+    nl_mrn = file_and_screen(people["nl_system"], **NL_FILING)
+    html = browser(people["commission"]).get("/workbench/feedback/CRC-WB-SHADOW2/").content.decode()
+    cells = panel_cells(html.split('id="feedback-shadow"')[1])
+    assert cells["FR"] == ["2", "1", "1", "100,0\u00a0%"] and cells["NL"] == ["1", "0", "0", "—"]
+    assert cells["EU total"] == ["3", "1", "1", "100,0\u00a0%"]
+    assert "last 7 days: <strong>3</strong>" in html  # the criteria list's figure, repeated
+    assert all(mrn in html for mrn in (controlled.declaration.mrn, other.declaration.mrn, nl_mrn))
+    fr_view = browser(people["fr_analyst"]).get("/workbench/feedback/CRC-WB-SHADOW2/").content.decode()
+    assert controlled.declaration.mrn in fr_view and nl_mrn not in fr_view  # a sample of its own declarations
+    assert set(panel_cells(fr_view.split('id="feedback-shadow"')[1])) == {"FR", "EU total"}

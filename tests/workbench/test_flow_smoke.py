@@ -20,7 +20,7 @@ def test_hit_opens_a_case_forwarding_and_seizure_change_precision(people, referr
     forwarded = Case.objects.get(version=case.version, member_state_id="NL")
     assert forwarded.state == CaseState.OPEN and forwarded.origin == "forwarded"
     before = criterion_feedback(people["commission"], "CRC-WB-TOY")["total"]
-    assert (before.hits, before.controlled, before.controls, before.precision) == (1, 1, 0, None)
+    assert (before.hits, before.after_assessment, before.controlled, before.precision) == (1, 1, 0, None)
     services.record_control_result(
         actor=people["nl_analyst"],
         declaration=case.declaration,
@@ -30,4 +30,4 @@ def test_hit_opens_a_case_forwarding_and_seizure_change_precision(people, referr
     forwarded.refresh_from_db()
     assert forwarded.state == CaseState.CLOSED
     after = criterion_feedback(people["commission"], "CRC-WB-TOY")["total"]
-    assert (after.controls, after.irregular, after.precision) == (1, 1, 1.0)
+    assert (after.controlled, after.positive, after.precision) == (1, 1, 1.0)

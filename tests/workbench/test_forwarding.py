@@ -76,9 +76,9 @@ def test_the_nl_queue_orders_forwarded_and_own_cases_by_urgency(people, referred
         place_of_loading="CNSHA", expected_arrival=arrival(10),
     )  # fmt: skip
     assert Case.objects.get(declaration__mrn=own).member_state_id == "NL"
-    expected = [c.declaration.mrn for c in (pre_loading_late, pre_arrival_early)] + [
-        own,
-        pre_arrival_late.declaration.mrn,
+    # None is a pre-loading referral (all are control recommendations): by expected arrival.
+    expected = [pre_arrival_early.declaration.mrn, own] + [
+        c.declaration.mrn for c in (pre_arrival_late, pre_loading_late)
     ]
     assert queue_mrns(people["nl_analyst"]) == expected
     assert queue_mrns(people["nl_auditor"]) == expected

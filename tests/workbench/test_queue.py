@@ -1,4 +1,4 @@
-"""The hit queue: urgency order, every filter, the counts and the HTMX partial."""
+"""The hit queue: urgency order, every filter, the counts (following the filters) and the HTMX partial."""
 
 from __future__ import annotations
 
@@ -67,6 +67,17 @@ def queue(people, toy_criterion):
         ),
         *eu,
     )
+    publish_criterion(
+        make_criterion(
+            "CRC-WB-RFI",
+            risk_area="security_safety",
+            weight=70,
+            outcome="request_for_information",
+            control_type=None,
+            condition={"all": [{"field": "item.description", "op": "contains_any", "value": ["batteries"]}]},
+        ),
+        *eu,
+    )
     operator = Operator.objects.create(eori=AEO_FILER, name="Trusted Trader", country_id="DE")
     AeoAuthorisation.objects.create(
         operator=operator,
@@ -77,15 +88,18 @@ def queue(people, toy_criterion):
     )
     fr = people["fr_system"]
     same_time = arrival(4)
+    detonators = [{**tshirts()[0], "hs_code": "950300", "description": "toy detonator caps"}]
     mrns = {
-        # pre-loading referrals come first, whatever their arrival
-        "pre_loading_late": file_and_screen(fr, expected_arrival=arrival(40)),
-        "pre_loading_dnl": file_and_screen(
+        # pre-loading referrals not yet arrived come first, by severity whatever their arrival
+        "pre_loading_dnl": file_and_screen(fr, expected_arrival=arrival(50), goods_items=detonators),
+        "rfi_soon": file_and_screen(
             fr,
-            expected_arrival=arrival(50),
-            goods_items=[{**tshirts()[0], "hs_code": "950300", "description": "toy detonator caps"}],
+            expected_arrival=arrival(10),
+            goods_items=[{**tshirts()[0], "hs_code": "850650", "description": "lithium batteries"}],
         ),
-        # then by expected arrival, then by score (two at the same time)
+        # then by expected arrival, then by score (two at the same time); a pre-loading ENS with a
+        # control recommendation (not a pre-loading referral) takes its place by arrival
+        "pre_loading_late": file_and_screen(fr, expected_arrival=arrival(40)),
         "soon_high": file_and_screen(fr, **PRE_ARRIVAL, expected_arrival=same_time, goods_items=tshirts()),
         "soon_low": file_and_screen(fr, **PRE_ARRIVAL, expected_arrival=same_time),
         "sea_later": file_and_screen(
@@ -95,6 +109,8 @@ def queue(people, toy_criterion):
             expected_arrival=arrival(20),
             filer={"eori": AEO_FILER, "name": "Trusted Trader"},
         ),
+        # an ENS that arrived a day ago: nothing left to stop before loading, so last
+        "arrived_dnl": file_and_screen(fr, expected_arrival=arrival(-24), goods_items=detonators),
         "decided": file_and_screen(fr, **PRE_ARRIVAL, expected_arrival=arrival(1)),
     }
     nl = file_and_screen(
@@ -128,7 +144,18 @@ def queue(people, toy_criterion):
     return mrns
 
 
-ORDER = ["pre_loading_late", "pre_loading_dnl", "soon_high", "soon_low", "sea_later", "forwarded"]
+ORDER = [
+    "pre_loading_dnl",
+    "rfi_soon",
+    "soon_high",
+    "soon_low",
+    "sea_later",
+    "forwarded",
+    "pre_loading_late",
+    "arrived_dnl",
+]
+TOYS = ["pre_loading_dnl", "soon_low", "sea_later", "forwarded", "pre_loading_late", "arrived_dnl"]
+AIR = ["pre_loading_dnl", "rfi_soon", "soon_high", "soon_low", "pre_loading_late", "arrived_dnl"]
 
 
 def browser(user) -> Client:
@@ -155,52 +182,81 @@ def test_the_cases_are_what_the_fixture_says(queue):
     }
     assert cases["de"] is None
     assert cases["pre_loading_dnl"].outcome == "do_not_load" and cases["pre_loading_dnl"].pre_loading
+    assert cases["arrived_dnl"].outcome == "do_not_load" and cases["arrived_dnl"].pre_loading
+    assert cases["rfi_soon"].outcome == "request_for_information" and cases["rfi_soon"].pre_loading
+    assert [cases[n].referral_severity for n in ("pre_loading_dnl", "rfi_soon", "pre_loading_late")] == [3, 1, 0]
+    assert cases["pre_loading_late"].outcome == "control_recommended" and cases["pre_loading_late"].pre_loading
     assert cases["soon_high"].score > cases["soon_low"].score
     assert cases["soon_high"].expected_arrival == cases["soon_low"].expected_arrival
     assert cases["sea_later"].aeo and not cases["soon_low"].aeo
     assert cases["forwarded"].origin == "forwarded" and cases["decided"].state == "decided"
 
 
-def test_urgency_order_pre_loading_then_arrival_then_score(people, queue):
+def test_urgency_order_referrals_by_severity_then_arrival_then_score_arrived_last(people, queue):
+    """The do-not-load referral (arriving in 50 h) comes before everything not yet arrived; the one whose
+    ENS arrived a day ago comes last (both used to be the other way round)."""
     mrns, _ = listed(people["fr_analyst"])
     assert names(queue, mrns) == ORDER
-    assert (
-        names(
-            queue,
-            list(
-                selectors.open_queue(people["fr_analyst"], selectors.QueueFilters()).values_list(
-                    "declaration__mrn", flat=True
-                )
-            ),
-        )
-        == ORDER
+    page = selectors.queue_page(people["fr_analyst"], selectors.QueueFilters(), size=50)
+    assert names(queue, [case.declaration.mrn for case in page]) == ORDER
+    # The same queue seen two days later: every ENS has arrived, the most recently arrived first.
+    later = selectors.queue_page(
+        people["fr_analyst"], selectors.QueueFilters(), now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=60)
     )
+    assert names(queue, [case.declaration.mrn for case in later]) == [
+        "pre_loading_dnl",
+        "pre_loading_late",
+        "forwarded",
+        "sea_later",
+        "rfi_soon",
+        "soon_high",
+        "soon_low",
+        "arrived_dnl",
+    ]
+
+
+def test_arrived_ens_are_not_shown_as_pre_loading(people, queue):
+    _, html = listed(people["fr_analyst"])
+    rows = re.findall(r"<tr class=\"([^\"]*)\">\s*<td><a href=\"/workbench/cases/\d+/\"><code>(\w+)</code>", html)
+    assert names(queue, [mrn for css, mrn in rows if css == "pre-loading"]) == ["pre_loading_dnl", "rfi_soon"]
+    arrived_row = html[html.index(queue["arrived_dnl"]) :].split("</tr>")[0]
+    assert "<small>arrived</small>" in arrived_row and "<small>pre-loading</small>" not in arrived_row
 
 
 FILTERS = [
-    ("?outcome=do_not_load", ["pre_loading_dnl"]),
-    ("?outcome=control_recommended", ["pre_loading_late", "soon_high", "soon_low", "sea_later", "forwarded"]),
+    ("?outcome=do_not_load", ["pre_loading_dnl", "arrived_dnl"]),
+    ("?outcome=request_for_information", ["rfi_soon"]),
+    ("?outcome=control_recommended", ["soon_high", "soon_low", "sea_later", "forwarded", "pre_loading_late"]),
     ("?outcome=bogus", ORDER),
     ("?risk_area=ipr", ["soon_high"]),
-    ("?risk_area=product_safety", ["pre_loading_late", "pre_loading_dnl", "soon_low", "sea_later", "forwarded"]),
-    ("?risk_area=security_safety", ["pre_loading_dnl"]),
+    ("?risk_area=product_safety", TOYS),
+    ("?risk_area=security_safety", ["pre_loading_dnl", "rfi_soon", "arrived_dnl"]),
     ("?criterion=CRC-WB-IPR", ["soon_high"]),
-    ("?criterion=CRC-WB-TOY", ["pre_loading_late", "pre_loading_dnl", "soon_low", "sea_later", "forwarded"]),
+    ("?criterion=crc-wb-ipr", ["soon_high"]),  # as people type it
+    ("?criterion=+Crc-Wb-Ip+", ["soon_high"]),  # a prefix, spaces around it
+    ("?criterion=CRC-WB-TOY", TOYS),
+    ("?criterion=crc-wb-d", ["pre_loading_dnl", "arrived_dnl"]),
     ("?criterion=CRC-NOPE", []),
+    ("?criterion=WB-IPR", []),  # the start of the code, not any part of it
+    ("?criterion=CRC-WB-%", []),  # a LIKE wildcard is a character
     ("?mode=sea", ["sea_later", "forwarded"]),
-    ("?mode=air", ["pre_loading_late", "pre_loading_dnl", "soon_high", "soon_low"]),
+    ("?mode=air", AIR),
     ("?mode=teleport", ORDER),
     ("?office=FR000690", ["sea_later"]),
-    ("?office=fr004380", ["pre_loading_late", "pre_loading_dnl", "soon_high", "soon_low"]),
+    ("?office=fr004380", AIR),
+    ("?office=fr0043", AIR),  # a prefix of the code
+    ("?office=havre", ["sea_later"]),  # a word of the office's name: Le Havre port
+    ("?office=Paris+Charles", AIR),  # the start of its name: Paris Charles de Gaulle airport cargo
     ("?office=NL000851", ["forwarded"]),
+    ("?office=XX", []),
     ("?aeo=yes", ["sea_later"]),
-    ("?aeo=no", ["pre_loading_late", "pre_loading_dnl", "soon_high", "soon_low", "forwarded"]),
+    ("?aeo=no", [n for n in ORDER if n != "sea_later"]),
     ("?hours_left=6", ["soon_high", "soon_low"]),
-    ("?hours_left=24", ["soon_high", "soon_low", "sea_later"]),
+    ("?hours_left=24", ["rfi_soon", "soon_high", "soon_low", "sea_later"]),  # not the ENS that has arrived
     ("?hours_left=abc", ORDER),
     ("?mine=1", ["soon_low"]),
     ("?origin=forwarded", ["forwarded"]),
-    ("?origin=first_entry", ["pre_loading_late", "pre_loading_dnl", "soon_high", "soon_low", "sea_later"]),
+    ("?origin=first_entry", [n for n in ORDER if n != "forwarded"]),
     ("?mode=air&hours_left=6&risk_area=product_safety", ["soon_low"]),
     ("?member_state=DE", ORDER),  # only EU-wide readers choose the Member State
 ]
@@ -223,28 +279,50 @@ def test_mine_is_per_analyst(people, queue):
 def test_counts(people, queue):
     counts = selectors.queue_counts(people["fr_analyst"])
     assert counts == {
-        "total": 6,
-        "pre_loading": 2,
+        "total": 8,
+        "pre_loading": 2,  # pre-loading referrals not yet arrived
         "forwarded": 1,
         "claimed": 1,
         "arriving_6h": 2,
-        "outcome_do_not_load": 1,
+        "arrived": 1,
+        "outcome_do_not_load": 2,
+        "outcome_request_for_information": 1,
         "outcome_control_recommended": 5,
     }
     _, html = listed(people["fr_analyst"])
-    assert '<strong id="count-total">6</strong> open' in html
+    assert '<strong id="count-total">8</strong> open</span>' in html
     for text in (
-        "<strong>2</strong> pre-loading",
+        "<strong>2</strong> pre-loading referrals",
         "<strong>2</strong> arriving within 6 h",
+        "<strong>1</strong> arrived",
         "<strong>1</strong> forwarded to us",
         "<strong>1</strong> claimed",
-        "1 do not load",
+        "2 do not load",
+        "1 RFI",
         "5 control",
     ):
         assert text in html, text
-    # Counts are of the whole queue, not of the filtered rows.
-    _, filtered = listed(people["fr_analyst"], "?mode=sea")
-    assert '<strong id="count-total">6</strong> open' in filtered
+
+
+def counts_bar(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html.split('<div class="queue-counts"')[1].split("</div>")[0]))
+
+
+def test_the_counts_follow_the_filters(people, queue):
+    """The bar above the rows counts the rows (it counted the whole queue whatever the filters)."""
+    _, html = listed(people["fr_analyst"], "?mode=sea")
+    bar = counts_bar(html)
+    assert "2 open matching the filters" in bar and "0 pre-loading referrals" in bar and "1 forwarded to us" in bar
+    assert "2 control" in bar and "do not load" not in bar
+    _, html = listed(people["fr_analyst"], "?criterion=crc-wb-d")
+    bar = counts_bar(html)
+    assert "2 open matching the filters" in bar and "1 pre-loading referrals" in bar and "1 arrived" in bar
+    assert "2 do not load" in bar and "control" not in bar
+    filters = selectors.QueueFilters(office="havre")
+    assert selectors.queue_counts(people["fr_analyst"], filters)["total"] == 1
+    for query, expected in FILTERS:
+        shown = listed(people["fr_analyst"], query)[1]
+        assert f'<strong id="count-total">{len(expected)}</strong>' in shown, query
 
 
 def test_the_htmx_partial_is_only_the_rows_fragment(people, queue):

@@ -168,10 +168,11 @@ def decide(request, pk: int):
 
 
 def _number(value: str | None) -> float | str | None:
+    """An amount as people type it: "1 200,50" (European, as the platform writes it) or "1200.50"."""
     if value is None or not value.strip():
         return None
     try:
-        return float(value.replace(",", "."))
+        return float(value.replace("\u00a0", "").replace(" ", "").replace(",", "."))
     except ValueError:
         return value  # the service names the field
 

@@ -43,7 +43,7 @@ def filters_from(request) -> selectors.QueueFilters:
         risk_area=get.get("risk_area", "")[:40],
         criterion=get.get("criterion", "").strip()[:40],
         mode=get.get("mode", "") if get.get("mode") in TransportMode.values else "",
-        office=get.get("office", "").strip().upper()[:8],
+        office=get.get("office", "").strip()[:120],
         aeo=get.get("aeo", "") if get.get("aeo") in ("yes", "no") else "",
         hours_left=_int(get.get("hours_left"), high=24 * 365),
         mine=get.get("mine") == "1",
@@ -58,12 +58,8 @@ def queue(request):
 
     filters = filters_from(request)
     page = _int(request.GET.get("page"), default=1, low=1, high=MAX_PAGE)
-    start = (page - 1) * PAGE_SIZE
-    cases = list(
-        selectors.open_queue(request.user, filters).select_related("declaration", "claimed_by")[
-            start : start + PAGE_SIZE + 1
-        ]
-    )
+    now = timezone.now()
+    cases = selectors.queue_page(request.user, filters, start=(page - 1) * PAGE_SIZE, size=PAGE_SIZE + 1, now=now)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -71,7 +67,7 @@ def queue(request):
         "has_next": len(cases) > PAGE_SIZE and page < MAX_PAGE,
         "page": page,
         "filters": filters,
-        "counts": selectors.queue_counts(request.user, filters.member_state),
+        "counts": selectors.queue_counts(request.user, filters, now),
         "query": query.urlencode(),
         "refresh_seconds": settings.QUEUE_REFRESH_SECONDS,
         "eu_wide": is_eu_wide_reader(request.user),
@@ -82,7 +78,7 @@ def queue(request):
         "hours_choices": HOURS_CHOICES,
         "office_example": _office_example(request.user),
         "may_work": request.user.role in ("analyst", "risk_manager"),
-        "now": timezone.now(),
+        "now": now,
     }
     template = "workbench/_queue.html" if request.headers.get("HX-Request") else "workbench/queue.html"
     return render(request, template, context)

@@ -1,0 +1,29 @@
+"""Template filters for figures: every page writes money, shares and counts through ``crms.core.formatting``."""
+
+from __future__ import annotations
+
+from django import template
+
+from crms.core import formatting
+
+register = template.Library()
+
+
+@register.filter
+def money(value) -> str:
+    return formatting.money(value)
+
+
+@register.filter
+def percent(share) -> str:
+    return formatting.percent(share)
+
+
+@register.filter
+def count(value) -> str:
+    return formatting.count(value)
+
+
+@register.filter
+def number(value, decimals: int = 0) -> str:
+    return formatting.number(value, int(decimals))
