@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from pydantic import ValidationError as PydanticError
 from rest_framework import exceptions, status
@@ -15,7 +16,7 @@ from crms.core.api.pydantic_schema import ref
 from crms.declarations.api_docs import ErrorBody
 from crms.declarations.validation import pydantic_errors
 from risk_engine import api_docs as docs
-from risk_engine import selectors, services
+from risk_engine import feed, selectors, services
 from risk_engine.presenters import criterion_document
 from risk_engine.schema import CriterionDocument, TransitionBody, WatchListBody
 
@@ -59,10 +60,26 @@ class CriteriaView(APIView):
     @extend_schema(
         summary="Criteria you may see, with all versions",
         operation_id="criteria_list",
-        parameters=[OpenApiParameter("scope", str, enum=["eu", "national"], description="Only this scope")],
-        responses={200: ref(docs.CriterionList), 403: ref(ErrorBody)},
+        description=(
+            "Without changed_since/after: the criteria you may see. With either: the change feed, oldest first, "
+            "of published versions (published, superseded, retired), each with its criteria_revision and the "
+            "version's document; follow `next` as `after` until it is null."
+        ),
+        parameters=[
+            OpenApiParameter("scope", str, enum=["eu", "national"], description="Only this scope"),
+            OpenApiParameter(
+                "changed_since",
+                OpenApiTypes.DATETIME,
+                description="Feed: changes at or after this time (1970-01-01 to today + 10 years)",
+            ),
+            OpenApiParameter("after", str, description="Feed: the `next` cursor of the previous page"),
+            OpenApiParameter("limit", int, description="Feed: changes per page, 1-1000 (default 500)"),
+        ],
+        responses={200: ref(docs.CriteriaListOrFeed), 400: ref(ErrorBody), 403: ref(ErrorBody)},
     )
     def get(self, request):
+        if feed.is_feed_request(request.query_params):
+            return self._feed(request)
         criteria = selectors.criteria_for(request.user).order_by("code")
         scope = request.query_params.get("scope")
         if scope:
@@ -73,6 +90,19 @@ class CriteriaView(APIView):
             if criterion.restricted:  # the list shows logic too: a restricted criterion's read leaves its trace
                 services.logic_shown(actor=request.user, criterion=criterion, where="api list")
         return Response({"results": results})
+
+    def _feed(self, request):
+        def logic_read(criterion) -> bool:
+            return services.logic_shown(actor=request.user, criterion=criterion, where="api feed")
+
+        try:
+            page = feed.criteria_feed(request.user, request.query_params, on_logic_read=logic_read)
+        except feed.FeedError as error:
+            return Response(
+                {"errors": [{"field": error.field, "code": "invalid", "message": str(error)}]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(page)
 
     @extend_schema(
         summary="Create a criterion (a draft)",

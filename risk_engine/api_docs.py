@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 
 
 class CriterionVersionRead(BaseModel):
@@ -51,6 +51,30 @@ class CriterionRead(BaseModel):
 
 class CriterionList(BaseModel):
     results: list[CriterionRead]
+
+
+class CriteriaChangeItem(BaseModel):
+    cursor: str
+    criteria_revision: int
+    occurred_at: str
+    change: str  # published, superseded, retired, edited, deleted
+    code: str
+    scope: str
+    owner: str
+    version: int
+    document: dict[str, Any] | None  # the version as exchanged (condition null where logic is restricted to you)
+
+
+class CriteriaFeed(BaseModel):
+    """The change feed (with ``changed_since`` or ``after``)."""
+
+    results: list[CriteriaChangeItem]
+    next: str | None
+    criteria_revision: int | None
+
+
+class CriteriaListOrFeed(RootModel[CriterionList | CriteriaFeed]):
+    pass
 
 
 class WatchListRead(BaseModel):

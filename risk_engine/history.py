@@ -56,17 +56,55 @@ def previous_results(version_ids: list[int]) -> dict[int, tuple[dict[str, Any], 
             return {}
         cursor.execute(
             """SELECT h.assessment_id, h.criterion_code, cv.version, h.criterion_version_id, h.scope, h.owner_id,
-                      h.risk_area, h.outcome, h.control_type, h.shadow, h.items
+                      h.risk_area, h.outcome, h.control_type, h.shadow, h.items, h.weight, h.facilitated,
+                      h.explanation, h.created_at
                FROM risk_engine_hit h JOIN risk_engine_criterionversion cv ON cv.id = h.criterion_version_id
                WHERE h.assessment_id = ANY(%s)""",
             [list(assessments)],
         )
         hits: dict[int, list[dict[str, Any]]] = {}
         names = ["criterion_code", "version_number", "criterion_version_id", "scope", "owner_id", "risk_area"]
-        names += ["outcome", "control_type", "shadow", "items"]
+        names += ["outcome", "control_type", "shadow", "items", "weight", "facilitated", "explanation", "created_at"]
         for row in cursor.fetchall():
             hits.setdefault(row[0], []).append(dict(zip(names, row[1:], strict=True)))
     return {a["version_id"]: (a, hits.get(a["id"], [])) for a in assessments.values()}
+
+
+def decided_queues(version_ids: list[int]) -> set[tuple[int, str]]:
+    """(version, Member State) pairs whose case an analyst has decided."""
+    if not version_ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT version_id, member_state_id FROM workbench_decision WHERE version_id = ANY(%s)", [version_ids]
+        )
+        return {(row[0], row[1]) for row in cursor.fetchall()}
+
+
+def retained_hits(
+    previous: tuple[dict[str, Any], list[dict[str, Any]]] | None,
+    decided: set[tuple[int, str]],
+    *,
+    version_id: int,
+    responsible: str,
+    still_hitting: set[str],
+) -> list[dict[str, Any]]:
+    """Hits of the replaced result that an analyst decided on and that no longer fire.
+
+    A decision was taken (and a control may follow) because of them: a re-screening adds what new
+    criteria find but never takes a worked hit away, so the decision, its control result and every
+    figure built on them keep the criterion that caused them. Undecided hits simply go.
+    """
+    if previous is None:
+        return []
+    kept = []
+    for hit in previous[1]:
+        if hit["criterion_code"] in still_hitting or hit["shadow"]:  # a newer version of it fires: that one counts
+            continue
+        queue = responsible if hit["scope"] == "eu" else hit["owner_id"]
+        if (version_id, queue) in decided:
+            kept.append(hit)
+    return kept
 
 
 def archive_changed(

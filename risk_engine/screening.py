@@ -27,9 +27,9 @@ from risk_engine.catalogue import FIELDS, PARTY_ROLES, Level
 from risk_engine.compiler import CompiledCriterion, screening_criteria
 from risk_engine.dataquality import current_checks, item_warnings
 from risk_engine.frame import Frame, build_frame, normalise_value
-from risk_engine.history import archive_changed, previous_results
+from risk_engine.history import archive_changed, decided_queues, previous_results, retained_hits
 from risk_engine.models import Assessment, Hit, RandomSelectionRate
-from risk_engine.outcomes import Outcome, combine, effect
+from risk_engine.outcomes import Effect, Outcome, combine, effect
 from risk_engine.signals import assessments_written
 
 log = logging.getLogger(__name__)
@@ -277,6 +277,8 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
         found = find_hits(batch, criteria, watch_lists)
         checks = current_checks(revision)
         rates = random_selection_rates(revision)
+        previous = previous_results(version_ids)
+        decided = decided_queues(list(previous))
 
         assessment_ids = allocate_ids(Assessment, batch.n_decl)
         assessments, hits = [], []
@@ -312,8 +314,37 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
                         "created_at": now,
                     }
                 )
-            outcome, score, control_type = combine(effects)
             member_state = batch.first_entry[row]
+            still_hitting = {criterion.code for criterion, _items in found.get(row, [])}
+            for old in retained_hits(
+                previous.get(batch.version_ids[row]),
+                decided,
+                version_id=batch.version_ids[row],
+                responsible=member_state,
+                still_hitting=still_hitting,
+            ):
+                effects.append(
+                    Effect(Outcome(old["outcome"]), old["control_type"], old["weight"], old["facilitated"], True)
+                )
+                hits.append(
+                    {
+                        "assessment_id": assessment_id,
+                        "criterion_version_id": old["criterion_version_id"],
+                        "criterion_code": old["criterion_code"],
+                        "scope": old["scope"],
+                        "owner_id": old["owner_id"],
+                        "risk_area": old["risk_area"],
+                        "outcome": old["outcome"],
+                        "control_type": old["control_type"],
+                        "weight": old["weight"],
+                        "facilitated": old["facilitated"],
+                        "shadow": False,
+                        "items": sorted(old["items"]),
+                        "explanation": old["explanation"],
+                        "created_at": old["created_at"],
+                    }
+                )
+            outcome, score, control_type = combine(effects)
             rate = rates.get(member_state)
             picked = (
                 outcome == Outcome.ASSESSMENT_COMPLETE
@@ -341,7 +372,7 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
                     "criteria_revision": revision,
                 }
             )
-        archive_changed(previous_results(version_ids), assessments, hits)
+        archive_changed(previous, assessments, hits)
         with connection.cursor() as cursor:
             cursor.execute(
                 "DELETE FROM risk_engine_hit WHERE assessment_id IN "

@@ -324,6 +324,8 @@ ROWS = [
     # --- read by hand through crms.core.dates ----------------------------------------------------------------------
     Row("call:workbench/api.py:DecisionFeedView.get", "since", QUERY, True,
         (query("/api/v1/decisions/?since={value}", "fr_system", api_=True, check=refused_in_json),)),
+    Row("call:risk_engine/feed.py:_parameters", "changed_since", QUERY, True,
+        (query("/api/v1/criteria/?changed_since={value}", "fr_analyst", api_=True, check=refused_in_json),)),
     Row("call:rif/api.py:RifCollectionView.get", "since", QUERY, True,
         (query("/api/v1/rifs/?since={value}", "fr_system", api_=True, check=refused_in_json),)),
     Row("call:rif/views.py:_filters.day", "date_from", QUERY, False,

@@ -133,6 +133,34 @@ def test_rescreening_after_retirement_clears_undecided_cases_and_keeps_decided_o
     assert error.status == 409
 
 
+def test_rescreening_never_takes_away_a_decided_hit(people, toy_criterion):
+    """Retiring a criterion removes its undecided hits, but a hit an analyst acted on stays (and keeps
+    counting in the assessment and every figure built on hits), so the control it led to is credited."""
+    from risk_engine.models import Assessment, Hit
+
+    system = people["fr_system"]
+    open_mrn, _ = file_screened(system)
+    decided_mrn, _ = file_screened(system)
+    before = Assessment.objects.get(declaration__mrn=decided_mrn)
+    services.decide(
+        actor=people["fr_analyst"], case=fr_case(decided_mrn, 1), action="control", control_type="physical",
+        control_place="border",
+    )  # fmt: skip
+    engine_services.retire_criterion(
+        actor=make_user("wb-retirer-2", "EU", "commission_approver"), criterion=toy_criterion
+    )
+    forget_compiled_criteria()
+    screen_mrns(open_mrn, decided_mrn)
+
+    def codes(mrn):
+        return list(Hit.objects.filter(assessment__declaration__mrn=mrn).values_list("criterion_code", flat=True))
+
+    assert codes(open_mrn) == []
+    assert codes(decided_mrn) == [toy_criterion.code]
+    after = Assessment.objects.get(declaration__mrn=decided_mrn)
+    assert (after.outcome, after.score) == (before.outcome, before.score)
+
+
 # --- validation: the field is named, nothing is written -------------------------------------------------------------
 
 
