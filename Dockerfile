@@ -21,4 +21,4 @@ RUN SECRET_KEY=build-only DATABASE_URL=postgres://build/build REDIS_URL=redis://
     && mkdir -p /app/var && chown -R crms /app/var
 USER crms
 EXPOSE 8000
-CMD ["gunicorn", "crms.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "crms.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--limit-request-line", "8190"]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "crms.core.middleware.ApiErrorsMiddleware",  # outside everything that can fail (a bad Host in Common...)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -63,7 +64,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crms.core.middleware.LoginRequiredMiddleware",
     "crms.core.middleware.SecurityHeadersMiddleware",
-    "crms.core.middleware.RefuseNulCharactersMiddleware",  # after the headers: its 400 gets them too
+    "crms.core.middleware.UrlLengthMiddleware",  # after the headers: its 414 gets them too
+    "crms.core.middleware.RefuseNulCharactersMiddleware",
+    "crms.core.middleware.RefusedDatesMiddleware",
 ]
 
 ROOT_URLCONF = "crms.urls"
@@ -211,6 +214,9 @@ X_FRAME_OPTIONS = "DENY"
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 4 * 1024 * 1024, minimum=1024)
 MAX_BATCH_REQUEST_BYTES = env_int("MAX_BATCH_REQUEST_BYTES", 32 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(MAX_REQUEST_BYTES, MAX_BATCH_REQUEST_BYTES)
+# Path and query string together; longer -> 414 (gunicorn itself refuses request lines over 8,190 bytes).
+MAX_URL_LENGTH = env_int("MAX_URL_LENGTH", 4096, minimum=256, maximum=8000)
+CSRF_FAILURE_VIEW = "crms.core.views.csrf_failure"
 
 # --- I18N / time ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

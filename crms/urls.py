@@ -30,6 +30,7 @@ class SwaggerDocsView(SpectacularSwaggerView):
         return response
 
 
+handler400 = "crms.core.views.bad_request"
 handler403 = "crms.core.views.permission_denied"
 handler404 = "crms.core.views.page_not_found"
 handler500 = "crms.core.views.server_error"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -39,8 +40,16 @@ class IndicatorsView(APIView):
     @extend_schema(
         summary="Indicator tables for a period (your Member State's rows and the EU totals)",
         parameters=[
-            OpenApiParameter("from", str, description="First day (ISO date); default 90 days before 'to'"),
-            OpenApiParameter("to", str, description="Last day (ISO date); default today"),
+            OpenApiParameter(
+                "from",
+                OpenApiTypes.DATE,
+                description="First day; default 90 days before 'to'; 1970-01-01 to today + 10 years",
+            ),
+            OpenApiParameter(
+                "to",
+                OpenApiTypes.DATE,
+                description="Last day; default today; 1970-01-01 to today + 10 years",
+            ),
             OpenApiParameter("member_state", str, description="Commission only: one Member State's rows"),
         ],
         responses={200: {"type": "object"}},

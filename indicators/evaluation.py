@@ -21,6 +21,7 @@ import re
 import pandas as pd
 from django.conf import settings
 
+from crms.core.dates import QUERY
 from indicators.figures import EU_TOTAL, Period, View, ratio, sums
 from indicators.tables import hits_per_criterion
 
@@ -28,7 +29,8 @@ PERIOD = re.compile(r"^(?P<year>20\d\d)(?:-Q(?P<quarter>[1-4]))?$")
 
 
 def parse_period(text: str) -> tuple[Period, str] | None:
-    """``2026-Q4`` or ``2026`` -> the period and its label; None when malformed."""
+    """``2026-Q4`` or ``2026`` -> the period and its label; None when malformed or when it starts outside
+    the query window of ``crms.core.dates`` (no report of 2099)."""
     match = PERIOD.match((text or "").strip().upper())
     if not match:
         return None
@@ -37,8 +39,10 @@ def parse_period(text: str) -> tuple[Period, str] | None:
         quarter = int(match["quarter"])
         start = dt.date(year, 3 * quarter - 2, 1)
         end = (dt.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)) - dt.timedelta(days=1)
-        return Period(start, end), f"{year}-Q{quarter}"
-    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31)), str(year)
+        period, label = Period(start, end), f"{year}-Q{quarter}"
+    else:
+        period, label = Period(dt.date(year, 1, 1), dt.date(year, 12, 31)), str(year)
+    return (period, label) if QUERY.admits(period.day_from) else None
 
 
 def current_quarter(today: dt.date) -> str:

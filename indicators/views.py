@@ -10,14 +10,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import is_eu_wide_reader, is_read_only
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
+from crms.core.dates import QUERY, DateRefused, read_day
 from crms.core.figures import detection_rate, share
 from crms.core.formatting import count, percent
+from crms.core.views import standalone_page
 from indicators import evaluation, exports, services, trends
 from indicators.figures import EU_TOTAL, Period, View
 from indicators.models import RefreshRun
@@ -26,37 +27,31 @@ from indicators.templatetags.indicators import figure
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
-EARLIEST_DAY, LATEST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
-def _day(text: str) -> dt.date | None:
-    """An ISO date, or None: also for an impossible one (2026-13-01) or one whose period would leave the
-    calendar (0001-01-01 minus 90 days), which were 500s."""
+def _day(request, name: str, errors: list[str], european: bool) -> dt.date | None:
+    """An ISO date within the query window (``crms.core.dates``), or None with the problem in ``errors``:
+    2026-13-01 and 0001-01-01 (whose period would leave the calendar) were 500s."""
     try:
-        day = parse_date(text)
-    except ValueError:
+        return read_day(request.GET.get(name), field=name, window=QUERY, european=european)
+    except DateRefused as refused:
+        errors.append(f"{refused.field}: {refused.message}")
         return None
-    return day if day is not None and EARLIEST_DAY <= day <= LATEST_DAY else None
 
 
-def period_from(request) -> tuple[Period, list[str]]:
-    """``from``/``to`` (ISO dates) or ``days``; the default is the last 90 days. Bad values are reported."""
+def period_from(request, *, european: bool = False) -> tuple[Period, list[str]]:
+    """``from``/``to`` (ISO dates) or ``days``; the default is the last 90 days. Bad values are reported (with
+    European dates for pages)."""
     errors = []
     today = timezone.now().date()
-    day_to = _day(request.GET["to"]) if request.GET.get("to") else today
-    if day_to is None:
-        errors.append("to: a date like 2026-11-30")
-        day_to = today
+    day_to = _day(request, "to", errors, european) or today
     days = request.GET.get("days", "")
     day_from = day_to - dt.timedelta(
         days=(whole_number(days) if 0 < (whole_number(days) or 0) <= MAX_DAYS else DEFAULT_DAYS) - 1
     )
-    if request.GET.get("from"):
-        parsed = _day(request.GET["from"])
-        if parsed is None:
-            errors.append("from: a date like 2026-09-01")
-        else:
-            day_from = parsed
+    parsed = _day(request, "from", errors, european)
+    if parsed is not None:
+        day_from = parsed
     if day_from > day_to:
         errors.append("from: must not be after 'to'")
         day_from = day_to
@@ -67,7 +62,7 @@ def period_from(request) -> tuple[Period, list[str]]:
 
 
 def view_for(request) -> tuple[View, list[str]]:
-    period, errors = period_from(request)
+    period, errors = period_from(request, european=True)
     member_state = request.GET.get("member_state", "").strip().upper()[:3] or None
     return View.for_user(request.user, period, member_state), errors
 
@@ -124,6 +119,7 @@ def dashboard(request):
             "may_refresh": not is_read_only(request.user),
             "quarter": evaluation.current_quarter(view.period.day_to),
         },
+        status=400 if errors else 200,  # the problems are named on the page, over the default period
     )
 
 
@@ -185,7 +181,9 @@ def _cells(frame) -> list[str]:
 def export_table(request, name: str, fmt: str):
     if fmt not in exports.CONTENT_TYPES or (name not in TABLES_BY_NAME and name != "all"):
         raise Http404
-    view, _ = view_for(request)
+    view, errors = view_for(request)
+    if errors:  # not the default period's figures under the name of a refused one
+        return standalone_page("errors/400.html", 400, {"problems": errors})
     stamp = f"{view.period.day_from}_{view.period.day_to}"
     if name == "all":
         if fmt != "xlsx":
@@ -246,6 +244,7 @@ def control_records(request):
         request,
         "indicators/controls.html",
         {"results": results.order_by("-controlled_at")[:500], "view": view, "errors": errors},
+        status=400 if errors else 200,
     )
 
 

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crms.core.dates import PLANNED
+
 ZONE = dt.UTC
 _LAST_INSTANT = dt.timedelta(microseconds=1)
-# Days a period may use: far beyond any campaign, and short of the calendar's end (9999-12-31 + 1 day).
-EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
 
 
 def allowed(day: dt.date) -> bool:
-    return EARLIEST <= day <= LATEST
+    """Days a period may use: the planning window of ``crms.core.dates`` (2000-01-01 to ten years ahead), far
+    beyond any campaign and short of the calendar's end (9999-12-31 + 1 day overflowed)."""
+    return PLANNED.admits(day)
 
 
 def _midnight(day: dt.date) -> dt.datetime:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from crms.accounts.roles import COMMISSION_ROLES, Role, member_state_of
 from crms.audit.services import record
+from crms.core.dates import PLANNED
 from crms.reference.models import RiskArea
 from pca import periods
 from pca.models import PcaReport, PcaStatus, PcaTarget, PriorityControlArea
@@ -118,7 +119,7 @@ def check_designation(
         errors.append(_error("ends_at", "required", "When the PCA ends."))
     for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
         if moment and not periods.allowed(moment.astimezone(periods.ZONE).date()):
-            errors.append(_error(name, "out_of_range", f"A day from {periods.EARLIEST} to {periods.LATEST}."))
+            errors.append(_error(name, "out_of_range", PLANNED.rule()))
     if starts_at and ends_at and ends_at <= starts_at:
         errors.append(_error("ends_at", "invalid", "The period must end after it starts."))
     known = set(participants())

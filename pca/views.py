@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from crms.accounts.models import Organisation
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
+from crms.core.dates import PLANNED, DateRefused, read_day
 from crms.reference.models import RiskArea
 from pca import periods, selectors, services
 from rif.forms import codes, errors_by_field
@@ -41,18 +41,12 @@ def pca_list(request):
 
 
 def _day(post, name: str, field: str) -> tuple[dt.date | None, list[dict]]:
-    """A day typed in the form (``YYYY-MM-DD``), or an error naming the field when it is not a real day."""
-    text = (post.get(name) or "").strip()
+    """A day typed in the form, within the planning window of ``crms.core.dates``, or an error naming the field
+    (the calendar's last day overflowed into a 500 when the day after it was computed)."""
     try:
-        day = parse_date(text)
-    except ValueError:
-        day = None
-    if text and day is None:
-        return None, [{"field": field, "code": "invalid", "message": f"{text!r} is not a day (YYYY-MM-DD)."}]
-    if day is not None and not periods.allowed(day):
-        message = f"A day from {periods.EARLIEST} to {periods.LATEST}."
-        return None, [{"field": field, "code": "out_of_range", "message": message}]
-    return day, []
+        return read_day(post.get(name), field=field, window=PLANNED, european=True), []
+    except DateRefused as refused:
+        return None, [refused.error()]
 
 
 def _targets(text: str) -> tuple[dict[str, int], list[dict]]:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, model_validator
 
+from crms.core.dates import PlannedDay, RecordedDay
 from rif.models import HandlingMarking, Measure, RecommendedControl, Relevance, TransportMode
 
 Country = Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}$")]
@@ -44,7 +45,7 @@ class Seizure(_Strict):
     quantity: Number | None = None
     unit: Annotated[StrictStr, Field(max_length=20)] | None = None
     estimated_value_eur: Number | None = None
-    seized_on: dt.date | None = None
+    seized_on: RecordedDay | None = None
     place: Annotated[StrictStr, Field(max_length=200)] | None = None
 
 
@@ -65,8 +66,8 @@ class RifBody(_Strict):
     seizure: Seizure | None = None
     recommended_action: Annotated[StrictStr, Field(max_length=5000)] = ""
     recommended_control: Literal[tuple(RecommendedControl.values)] | None = None  # type: ignore[valid-type]
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
+    valid_from: PlannedDay | None = None
+    valid_until: PlannedDay | None = None
     handling: Literal[tuple(HandlingMarking.values)] = HandlingMarking.CRMS_RESTRICTED  # type: ignore[valid-type]
     all_participants: bool = False
     recipients: Annotated[list[MemberState], Field(max_length=40)] = []

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from crms.accounts.models import Organisation
 from crms.accounts.roles import COMMISSION_CODE, COMMISSION_ROLES, Role, is_commission, member_state_of
 from crms.audit.services import record
+from crms.core.dates import PLANNED
 from crms.declarations.validation import pydantic_errors
 from crms.reference.models import RiskArea
 from rif.models import (
@@ -541,6 +542,18 @@ def _free_code(base: str) -> str:
     return code
 
 
+def _end_of(day: dt.date) -> dt.datetime:
+    """The midnight ending ``day``; at the edge of the planning window (or of the calendar: 9999-12-31 plus a
+    day was a 500) the day's last second, so the criterion's ``valid_to`` stays within the window too."""
+    try:
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    except OverflowError:
+        end = None
+    if end is None or not PLANNED.admits(end):
+        end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+    return end
+
+
 def criterion_document(rif: Rif, *, actor) -> dict[str, Any]:
     condition = criterion_condition(rif)
     if condition is None:
@@ -551,7 +564,7 @@ def criterion_document(rif: Rif, *, actor) -> dict[str, Any]:
     now = timezone.now()
     valid_to = None
     if rif.valid_until is not None:
-        end = dt.datetime.combine(rif.valid_until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        end = _end_of(rif.valid_until)
         valid_to = end.isoformat() if end > now else None
     document: dict[str, Any] = {
         "code": _free_code(base),

@@ -8,7 +8,6 @@ import datetime as dt
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from crms.accounts.models import Organisation
@@ -16,6 +15,7 @@ from crms.accounts.roles import member_state_of
 from crms.audit.services import record
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
+from crms.core.dates import QUERY, DateRefused, read_day
 from crms.reference.models import RiskArea
 from rif import forms, selectors, services
 from rif.models import (
@@ -43,32 +43,35 @@ def _flash_errors(request, error: services.RifError) -> None:
         messages.error(request, f"{item['field'] + ': ' if item['field'] else ''}{item['message']}")
 
 
-def _filters(request) -> selectors.RifFilters:
-    get = request.GET
+def _filters(request) -> tuple[selectors.RifFilters, list[str]]:
+    """The search filters, and the dates refused (not a date, or outside the query window): named on the
+    page, the search runs without them."""
+    get, refused = request.GET, []
+
+    def day(name: str):
+        try:
+            return read_day(get.get(name), field=name, window=QUERY, european=True)
+        except DateRefused as problem:
+            refused.append(str(problem))
+            return None
+
     return selectors.RifFilters(
         q=get.get("q", "")[:200],
         risk_area=get.get("risk_area", ""),
         country=get.get("country", "").strip()[:2],
         hs_code=get.get("hs_code", "").strip()[:10],
-        date_from=parse_date(get.get("date_from", "") or "") if _is_date(get.get("date_from")) else None,
-        date_to=parse_date(get.get("date_to", "") or "") if _is_date(get.get("date_to")) else None,
+        date_from=day("date_from"),
+        date_to=day("date_to"),
         status=get.get("status", "") if get.get("status", "") in RifStatus.values else "",
         organisation=get.get("organisation", "").strip()[:3],
-    )
-
-
-def _is_date(value: str | None) -> bool:
-    try:
-        return bool(value) and parse_date(value) is not None
-    except ValueError:
-        return False
+    ), refused
 
 
 @require_safe
 @area_required("rif")
 def rif_list(request):
     """The inbox of the user's Member State, and search across every RIF the user may see."""
-    filters = _filters(request)
+    filters, refused = _filters(request)
     searching = any(
         request.GET.get(key)
         for key in ("q", "risk_area", "country", "hs_code", "date_from", "date_to", "status", "organisation")
@@ -83,10 +86,11 @@ def rif_list(request):
         "statuses": RifStatus.choices,
         "may_author": services.may_author(request.user),
         "member_state": member_state_of(request.user),
+        "refused": refused,
     }
-    if request.headers.get("HX-Request"):
+    if request.headers.get("HX-Request"):  # HTMX swaps only successful answers in
         return render(request, "rif/_results.html", context)
-    return render(request, "rif/list.html", context)
+    return render(request, "rif/list.html", context, status=400 if refused else 200)
 
 
 def _form_context(request, *, values: dict, errors: dict, rif=None) -> dict:

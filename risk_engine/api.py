@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from pydantic import ValidationError as PydanticError
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crms.core.api.body import read_json
 from crms.core.api.pydantic_schema import ref
 from crms.declarations.api_docs import ErrorBody
+from crms.declarations.validation import pydantic_errors
 from risk_engine import api_docs as docs
 from risk_engine import feed, selectors, services
 from risk_engine.presenters import criterion_document
-from risk_engine.schema import CriterionDocument
-from risk_engine.watchlists import CSV_MAX_LINES
+from risk_engine.schema import CriterionDocument, TransitionBody, WatchListBody
 
 CRITERION = {"application/json": ref(CriterionDocument)}
 ERRORS = {400: ref(ErrorBody), 403: ref(ErrorBody), 404: ref(ErrorBody), 409: ref(ErrorBody)}
-COMMENT = inline_serializer("TransitionComment", {"comment": serializers.CharField(required=False)})
+TRANSITION = {"application/json": ref(TransitionBody)}
+NAMESPACE = (
+    "Codes name their owner: a Member State's national profiles and watch lists start with its code and a "
+    "hyphen (`FR-NP-001`, `FR-WL-SHIPPERS`); the Commission's codes do not start with a participant's code and "
+    "a hyphen. Another namespace is a 400 naming `code` (whether the code exists or not), so a 409 only ever "
+    "names a code of your own organisation. Unknown fields are a 400."
+)
 
 
 def _error_response(error: services.CriteriaError) -> Response:
@@ -34,14 +42,18 @@ def _criterion(request, code: str):
     return criterion
 
 
+def _validated(model, body):
+    """``body`` as ``model`` (unknown fields refused, contract section 4), or a 400 naming every problem."""
+    try:
+        return model.model_validate(body)
+    except PydanticError as exc:
+        raise services.CriteriaError(400, pydantic_errors(exc)) from None
+
+
 def _comment(request) -> str:
     if not request.body:
         return ""
-    body = read_json(request, limit=settings.MAX_REQUEST_BYTES)
-    comment = body.get("comment", "") if isinstance(body, dict) else ""
-    if not isinstance(comment, str) or len(comment) > 2000:
-        raise exceptions.ValidationError({"comment": ["Text of at most 2,000 characters."]})
-    return comment
+    return _validated(TransitionBody, read_json(request, limit=settings.MAX_REQUEST_BYTES)).comment
 
 
 class CriteriaView(APIView):
@@ -55,7 +67,11 @@ class CriteriaView(APIView):
         ),
         parameters=[
             OpenApiParameter("scope", str, enum=["eu", "national"], description="Only this scope"),
-            OpenApiParameter("changed_since", str, description="Feed: changes at or after this ISO 8601 time"),
+            OpenApiParameter(
+                "changed_since",
+                OpenApiTypes.DATETIME,
+                description="Feed: changes at or after this time (1970-01-01 to today + 10 years)",
+            ),
             OpenApiParameter("after", str, description="Feed: the `next` cursor of the previous page"),
             OpenApiParameter("limit", int, description="Feed: changes per page, 1-1000 (default 500)"),
         ],
@@ -89,7 +105,10 @@ class CriteriaView(APIView):
         return Response(page)
 
     @extend_schema(
-        summary="Create a criterion (a draft)", request=CRITERION, responses={201: ref(docs.CriterionRead), **ERRORS}
+        summary="Create a criterion (a draft)",
+        description=NAMESPACE,
+        request=CRITERION,
+        responses={201: ref(docs.CriterionRead), **ERRORS},
     )
     def post(self, request):
         data = read_json(request, limit=settings.MAX_REQUEST_BYTES)
@@ -129,7 +148,7 @@ class CriterionView(APIView):
 
 def _transition(action, summary: str):
     class TransitionView(APIView):
-        @extend_schema(summary=summary, request=COMMENT, responses={200: ref(docs.CriterionRead), **ERRORS})
+        @extend_schema(summary=summary, request=TRANSITION, responses={200: ref(docs.CriterionRead), **ERRORS})
         def post(self, request, code: str):
             criterion = _criterion(request, code)
             try:
@@ -172,38 +191,21 @@ class WatchListsView(APIView):
 
     @extend_schema(
         summary="Create a watch list (entries optional)",
-        request={"application/json": {"type": "object"}},
+        description=NAMESPACE,
+        request={"application/json": ref(WatchListBody)},
         responses={201: ref(docs.Created), **ERRORS},
     )
     def post(self, request):
         try:  # rights before the body: a read-only role learns nothing from validation
             services.require_watch_list_keeper(request.user)
-        except services.CriteriaError as error:
-            return _error_response(error)
-        body = read_json(request, limit=settings.MAX_REQUEST_BYTES)
-        if not isinstance(body, dict):
-            raise exceptions.ValidationError({"body": ["A JSON object."]})
-        missing = [name for name in ("code", "name", "kind") if not isinstance(body.get(name), str)]
-        if missing:
-            raise exceptions.ValidationError({name: ["Required text."] for name in missing})
-        entries = body.get("entries") or []
-        # The CSV import's limit; a number here was a 500, malformed entries were silently dropped.
-        if not isinstance(entries, list) or len(entries) > CSV_MAX_LINES:
-            raise exceptions.ValidationError({"entries": [f"A list of at most {CSV_MAX_LINES:,} entries."]})
-        shapeless = [i for i, e in enumerate(entries) if not (isinstance(e, dict) and "value" in e)]
-        if shapeless:
-            raise exceptions.ValidationError({f"entries[{i}]": ['An object {"value", "reason"}.'] for i in shapeless})
-        try:
+            # Unknown fields are refused (they were ignored); at most the CSV import's number of entries.
+            body = _validated(WatchListBody, read_json(request, limit=settings.MAX_REQUEST_BYTES))
             with transaction.atomic():  # the list and its entries, or nothing
                 watch_list = services.create_watch_list(
-                    actor=request.user,
-                    code=body["code"],
-                    name=body["name"],
-                    kind=body["kind"],
-                    description=str(body.get("description", "")),
+                    actor=request.user, code=body.code, name=body.name, kind=body.kind, description=body.description
                 )
-                if entries:
-                    pairs = [(str(e["value"]), str(e.get("reason", ""))) for e in entries]
+                if body.entries:
+                    pairs = [(str(e.value), e.reason) for e in body.entries]
                     services.add_watch_list_entries(actor=request.user, watch_list=watch_list, entries=pairs)
         except services.CriteriaError as error:
             return _error_response(error)

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from crms.accounts.models import Organisation
 from crms.accounts.roles import COMMISSION_CODE
+from crms.core.dates import QUERY, DateRefused, read_day
 from crms.core.figures import outcomes_of
 from crms.declarations.models import TransportMode
 from risk_engine import columnar, reference
@@ -94,12 +95,15 @@ def participant_codes() -> list[str]:
 
 
 def _date(value: Any, name: str, errors: dict[str, list[str]]) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
+    """A day of the period, within the query window of ``crms.core.dates`` (a period ending 9999-12-31 overflowed
+    when its end was turned into the next midnight)."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    text = value.isoformat() if isinstance(value, dt.date) else str(value or "")
     try:
-        return dt.date.fromisoformat(str(value or ""))
-    except ValueError:
-        errors.setdefault(name, []).append("Enter a date as YYYY-MM-DD.")
+        return read_day(text, field=name, window=QUERY, required=True, european=True)
+    except DateRefused as refused:
+        errors.setdefault(name, []).append(refused.message)
         return None
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crms.core.client_input import parse_client_datetime, whole_number
+from crms.core.client_input import whole_number
+from crms.core.dates import QUERY, DateRefused, read_moment
 from risk_engine.documents import document_of
 from risk_engine.models import CriterionVersion
 from risk_engine.models_revision import CriteriaChange, current_revision
@@ -31,11 +32,10 @@ def is_feed_request(params) -> bool:
 
 
 def _parameters(params) -> tuple[Any, int, int]:
-    since = None
-    if params.get("changed_since"):
-        since = parse_client_datetime(params["changed_since"])
-        if since is None:
-            raise FeedError("changed_since", "An ISO 8601 date-time with a time zone, e.g. 2026-12-01T00:00:00Z.")
+    try:  # an ISO 8601 time with a time zone, within the query window of crms.core.dates
+        since = read_moment(params.get("changed_since"), field="changed_since", window=QUERY)
+    except DateRefused as refused:
+        raise FeedError(refused.field, refused.message) from None
     after = 0
     if params.get("after"):
         after = whole_number(params["after"])

@@ -42,7 +42,7 @@ class WatchListForm(forms.Form):
     code = forms.RegexField(
         regex=r"^[A-Z0-9][A-Z0-9_-]{2,39}$",
         max_length=40,
-        help_text="3-40 capital letters, digits, - or _, e.g. WL-FR-SHIPPERS",
+        help_text="3-40 capital letters, digits, - or _, starting with your Member State's code, e.g. FR-WL-SHIPPERS",
         error_messages={"invalid": "Use 3-40 capital letters, digits, - or _, starting with a letter or digit."},
     )
     name = forms.CharField(max_length=WatchList._meta.get_field("name").max_length)

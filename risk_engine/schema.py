@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
 
-from crms.declarations.schema import IsoDateTime
+from crms.core.dates import PlannedTime
+from risk_engine.watchlists import CSV_MAX_LINES
 
 Phase = Literal["pre_loading", "pre_arrival"]
 Mode = Literal["sea", "air", "express", "postal", "road", "rail", "inland_water"]
@@ -34,8 +35,8 @@ class CriterionDocument(BaseModel):
     weight: Annotated[StrictInt, Field(ge=1, le=100)]
     outcome: OutcomeText
     control_type: Literal["documentary", "physical", "scanning"] | None = None
-    valid_from: IsoDateTime
-    valid_to: IsoDateTime | None = None
+    valid_from: PlannedTime
+    valid_to: PlannedTime | None = None
     # Extensions of the contract:
     allows_aeo_facilitation: StrictBool = False
     shadow: StrictBool = False
@@ -46,3 +47,30 @@ class CriterionDocument(BaseModel):
         if self.valid_to is not None and self.valid_to <= self.valid_from:
             raise ValueError("valid_to must be after valid_from")
         return self
+
+
+class _Body(BaseModel):
+    """REST bodies besides the criterion document: unknown fields are refused (contract section 4)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TransitionBody(_Body):
+    """``submit``, ``approve`` and ``retire``: an optional comment, kept in the audit log."""
+
+    comment: Annotated[StrictStr, Field(max_length=2000)] = ""
+
+
+class WatchListEntryBody(_Body):
+    value: StrictStr | StrictInt
+    reason: StrictStr = ""  # required by the service, which names ``entries[i].reason``
+
+
+class WatchListBody(_Body):
+    """A new watch list and its entries (all or nothing)."""
+
+    code: StrictStr
+    name: StrictStr
+    kind: StrictStr
+    description: StrictStr = ""
+    entries: Annotated[list[WatchListEntryBody], Field(max_length=CSV_MAX_LINES)] = []

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import ValidationError as PydanticError
 
+from crms.accounts.models import Organisation
 from crms.accounts.roles import COMMISSION_CODE, Role, is_risk_staff, member_state_of
 from crms.audit.services import record
 from crms.declarations.validation import pydantic_errors
@@ -114,10 +115,27 @@ def snapshot(version: CriterionVersion) -> dict[str, Any]:
     }
 
 
+def code_outside_namespace(code: str, owner: str) -> str | None:
+    """Codes name their owner, so that a ``409 exists`` can only ever confirm a code of the creator's own
+    organisation (which it may read anyway), never one of another Member State's profiles or lists: a Member
+    State's codes start with its code and a hyphen (``FR-NP-001``, ``FR-WL-SHIPPERS``); the Commission's may
+    not start with a participant's code and a hyphen. Checked before existence, on creation only."""
+    if owner != COMMISSION_CODE:
+        return (
+            None if code.startswith(f"{owner}-") else f"A code of {owner} starts with {owner}- (e.g. {owner}-NP-001)."
+        )
+    head, dash, _ = code.partition("-")
+    if dash and Organisation.objects.filter(code=head).exclude(code=COMMISSION_CODE).exists():
+        return f"{head}- codes belong to {head}; the Commission's codes start otherwise (e.g. CRC-, WL-)."
+    return None
+
+
 @transaction.atomic
 def create_criterion(*, actor, data: Any) -> CriterionVersion:
     checked = check_document(data, actor=actor)
     document = checked.document
+    if problem := code_outside_namespace(document.code, checked.owner):
+        raise _refuse(400, problem, "code", "invalid")
     if Criterion.objects.filter(code=document.code).exists():
         raise _refuse(409, f"Criterion {document.code} exists: PUT a new version instead.", "code", "conflict")
     criterion = Criterion.objects.create(
@@ -284,11 +302,13 @@ def create_watch_list(*, actor, code: str, name: str, kind: str, description: st
         errors.append(("name", "A name of 1-200 characters is required."))
     if kind not in WatchList.Kind.values:
         errors.append(("kind", f"One of {', '.join(WatchList.Kind.values)}."))
+    owner = COMMISSION_CODE if actor.organisation_id == COMMISSION_CODE else member_state_of(actor)
+    if not errors and (problem := code_outside_namespace(code, owner)):
+        errors.append(("code", problem))
     if errors:
         raise CriteriaError(400, [{"field": f, "code": "invalid", "message": m} for f, m in errors])
     if WatchList.objects.filter(code=code).exists():
         raise _refuse(409, f"Watch list {code} exists.", "code", "conflict")
-    owner = COMMISSION_CODE if actor.organisation_id == COMMISSION_CODE else member_state_of(actor)
     watch_list = WatchList.objects.create(code=code, name=name, kind=kind, owner_id=owner, description=description)
     record(actor=actor, action="watch_list.created", obj=watch_list, after={"code": code, "kind": kind, "name": name})
     return watch_list

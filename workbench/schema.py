@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from crms.declarations.schema import IsoDateTime
+from crms.core.dates import RecordedTime
 from workbench.models import ControlKind, ControlOutcome, IrregularityType
 
 Number = Annotated[StrictFloat | StrictInt, Field(ge=0, le=1e12)]
@@ -31,7 +31,7 @@ class ControlResultBody(_Strict):
     result: Literal[tuple(ControlOutcome.values)]  # type: ignore[valid-type]
     irregularity_type: Literal[tuple(IrregularityType.values)] | None = None  # type: ignore[valid-type]
     seizure: Seizure | None = None
-    controlled_at: IsoDateTime | None = None
+    controlled_at: RecordedTime | None = None
     notes: Annotated[StrictStr, Field(max_length=4000)] | None = None
 
 

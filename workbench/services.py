@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from crms.accounts.roles import Role, member_state_of
 from crms.audit.services import record
+from crms.core.dates import RECORDED
 from crms.declarations.models import Declaration
 from workbench.models import (
     Case,
@@ -280,6 +281,8 @@ def _control_errors(data: dict[str, Any], now: dt.datetime) -> list[dict]:
     controlled_at = data.get("controlled_at") or now
     if not isinstance(controlled_at, dt.datetime):
         errors.append(_error("controlled_at", "invalid", "An ISO 8601 date-time with time zone."))
+    elif not RECORDED.admits(controlled_at):  # 0001-01-01T00:00+01:00 was stored, then no list could read it
+        errors.append(_error("controlled_at", "out_of_range", RECORDED.rule()))
     elif controlled_at > now + dt.timedelta(minutes=5):
         errors.append(_error("controlled_at", "out_of_range", "A control cannot be in the future."))
     if len(str(data.get("notes") or "")) > 4000:

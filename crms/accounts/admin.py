@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from crms.accounts.forms import AdminLoginForm
 from crms.accounts.models import Organisation, User
 
 
@@ -17,3 +18,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("organisation", "role", "is_active")
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Organisation and role", {"fields": ("organisation", "role")}))
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Organisation and role", {"fields": ("organisation", "role")}))
+
+
+# The admin's login counts failures and locks out like /login/ (crms.accounts.throttle).
+admin.site.login_form = AdminLoginForm

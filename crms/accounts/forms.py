@@ -1,9 +1,12 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 
-class LoginForm(AuthenticationForm):
-    """Says plainly when an account exists but its organisation no longer participates."""
+class ThrottledLogin:
+    """Every way to log in with a password (``/login/`` and the admin's login) counts failures per username and
+    address and locks them out alike (``crms.accounts.throttle``); says plainly when an account exists but its
+    organisation no longer participates."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -32,3 +35,16 @@ class LoginForm(AuthenticationForm):
             raise
         throttle.clear(username, address)
         return cleaned
+
+
+class LoginForm(ThrottledLogin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
+    """The admin's login: staff only (Django's rule), throttled like ``/login/`` (it was not)."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        **{key: ThrottledLogin.error_messages[key] for key in ("no_access", "locked")},
+    }

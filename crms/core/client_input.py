@@ -1,8 +1,9 @@
 """Numbers and date-times sent by clients as text, read so that no value a client can send is a 500.
 
-- Date-times: ISO 8601 with a time zone offset that exists (UTC-12:00 to UTC+14:00). Python reads
-  offsets up to ±23:59, PostgreSQL stores at most ±15:59: an ENS arriving at ``...+16:00`` (or a
-  control, a criterion's validity, a ``since=`` filter) was a database error, answered 500.
+- Date-times: a time zone offset that exists (UTC-12:00 to UTC+14:00). Python reads offsets up to
+  ±23:59, PostgreSQL stores at most ±15:59: an ENS arriving at ``...+16:00`` (or a control, a
+  criterion's validity, a ``since=`` filter) was a database error, answered 500. Dates themselves
+  (formats and the window each kind of date must lie in) are read by ``crms.core.dates``.
 - Whole numbers: ASCII digits only, at most 18 of them. ``"²".isdigit()`` is true but ``int("²")``
   raises, and 25 digits overflow a bigint column or a timedelta.
 - Text: PostgreSQL cannot store (or even compare with) a NUL character; text holding one is refused,
@@ -14,8 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-
-from django.utils.dateparse import parse_datetime
 
 EARLIEST_OFFSET = dt.timedelta(hours=-12)
 LATEST_OFFSET = dt.timedelta(hours=14)
@@ -32,22 +31,6 @@ def whole_number(text: str | None) -> int | None:
 def offset_exists(value: dt.datetime) -> bool:
     offset = value.utcoffset()
     return offset is None or EARLIEST_OFFSET <= offset <= LATEST_OFFSET
-
-
-def parse_client_datetime(text: str | None, *, assume_utc: bool = False) -> dt.datetime | None:
-    """The date-time in ``text``, or None when it is not ISO 8601, not a real date (month 13, hour 25),
-    has no time zone (unless ``assume_utc``) or an offset no place has."""
-    try:
-        parsed = parse_datetime(text or "")
-    except ValueError:
-        return None
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:
-        if not assume_utc:
-            return None
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed if offset_exists(parsed) else None
 
 
 NUL_MESSAGE = "NUL characters are not allowed."

@@ -1,8 +1,14 @@
 """Every browser page needs a login (the REST API authenticates by itself); security headers on every response;
-no NUL character in a query string or form field."""
+no NUL character in a path, query string or form field; no address over ``MAX_URL_LENGTH``; a refused date is a
+400 naming its field; every error under ``/api/`` in the contract's JSON shape."""
 
+import re
+
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.http import HttpResponseBadRequest
+
+from crms.core.dates import DateRefused
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -49,9 +55,15 @@ def _nul_field(data) -> str | None:
     return None
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 class RefuseNulCharactersMiddleware:
     """PostgreSQL text cannot hold a NUL character: a query parameter or form field with one used to reach
     the database and fail there (a 500, from any search box). Refused here with a 400 naming the field.
+
+    A path holding a NUL (``/declarations/<mrn>%00/``: every detail URL was a 500) or any other control
+    character names nothing that can exist: 404, before the login redirect and before any view.
 
     JSON bodies are checked where they are read (``crms.core.api.body.read_json``); API form bodies are
     refused as not JSON (415) there, so only browser forms are read here.
@@ -61,6 +73,10 @@ class RefuseNulCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if CONTROL_CHARACTERS.search(request.path_info):
+            from crms.core.views import page_not_found
+
+            return page_not_found(request)
         field = _nul_field(request.GET)
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         browser_form = content_type in FORM_TYPES and not request.path_info.startswith("/api/")
@@ -74,3 +90,81 @@ class RefuseNulCharactersMiddleware:
         if request.path_info.startswith("/api/"):
             return json_error_response(400, "invalid", message, field=field)
         return HttpResponseBadRequest(f"{field}: {message}", content_type="text/plain; charset=utf-8")
+
+
+class RefusedDatesMiddleware:
+    """A date a page read by hand outside its window (``crms.core.dates.DateRefused``): 400 naming the field.
+    REST views get the same answer from ``crms.core.api.errors.exception_handler``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DateRefused):
+            from crms.core.views import refused_value
+
+            return refused_value(request, exception.field, exception.message, exception.code)
+        return None
+
+
+class UrlLengthMiddleware:
+    """Addresses over ``MAX_URL_LENGTH`` characters are 414 (JSON under /api/). gunicorn runs with
+    ``--limit-request-line 8190`` so that the platform, not gunicorn's own page, answers up to 8 KiB."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if len(request.path_info) + len(request.META.get("QUERY_STRING", "")) > settings.MAX_URL_LENGTH:
+            from crms.core.views import uri_too_long
+
+            return uri_too_long(request, settings.MAX_URL_LENGTH)
+        return self.get_response(request)
+
+
+API_ERROR_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    414: "uri_too_long",
+    415: "unsupported_media_type",
+    429: "throttled",
+    500: "server_error",
+    503: "unavailable",
+}
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+def _is_json(response) -> bool:
+    content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+class ApiErrorsMiddleware:
+    """Every error under ``/api/`` in the contract's shape ``{"errors": [{"field", "code", "message"}]}``, whoever
+    produced it: DRF (already JSON), Django's 404/405/500 and, with ``DEBUG`` on, its technical pages (which
+    list URL patterns, settings and source), the schema view's YAML. Outermost, so it sees every answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code < 400 or not request.path_info.startswith("/api/") or _is_json(response):
+            return response
+        from crms.core.api.errors import json_error_response
+
+        code = API_ERROR_CODES.get(response.status_code, "error")
+        replacement = json_error_response(response.status_code, code, response.reason_phrase or code)
+        for header in KEPT_HEADERS:
+            if header in response:
+                replacement[header] = response[header]
+        return replacement

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from pydantic import ValidationError
 from rest_framework import exceptions, status
@@ -54,8 +55,16 @@ class DeclarationCollectionView(APIView):
             OpenApiParameter("phase", str),
             OpenApiParameter("screening_status", str),
             OpenApiParameter("office", str, description="Office of first entry code"),
-            OpenApiParameter("received_from", str, description="YYYY-MM-DD (UTC)"),
-            OpenApiParameter("received_to", str, description="YYYY-MM-DD (UTC)"),
+            OpenApiParameter(
+                "received_from",
+                OpenApiTypes.DATE,
+                description="YYYY-MM-DD (UTC), 1970-01-01 to today + 10 years",
+            ),
+            OpenApiParameter(
+                "received_to",
+                OpenApiTypes.DATE,
+                description="YYYY-MM-DD (UTC), 1970-01-01 to today + 10 years",
+            ),
             OpenApiParameter("reference", str, description="MRN, LRN, master or house document"),
             OpenApiParameter("after", str, description="Cursor from the previous page's `next`"),
             OpenApiParameter("limit", int, description="1-500, default 100"),

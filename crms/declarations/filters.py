@@ -7,6 +7,7 @@ import datetime as dt
 import django_filters
 from django import forms
 
+from crms.core.dates import QUERY, WindowDateFilter
 from crms.declarations.models import Declaration, Phase, ScreeningStatus, TransportMode
 from crms.reference.models import CustomsOffice
 
@@ -20,11 +21,14 @@ class DeclarationFilter(django_filters.FilterSet):
     office = django_filters.ModelChoiceFilter(
         field_name="office_of_first_entry", queryset=CustomsOffice.objects.all(), empty_label="All offices"
     )
-    # Whole days as timestamp ranges (UTC), so the received_at index serves them.
-    received_from = django_filters.DateFilter(
-        method="filter_received_from", widget=forms.DateInput(attrs={"type": "date"})
+    # Whole days as timestamp ranges (UTC), so the received_at index serves them; within the query window
+    # (``received_to=9999-12-31`` plus one day was a 500).
+    received_from = WindowDateFilter(
+        window=QUERY, method="filter_received_from", widget=forms.DateInput(attrs={"type": "date"})
     )
-    received_to = django_filters.DateFilter(method="filter_received_to", widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = WindowDateFilter(
+        window=QUERY, method="filter_received_to", widget=forms.DateInput(attrs={"type": "date"})
+    )
     reference = django_filters.CharFilter(method="filter_reference", label="MRN, LRN or transport document")
 
     class Meta:

@@ -8,15 +8,10 @@ Unknown fields are rejected everywhere (``extra="forbid"``).
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictFloat,
@@ -24,30 +19,12 @@ from pydantic import (
     StrictStr,
 )
 
-from crms.core.client_input import OFFSET_RULE, offset_exists
+from crms.core.dates import PlannedTime
 
 CountryCode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2")]
 UnLocode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}[A-Z2-9]{3}$", description="UN/LOCODE (5 characters)")]
 Eori = Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}[A-Za-z0-9]{1,15}$", description="EORI or trader number")]
 HsCodeText = Annotated[StrictStr, Field(pattern=r"^[0-9]{6,10}$", description="6 to 10 digits")]
-NUMERIC = re.compile(r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$")
-
-
-def _iso_text(value: object) -> object:
-    """ISO 8601 text only: pydantic would also read numbers (and numeric text) as Unix timestamps."""
-    if not isinstance(value, str) or NUMERIC.match(value):
-        raise ValueError("an ISO 8601 date-time with time zone, e.g. 2026-11-23T06:40:00+01:00")
-    return value
-
-
-def _real_offset(value: dt.datetime) -> dt.datetime:
-    """+16:00 parses in Python but PostgreSQL cannot store it: refused here, naming the field."""
-    if not offset_exists(value):
-        raise ValueError(OFFSET_RULE)
-    return value
-
-
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_real_offset)]
 FilingType = Annotated[StrictStr, Field(pattern=r"^F(1[0-9]|2[0-9]|3[0-9]|4[0-9]|50|51)$")]
 OfficeCode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}[A-Z0-9]{6}$", description="Customs office reference")]
 Text = Annotated[StrictStr, Field(max_length=200)]
@@ -104,7 +81,7 @@ class EntrySummaryDeclaration(_Strict):
     carrier: PartyBody | None = None
     transport_document: TransportDocument | None = None
     office_of_first_entry: OfficeCode
-    expected_arrival: IsoDateTime
+    expected_arrival: PlannedTime
     place_of_loading: UnLocode
     place_of_unloading: UnLocode
     countries_of_routing: Annotated[list[CountryCode], Field(max_length=99)] = []

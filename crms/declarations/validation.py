@@ -50,6 +50,7 @@ PYDANTIC_CODES = {
     "greater_than": "out_of_range",
     "greater_than_equal": "out_of_range",
     "less_than_equal": "out_of_range",
+    "out_of_range": "out_of_range",  # a date outside its window (crms.core.dates)
     "finite_number": "invalid",
     "timezone_aware": "timezone_required",
 }

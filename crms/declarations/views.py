@@ -37,7 +37,10 @@ def declaration_list(request):
     query.pop("after", None)
     context = {"filter": filterset, "page": result, "query": query.urlencode()}
     template = "declarations/_rows.html" if request.headers.get("HX-Request") else "declarations/list.html"
-    return render(request, template, context)
+    # A refused filter (a date outside its window) is named above the rows: 400 for the page, 200 for HTMX,
+    # which swaps only successful answers in.
+    refused = filterset.is_bound and not valid and not request.headers.get("HX-Request")
+    return render(request, template, context, status=400 if refused else 200)
 
 
 @require_safe

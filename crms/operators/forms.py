@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import RegexValidator
 
+from crms.core.dates import PLANNED, WindowDateField
 from crms.operators.models import MRA_PROGRAMMES, AeoAuthorisation, Operator
 from crms.operators.selectors import eu_member_states
 from crms.operators.services import EORI_PATTERN, default_programme, issuing_country_error, programme_error
@@ -69,19 +70,21 @@ class OperatorForm(MarksInvalidFields, forms.ModelForm):
         return self.cleaned_data["eori"].strip()
 
 
+DAY_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class AuthorisationForm(MarksInvalidFields, forms.ModelForm):
     """Add or change an AEO authorisation of one operator."""
 
     reason = _reason_field()
+    # Within the planning window of crms.core.dates, like every date a client sends.
+    valid_from = WindowDateField(window=PLANNED, label="Valid from", widget=DAY_INPUT)
+    valid_to = WindowDateField(window=PLANNED, label="Valid to", required=False, widget=DAY_INPUT)
 
     class Meta:
         model = AeoAuthorisation
         fields = ["number", "type", "issuing_country", "programme", "valid_from", "valid_to", "status"]
         field_classes = {"issuing_country": CountryChoiceField}
-        widgets = {
-            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "valid_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        }
 
     def __init__(self, *args, operator: Operator, country: str | None = None, **kwargs):
         """``country``: the only issuing country the user may choose (a risk manager's Member State)."""

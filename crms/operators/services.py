@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from crms.audit.services import record
+from crms.core.dates import PLANNED, DateRefused, read_day
 from crms.operators import permissions
 from crms.operators.models import MRA_PROGRAMMES, AeoAuthorisation, Operator
 from crms.operators.selectors import eu_member_states
@@ -395,12 +396,11 @@ def _read_text(file: str | Path | IO) -> str:
 
 
 def _parse_date(value: str, column: str, errors: list[tuple[str, str]]) -> dt.date | None:
-    if not value:
-        return None
+    """A validity date of the CSV import, within the planning window of ``crms.core.dates``."""
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        errors.append((column, f"{value!r} is not a date (YYYY-MM-DD)."))
+        return read_day(value, field=column, window=PLANNED, european=True)
+    except DateRefused as refused:
+        errors.append((column, f"{value!r}: {refused.message}"))
         return None
 
 

@@ -32,6 +32,34 @@ def _secret_key() -> str:
     return secret_key(VAR)
 
 
+def run_defaults(environ: dict[str, str]) -> dict[str, str]:
+    """``make run`` is production-like: DEBUG off, so errors are the designed pages (a technical 404 listed
+    every URL pattern, a 500 the settings, database URL and source) and static files come hashed from
+    ``collectstatic`` through WhiteNoise. Developers opt in with ``make run DEBUG=1``. It serves plain HTTP on
+    loopback, so no HTTPS redirect or HTTPS-only cookies, and the loopback host names are allowed."""
+    defaults = {"DEBUG": "false", "SECURE_HTTPS": "false", "ALLOWED_HOSTS": "localhost,127.0.0.1,[::1]"}
+    return {name: environ.get(name, value) for name, value in defaults.items()}
+
+
+def web_command(port: int, workers: str = "3") -> list[str]:
+    """gunicorn as ``make run`` starts it. Request lines up to its maximum (8,190 bytes) reach the platform,
+    which answers addresses over ``MAX_URL_LENGTH`` with its own 414 (JSON under /api/)."""
+    return [
+        str(BIN / "gunicorn"),
+        "crms.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        workers,
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+        "--limit-request-line",
+        "8190",
+    ]
+
+
 def _environment(purpose: str) -> tuple[dict[str, str], list]:
     VAR.mkdir(parents=True, exist_ok=True)
     additions, started = ensure_services(VAR, purpose=purpose)
@@ -41,7 +69,7 @@ def _environment(purpose: str) -> tuple[dict[str, str], list]:
     env.setdefault("SECRET_KEY", _secret_key())
     env.setdefault("PYTHONUNBUFFERED", "1")
     if purpose == "run":
-        env.setdefault("DEBUG", "true")
+        env.update(run_defaults(env))
     else:
         env.setdefault("DEBUG", "false")
         env.setdefault("SECURE_HTTPS", "false")
@@ -80,18 +108,7 @@ def run() -> int:
         _manage(env, "load_demo")
         port = _port(int(env.get("PORT", "8000")))
         commands = {
-            "web": [
-                str(BIN / "gunicorn"),
-                "crms.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                env.get("WEB_WORKERS", "3"),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "10",
-            ],
+            "web": web_command(port, env.get("WEB_WORKERS", "3")),
             "worker": [
                 str(BIN / "celery"),
                 "-A",
@@ -122,7 +139,8 @@ def run() -> int:
             f"\n  CRMS is running at http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/api/docs/)\n"
             f"  Log in as e.g. fr_analyst, nl_risk_manager, eu_commission_approver "
             f"(password: {env.get('DEMO_PASSWORD', 'demo-crms-2026')}); the full list is printed above.\n"
-            f"  Data lives in {VAR}. Press Ctrl-C to stop.\n",
+            f"  Data lives in {VAR}. Press Ctrl-C to stop.\n"
+            + ("  DEBUG is on (make run DEBUG=1).\n" if env["DEBUG"].lower() in ("1", "true", "yes", "on") else ""),
             flush=True,
         )
         stopping = False

@@ -74,14 +74,14 @@ def worker(cast, celery_worker_process):
 
 @pytest.mark.worker
 def test_posted_ens_is_screened_by_the_worker(cast, worker):
-    publish_criterion(make_criterion("PL-T-TOYS"), cast["author"], cast["approver"])
+    publish_criterion(make_criterion("CRC-PL-TOYS"), cast["author"], cast["approver"])
     response = api_client(cast["system"]).post("/api/v1/declarations/", make_ens(), format="json")
     assert response.status_code == 201
     mrn = response.json()["mrn"]
     assert wait_for(lambda: status_of(cast["reader"], mrn) == "screened", WAIT), read_assessment(cast["reader"], mrn)
     document = read_assessment(cast["reader"], mrn)
     assert document["outcome"] == "control_recommended" and document["score"] == 60
-    assert criterion_codes(cast["reader"], mrn) == ["PL-T-TOYS"]
+    assert criterion_codes(cast["reader"], mrn) == ["CRC-PL-TOYS"]
     assert document["screened_at"] is not None
     assert Declaration.objects.get(mrn=mrn).screening_status == "screened"
 
@@ -89,7 +89,7 @@ def test_posted_ens_is_screened_by_the_worker(cast, worker):
 @pytest.mark.worker
 def test_a_batch_is_screened_by_the_worker_columnar(cast, worker):
     publish_criterion(
-        make_criterion("PL-T-GUNS", condition={"field": "item.hs_code", "op": "starts_with", "value": ["9303"]}),
+        make_criterion("CRC-PL-GUNS", condition={"field": "item.hs_code", "op": "starts_with", "value": ["9303"]}),
         cast["author"],
         cast["approver"],
     )
@@ -110,13 +110,13 @@ def test_a_batch_is_screened_by_the_worker_columnar(cast, worker):
     assert wait_for(all_screened, WAIT)
     for index, mrn in enumerate(mrns):
         hits = read_assessment(cast["reader"], mrn)["hits"]
-        assert [(h["criterion"], h["items"]) for h in hits] == ([("PL-T-GUNS", [2])] if index % 3 == 0 else [])
+        assert [(h["criterion"], h["items"]) for h in hits] == ([("CRC-PL-GUNS", [2])] if index % 3 == 0 else [])
 
 
 @pytest.mark.worker
 def test_amendment_is_screened_again(cast, worker):
     publish_criterion(
-        make_criterion("PL-T-AMEND", condition={"field": "item.hs_code", "op": "starts_with", "value": ["9303"]}),
+        make_criterion("CRC-PL-AMEND", condition={"field": "item.hs_code", "op": "starts_with", "value": ["9303"]}),
         cast["author"],
         cast["approver"],
     )
@@ -133,7 +133,7 @@ def test_amendment_is_screened_again(cast, worker):
         return document["version"] == 2 and document["status"] == "screened"
 
     assert wait_for(second_version_screened, WAIT)
-    assert criterion_codes(cast["reader"], result.mrn) == ["PL-T-AMEND"]
+    assert criterion_codes(cast["reader"], result.mrn) == ["CRC-PL-AMEND"]
     assert Assessment.objects.filter(declaration=declaration).count() == 2  # one per version, v1's kept
 
 
@@ -141,9 +141,9 @@ def test_amendment_is_screened_again(cast, worker):
 
 
 def test_screening_twice_gives_the_same_hits_and_one_assessment_per_version(cast):
-    publish_criterion(make_criterion("PL-T-IDEM-1"), cast["author"], cast["approver"])
+    publish_criterion(make_criterion("CRC-PL-IDEM-1"), cast["author"], cast["approver"])
     publish_criterion(
-        make_criterion("PL-T-IDEM-2", condition={"field": "routing.countries", "op": "any_in", "value": ["AE"]}),
+        make_criterion("CRC-PL-IDEM-2", condition={"field": "routing.countries", "op": "any_in", "value": ["AE"]}),
         cast["author"],
         cast["approver"],
     )
@@ -164,7 +164,7 @@ def test_screening_twice_gives_the_same_hits_and_one_assessment_per_version(cast
 
 
 def test_racing_screenings_leave_one_assessment_per_version(cast):
-    publish_criterion(make_criterion("PL-T-RACE"), cast["author"], cast["approver"])
+    publish_criterion(make_criterion("CRC-PL-RACE"), cast["author"], cast["approver"])
     results = file_declarations([make_ens() for _ in range(6)], user=cast["system"])
     ids = current_version_ids(*(r.mrn for r in results))
     barrier = threading.Barrier(4)
@@ -197,7 +197,7 @@ def test_racing_screenings_leave_one_assessment_per_version(cast):
 def test_sweeper_recovers_ens_whose_task_was_lost(cast, worker, monkeypatch):
     # Publishing would re-screen every open ENS: keep that out of this test, only the sweeper may help.
     monkeypatch.setattr(pipeline, "request_rescreen", lambda: None)
-    publish_criterion(make_criterion("PL-T-SWEEP"), cast["author"], cast["approver"])
+    publish_criterion(make_criterion("CRC-PL-SWEEP"), cast["author"], cast["approver"])
     sent: list[list[int]] = []
     with monkeypatch.context() as lost_tasks:
         lost_tasks.setattr(pipeline, "enqueue", lambda version_ids: sent.append(version_ids) or 0)  # broker loses them
@@ -216,7 +216,7 @@ def test_sweeper_recovers_ens_whose_task_was_lost(cast, worker, monkeypatch):
 
     assert wait_for(lost_ones_screened, WAIT)
     for mrn in lost:
-        assert criterion_codes(cast["reader"], mrn) == ["PL-T-SWEEP"]
+        assert criterion_codes(cast["reader"], mrn) == ["CRC-PL-SWEEP"]
     assert status_of(cast["reader"], fresh) == "pending"
     with override_settings(SWEEP_AFTER_SECONDS=20):
         assert pipeline.sweep_pending() == 0  # nothing overdue is left
@@ -243,10 +243,10 @@ def test_publishing_rescreens_open_ens_but_not_long_arrived_ones(cast, worker):
     assert all(criterion_codes(cast["reader"], mrn) == [] for mrn in mrns)
     long_arrived_at = read_assessment(cast["reader"], long_arrived)["screened_at"]
 
-    criterion = publish_criterion(make_criterion("PL-T-NEW"), cast["author"], cast["approver"])
+    criterion = publish_criterion(make_criterion("CRC-PL-NEW"), cast["author"], cast["approver"])
 
     def open_ones_hit() -> bool:
-        return all(criterion_codes(cast["reader"], mrn) == ["PL-T-NEW"] for mrn in (coming, just_arrived))
+        return all(criterion_codes(cast["reader"], mrn) == ["CRC-PL-NEW"] for mrn in (coming, just_arrived))
 
     assert wait_for(open_ones_hit, WAIT)
     assert criterion_codes(cast["reader"], long_arrived) == []

@@ -49,15 +49,15 @@ def lists(personas):
     made = {}
     for code, owner, kind in (
         ("WL-PM-EU", "commission", WatchList.Kind.EORI),
-        ("WL-PM-FR", "fr_analyst", WatchList.Kind.HS_CODE),
-        ("WL-PM-NL", "nl_analyst", WatchList.Kind.PARTY_NAME),
+        ("FR-WL-PM", "fr_analyst", WatchList.Kind.HS_CODE),
+        ("NL-WL-PM", "nl_analyst", WatchList.Kind.PARTY_NAME),
     ):
         made[code] = services.create_watch_list(actor=personas[owner], code=code, name=f"List {code}", kind=kind)
     services.add_watch_list_entries(
         actor=personas["commission"], watch_list=made["WL-PM-EU"], entries=[("CN1234567890", "Seen in an incident")]
     )
     services.add_watch_list_entries(
-        actor=personas["fr_analyst"], watch_list=made["WL-PM-FR"], entries=[("9303", "Firearms")]
+        actor=personas["fr_analyst"], watch_list=made["FR-WL-PM"], entries=[("9303", "Firearms")]
     )
     return made
 
@@ -67,7 +67,7 @@ def lists(personas):
 
 def test_watch_list_pages_matrix(personas, lists):
     eu_entry = lists["WL-PM-EU"].entries.get().pk
-    fr_entry = lists["WL-PM-FR"].entries.get().pk
+    fr_entry = lists["FR-WL-PM"].entries.get().pk
     fr_side = ["commission", "commission_approver", "eu_auditor", "fr_analyst", "fr_risk_manager", "fr_auditor"]
     not_fr = ["nl_analyst", "de_analyst"]
     check_matrix(
@@ -78,10 +78,10 @@ def test_watch_list_pages_matrix(personas, lists):
             Case("GET", f"{BASE}WL-PM-EU/", expect(READERS)),
             Case("GET", f"{BASE}WL-PM-EU/?q=CN&page=99", expect(READERS)),
             Case("GET", f"{BASE}WL-PM-EU/?page=abc", expect(READERS)),
-            Case("GET", f"{BASE}WL-PM-FR/", expect(fr_side, hidden=not_fr)),
+            Case("GET", f"{BASE}FR-WL-PM/", expect(fr_side, hidden=not_fr)),
             Case(
                 "GET",
-                f"{BASE}WL-PM-NL/",
+                f"{BASE}NL-WL-PM/",
                 expect(
                     ["commission", "commission_approver", "eu_auditor", "nl_analyst"],
                     hidden=["fr_analyst", "fr_risk_manager", "fr_auditor", "de_analyst"],
@@ -92,7 +92,7 @@ def test_watch_list_pages_matrix(personas, lists):
             Case("POST", f"{BASE}new/", expect(RISK_STAFF, status=400)),
             Case("POST", f"{BASE}WL-PM-EU/entries/", expect(["commission", "commission_approver"], status=400)),
             Case(
-                "POST", f"{BASE}WL-PM-FR/entries/", expect(["fr_analyst", "fr_risk_manager"], status=400, hidden=not_fr)
+                "POST", f"{BASE}FR-WL-PM/entries/", expect(["fr_analyst", "fr_risk_manager"], status=400, hidden=not_fr)
             ),
             Case(
                 "POST",
@@ -101,12 +101,12 @@ def test_watch_list_pages_matrix(personas, lists):
             ),
             Case(
                 "POST",
-                f"{BASE}WL-PM-FR/entries/{fr_entry}/remove/",
+                f"{BASE}FR-WL-PM/entries/{fr_entry}/remove/",
                 expect(["fr_analyst", "fr_risk_manager"], status=400, hidden=not_fr),
             ),
             Case("POST", f"{BASE}WL-PM-EU/import/", expect(["commission", "commission_approver"], status=400)),
             Case(
-                "POST", f"{BASE}WL-PM-FR/import/", expect(["fr_analyst", "fr_risk_manager"], status=400, hidden=not_fr)
+                "POST", f"{BASE}FR-WL-PM/import/", expect(["fr_analyst", "fr_risk_manager"], status=400, hidden=not_fr)
             ),
             Case("POST", f"{BASE}WL-NOPE/entries/", expect([], hidden=READERS)),
             Case("GET", f"{BASE}WL-PM-EU/entries/", SIGNED_OUT, default=405),
@@ -117,7 +117,7 @@ def test_watch_list_pages_matrix(personas, lists):
 
 
 def test_removing_an_entry_of_another_list_is_404(personas, lists):
-    fr_entry = lists["WL-PM-FR"].entries.get().pk
+    fr_entry = lists["FR-WL-PM"].entries.get().pk
     response = browser(personas["commission"]).post(f"{BASE}WL-PM-EU/entries/{fr_entry}/remove/", {"reason": "x"})
     assert response.status_code == 404 and WatchListEntry.objects.filter(pk=fr_entry).exists()
     huge = browser(personas["commission"]).post(f"{BASE}WL-PM-EU/entries/99999999999999999999/remove/", {"reason": "x"})
@@ -137,7 +137,7 @@ def test_edit_controls_are_hidden_from_read_only_roles(personas, lists):
 
 def test_the_list_page_shows_visible_lists_with_counts(personas, lists):
     page = browser(personas["nl_analyst"]).get(BASE).content.decode()
-    assert "WL-PM-EU" in page and "WL-PM-NL" in page and "WL-PM-FR" not in page
+    assert "WL-PM-EU" in page and "NL-WL-PM" in page and "FR-WL-PM" not in page
     assert 'href="/criteria/watch-lists/WL-PM-EU/"' in page
 
 
@@ -147,20 +147,20 @@ def test_the_list_page_shows_visible_lists_with_counts(personas, lists):
 def test_create_a_watch_list_in_the_browser(personas):
     client = browser(personas["fr_analyst"])
     response = client.post(
-        f"{BASE}new/", {"code": "WL-FR-NEW", "name": "Suspicious shippers", "kind": "eori", "description": "From RIFs"}
+        f"{BASE}new/", {"code": "FR-WL-NEW", "name": "Suspicious shippers", "kind": "eori", "description": "From RIFs"}
     )
-    assert response.status_code == 302 and response["Location"] == f"{BASE}WL-FR-NEW/"
-    watch_list = WatchList.objects.get(code="WL-FR-NEW")
+    assert response.status_code == 302 and response["Location"] == f"{BASE}FR-WL-NEW/"
+    watch_list = WatchList.objects.get(code="FR-WL-NEW")
     assert (watch_list.owner_id, watch_list.kind, watch_list.description) == ("FR", "eori", "From RIFs")
     assert AuditEntry.objects.filter(action="watch_list.created", object_id=str(watch_list.pk)).exists()
-    again = client.post(f"{BASE}new/", {"code": "WL-FR-NEW", "name": "Again", "kind": "eori"})
-    assert again.status_code == 409 and "Watch list WL-FR-NEW exists." in again.content.decode()
+    again = client.post(f"{BASE}new/", {"code": "FR-WL-NEW", "name": "Again", "kind": "eori"})
+    assert again.status_code == 409 and "Watch list FR-WL-NEW exists." in again.content.decode()
     bad = client.post(f"{BASE}new/", {"code": "bad code", "name": "", "kind": "planets"})
     text = bad.content.decode()
     assert bad.status_code == 400 and "Code (" in text and "Name (" in text and "Kind (" in text
     assert WatchList.objects.count() == 1
-    refused = browser(personas["fr_auditor"]).post(f"{BASE}new/", {"code": "WL-FR-AUD", "name": "x", "kind": "eori"})
-    assert refused.status_code == 403 and not WatchList.objects.filter(code="WL-FR-AUD").exists()
+    refused = browser(personas["fr_auditor"]).post(f"{BASE}new/", {"code": "FR-WL-AUD", "name": "x", "kind": "eori"})
+    assert refused.status_code == 403 and not WatchList.objects.filter(code="FR-WL-AUD").exists()
 
 
 def test_add_an_entry_with_a_required_reason(personas, lists):
@@ -214,20 +214,20 @@ def test_api_creates_a_list_with_its_entries_or_nothing(personas):
 
 
 def test_removal_records_the_reason_in_the_audit_log(personas, lists):
-    entry = lists["WL-PM-FR"].entries.get()
+    entry = lists["FR-WL-PM"].entries.get()
     client = browser(personas["fr_risk_manager"])
-    missing = client.post(f"{BASE}WL-PM-FR/entries/{entry.pk}/remove/", {"reason": ""})
+    missing = client.post(f"{BASE}FR-WL-PM/entries/{entry.pk}/remove/", {"reason": ""})
     assert missing.status_code == 400 and "Reason for removal: please give one" in missing.content.decode()
     assert WatchListEntry.objects.filter(pk=entry.pk).exists()
 
-    response = client.post(f"{BASE}WL-PM-FR/entries/{entry.pk}/remove/", {"reason": "Profile replaced by FR-ARMS-2"})
+    response = client.post(f"{BASE}FR-WL-PM/entries/{entry.pk}/remove/", {"reason": "Profile replaced by FR-ARMS-2"})
     assert response.status_code == 302 and not WatchListEntry.objects.filter(pk=entry.pk).exists()
     audit = AuditEntry.objects.get(action="watch_list.entry_removed")
-    assert audit.actor_username == "fr_risk_manager" and audit.object_id == str(lists["WL-PM-FR"].pk)
+    assert audit.actor_username == "fr_risk_manager" and audit.object_id == str(lists["FR-WL-PM"].pk)
     assert audit.before["value"] == "9303" and audit.before["reason"] == "Firearms"
     assert audit.before["added_by"] == "fr_analyst"
     assert audit.after == {"value": "9303", "reason": "Profile replaced by FR-ARMS-2"}
-    history = client.get(f"{BASE}WL-PM-FR/").content.decode()
+    history = client.get(f"{BASE}FR-WL-PM/").content.decode()
     assert "Profile replaced by FR-ARMS-2" in history and "The list is empty." in history
 
 
@@ -247,7 +247,7 @@ BAD_CSV = (
 def test_csv_import_rejects_a_bad_file_and_stores_nothing(personas, lists):
     before = WatchListEntry.objects.count(), AuditEntry.objects.count()
     client = browser(personas["fr_analyst"])
-    response = client.post(f"{BASE}WL-PM-FR/import/", {"file": upload(BAD_CSV)})
+    response = client.post(f"{BASE}FR-WL-PM/import/", {"file": upload(BAD_CSV)})
     text = response.content.decode()
     assert response.status_code == 400 and "Nothing was imported" in text
     assert "line 3: value: &#x27;93AB&#x27; is not an HS code or prefix" in text
@@ -260,15 +260,15 @@ def test_csv_import_rejects_a_bad_file_and_stores_nothing(personas, lists):
 
 def test_csv_import_accepts_a_good_file(personas, lists):
     client = browser(personas["fr_analyst"])
-    response = client.post(f"{BASE}WL-PM-FR/import/", {"file": upload(GOOD_CSV)})
+    response = client.post(f"{BASE}FR-WL-PM/import/", {"file": upload(GOOD_CSV)})
     assert response.status_code == 302
-    entries = dict(lists["WL-PM-FR"].entries.values_list("value", "reason"))
+    entries = dict(lists["FR-WL-PM"].entries.values_list("value", "reason"))
     assert entries == {"9303": "Firearms", "930320": "Shotguns (RIF 12)", "9305": "Parts and accessories"}
-    assert "Imported 2 new entries from entries.csv." in client.get(f"{BASE}WL-PM-FR/").content.decode()
+    assert "Imported 2 new entries from entries.csv." in client.get(f"{BASE}FR-WL-PM/").content.decode()
     # The same file again: nothing new, said so; no header needed.
-    again = client.post(f"{BASE}WL-PM-FR/import/", {"file": upload("930320,Again\n9401,Seats\n")}, follow=True)
+    again = client.post(f"{BASE}FR-WL-PM/import/", {"file": upload("930320,Again\n9401,Seats\n")}, follow=True)
     assert "Imported 1 new entry from entries.csv; 1 already on the list." in again.content.decode()
-    assert lists["WL-PM-FR"].entries.get(value="930320").reason == "Shotguns (RIF 12)"
+    assert lists["FR-WL-PM"].entries.get(value="930320").reason == "Shotguns (RIF 12)"
 
 
 @pytest.mark.parametrize(
@@ -286,13 +286,13 @@ def test_csv_import_accepts_a_good_file(personas, lists):
     ],
 )
 def test_csv_import_reports_bad_files(personas, lists, content, message):
-    response = browser(personas["fr_analyst"]).post(f"{BASE}WL-PM-FR/import/", {"file": upload(content)})
+    response = browser(personas["fr_analyst"]).post(f"{BASE}FR-WL-PM/import/", {"file": upload(content)})
     assert response.status_code == 400 and message in response.content.decode()
-    assert lists["WL-PM-FR"].entries.count() == 1
+    assert lists["FR-WL-PM"].entries.count() == 1
 
 
 def test_csv_import_without_a_file_names_the_field(personas, lists):
-    response = browser(personas["fr_analyst"]).post(f"{BASE}WL-PM-FR/import/", {})
+    response = browser(personas["fr_analyst"]).post(f"{BASE}FR-WL-PM/import/", {})
     assert response.status_code == 400 and "file:" in response.content.decode()
 
 

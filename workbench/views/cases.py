@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import member_state_of
 from crms.core.access import area_required
-from crms.core.client_input import parse_client_datetime
+from crms.core.dates import RECORDED, DateRefused, read_moment
 from crms.declarations.assessment import assessment_for
 from workbench import presenters, selectors, services
 from workbench.models import (
@@ -186,15 +186,19 @@ def record_control(request, pk: int):
     if not may_record_control(request.user, case):
         raise Http404
     post = request.POST
-    # Not a date-time (or month 13, or offset +16:00): the text goes on and the service names the field.
-    controlled_at = parse_client_datetime(post.get("controlled_at"), assume_utc=True)
+    try:  # the form's datetime-local has no offset: UTC
+        controlled_at = read_moment(
+            post.get("controlled_at"), field="controlled_at", window=RECORDED, assume_utc=True, european=True
+        )
+    except DateRefused as refused:
+        return _fail(request, case, services.WorkbenchError(400, [refused.error()]))
     data = {
         "control_type": post.get("control_type", ""),
         "based_on_risk_analysis": post.get("based_on_risk_analysis", "yes") == "yes",
         "result": post.get("result", ""),
         "irregularity_type": post.get("irregularity_type", ""),
         "notes": post.get("notes", ""),
-        "controlled_at": controlled_at or (post.get("controlled_at") or None),
+        "controlled_at": controlled_at,
     }
     if data["result"] == ControlOutcome.SEIZURE:
         data["seizure"] = {

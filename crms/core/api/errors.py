@@ -49,7 +49,11 @@ def database_unavailable(exc: BaseException | None) -> bool:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, Http404):
+    from crms.core.dates import DateRefused
+
+    if isinstance(exc, DateRefused):  # a query parameter outside its window: 400 naming it
+        exc = exceptions.ValidationError({exc.field: [exceptions.ErrorDetail(exc.message, code=exc.code)]})
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

@@ -76,6 +76,7 @@ def iso_datetime(value: str) -> str:
 
     try:
         moment = dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+        shown = moment.astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M UTC")
+    except (TypeError, ValueError, OverflowError):  # OverflowError: year 1 with a positive offset
         return value or "—"
-    return moment.astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M UTC")
+    return shown
