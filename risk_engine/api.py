@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -42,6 +44,27 @@ def _comment(request) -> str:
     if not isinstance(comment, str) or len(comment) > 2000:
         raise exceptions.ValidationError({"comment": ["Text of at most 2,000 characters."]})
     return comment
+
+
+FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+
+def _reviewed(request) -> tuple[int | None, str | None]:
+    """``version`` and ``fingerprint`` the approver reviewed (contract v2 section 3); either may be absent."""
+    if not request.body:
+        return None, None
+    body = read_json(request, limit=settings.MAX_REQUEST_BYTES)
+    if not isinstance(body, dict):
+        return None, None
+    version, fingerprint = body.get("version"), body.get("fingerprint")
+    errors = {}
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or not 1 <= version < 2**31):
+        errors["version"] = ["The number of the version you reviewed (a whole number from 1)."]
+    if fingerprint is not None and not (isinstance(fingerprint, str) and FINGERPRINT.fullmatch(fingerprint)):
+        errors["fingerprint"] = ["The fingerprint of the version you reviewed, as shown (64 hexadecimal digits)."]
+    if errors:
+        raise exceptions.ValidationError(errors)
+    return version, fingerprint
 
 
 class CriteriaView(APIView):
@@ -118,8 +141,38 @@ def _transition(action, summary: str):
 
 
 SubmitView = _transition(services.submit_criterion, "Submit the draft for approval (its author)")
-ApproveView = _transition(services.approve_criterion, "Publish the submitted version (four-eyes)")
 RetireView = _transition(services.retire_criterion, "Retire the published version")
+APPROVAL = inline_serializer(
+    "Approval",
+    {
+        "comment": serializers.CharField(required=False),
+        "version": serializers.IntegerField(required=False, min_value=1, help_text="The version you reviewed"),
+        "fingerprint": serializers.CharField(
+            required=False, help_text="The fingerprint of the version you reviewed (its document shows it)"
+        ),
+    },
+)
+
+
+class ApproveView(APIView):
+    @extend_schema(
+        summary="Publish the submitted version (four-eyes; 409 if it is not the version you reviewed)",
+        request=APPROVAL,
+        responses={200: ref(docs.CriterionRead), **ERRORS},
+    )
+    def post(self, request, code: str):
+        criterion = _criterion(request, code)
+        if not services.may_approve(request.user, criterion):  # rights before the body
+            return _error_response(services.CriteriaError(403, [services.NOT_AN_APPROVER]))
+        comment = _comment(request)
+        version, fingerprint = _reviewed(request)
+        try:
+            services.approve_criterion(
+                actor=request.user, criterion=criterion, comment=comment, version=version, fingerprint=fingerprint
+            )
+        except services.CriteriaError as error:
+            return _error_response(error)
+        return Response(criterion_document(request.user, criterion))
 
 
 class WatchListsView(APIView):
