@@ -127,6 +127,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+# Backtests run on their own queue, consumed by their own worker process (`make run` starts it), so a
+# heavy backtest never holds the processes that screen declarations (issue 13 point 4).
+CELERY_BACKTEST_QUEUE = env_str("CELERY_BACKTEST_QUEUE", "backtests")
+CELERY_TASK_ROUTES = {"risk_engine.run_backtest": {"queue": CELERY_BACKTEST_QUEUE}}
+BACKTEST_SOFT_TIME_LIMIT = env_int("BACKTEST_SOFT_TIME_LIMIT", 600, minimum=5, maximum=24 * 3600)
+BACKTEST_TIME_LIMIT = BACKTEST_SOFT_TIME_LIMIT + 30  # the pool process is killed if the soft limit went unheard
+BACKTESTS_PER_USER = env_int("BACKTESTS_PER_USER", 1, minimum=1, maximum=100)  # queued or running at once
+BACKTEST_QUEUE_TIMEOUT = env_int("BACKTEST_QUEUE_TIMEOUT", 3600, minimum=60)  # queued longer: lost, not counted
+CELERY_TASK_ANNOTATIONS = {
+    "risk_engine.run_backtest": {
+        "soft_time_limit": BACKTEST_SOFT_TIME_LIMIT,
+        "time_limit": BACKTEST_TIME_LIMIT,
+        # A backtest whose process died is not run again (it could be what killed it): its row says so.
+        "reject_on_worker_lost": False,
+    }
+}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2  # a filing never waits long on a broker that is down
 CELERY_TASK_PUBLISH_RETRY = False
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 30, minimum=1, maximum=3600)

@@ -136,6 +136,8 @@ class Rif(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Everyone who wrote its content (author, later editors, who attached files): none of them approves it.
+    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     submitted_by = models.ForeignKey(

@@ -23,6 +23,7 @@ from crms.accounts.models import Organisation
 from crms.accounts.roles import COMMISSION_CODE, COMMISSION_ROLES, Role, is_commission, member_state_of
 from crms.audit.services import record
 from crms.core.dates import PLANNED
+from crms.core.fingerprint import fingerprint
 from crms.declarations.validation import pydantic_errors
 from crms.reference.models import RiskArea
 from rif.models import (
@@ -114,8 +115,25 @@ def may_withdraw(user, rif: Rif) -> bool:
     return user.is_authenticated and rif.status == RifStatus.PUBLISHED and _approver_of_author(user, rif)
 
 
+def is_editor(user, rif: Rif) -> bool:
+    """``user`` wrote (part of) the RIF: created it, edited it or attached a file."""
+    return user.pk == rif.created_by_id or rif.editors.filter(pk=user.pk).exists()
+
+
 def four_eyes_ok(user, rif: Rif) -> bool:
-    return user.pk not in (rif.created_by_id, rif.submitted_by_id)
+    """Nobody who wrote any of the RIF, nor its submitter, approves it (contract v2 section 3)."""
+    return user.pk != rif.submitted_by_id and not is_editor(user, rif)
+
+
+def rif_fingerprint(rif: Rif) -> str:
+    """The digest of everything the approver reviews: content, recipients, links and attachments."""
+    content = {name: getattr(rif, name) for name in CONTENT_FIELDS}
+    content |= {
+        "criteria": sorted(rif.criteria.values_list("code", flat=True)),
+        "pcas": sorted(rif.pcas.values_list("pk", flat=True)),
+        "attachments": sorted(rif.attachments.values_list("sha256", "name")),
+    }
+    return fingerprint(content)
 
 
 def recipient_row(user, rif: Rif) -> RifRecipient | None:
@@ -214,6 +232,30 @@ def _check_links(actor, body: RifBody, organisation: str) -> tuple[list[dict], l
     return errors, criteria, crisis, pcas
 
 
+CONTENT_FIELDS = (
+    "risk_area_id",
+    "title",
+    "summary",
+    "modus_operandi",
+    "goods",
+    "countries_of_origin",
+    "routing",
+    "parties",
+    "transport_mode",
+    "concealment",
+    "detection_method",
+    "seizure",
+    "recommended_action",
+    "recommended_control",
+    "valid_from",
+    "valid_until",
+    "handling",
+    "all_participants",
+    "recipient_codes",
+    "crisis_id",
+)
+
+
 def _content(body: RifBody) -> dict[str, Any]:
     goods = [g.model_dump() for g in body.goods]
     parties = [p.model_dump() for p in body.parties]
@@ -297,6 +339,7 @@ def create_rif(*, actor, data: Any) -> Rif:
     rif.save(update_fields=["reference"])
     _link(rif, criteria, crisis, pcas)
     rif.save(update_fields=["crisis"])
+    rif.editors.add(actor)
     _index_for_search(rif)
     record(actor=actor, action="rif.draft_created", obj=rif, after=rif_snapshot(rif))
     return rif
@@ -321,6 +364,7 @@ def update_rif(*, actor, rif: Rif, data: Any) -> Rif:
     rif.updated_at = timezone.now()
     _link(rif, criteria, crisis, pcas)
     rif.save()
+    rif.editors.add(actor)  # who rewrote a colleague's draft is one of its authors: not its approver
     _index_for_search(rif)
     record(actor=actor, action="rif.draft_updated", obj=rif, before=before, after=rif_snapshot(rif))
     return rif
@@ -341,8 +385,14 @@ def submit_rif(*, actor, rif: Rif) -> Rif:
 
 
 @transaction.atomic
-def approve_rif(*, actor, rif: Rif, comment: str = "") -> Rif:
-    """Publish a submitted RIF to its recipients. Four-eyes: never by its author or submitter."""
+def approve_rif(
+    *, actor, rif: Rif, comment: str = "", fingerprint: str | None = None, reviewed_required: bool = False
+) -> Rif:
+    """Publish a submitted RIF to its recipients. Four-eyes: never by anyone who wrote or submitted it.
+
+    ``fingerprint`` names the content the approver reviewed (the page always sends it, hence
+    ``reviewed_required``): 409 if the RIF changed since.
+    """
     rif = _locked(rif)
     if rif.status != RifStatus.SUBMITTED:
         raise _refuse(409, "Only a submitted RIF can be approved.", code="conflict")
@@ -352,7 +402,18 @@ def approve_rif(*, actor, rif: Rif, comment: str = "") -> Rif:
             "Only a Commission approver (Commission RIFs) or a risk manager of the author Member State approves.",
         )
     if not four_eyes_ok(actor, rif):
-        raise _refuse(403, "Four-eyes rule: the author or submitter cannot approve the RIF.", code="four_eyes")
+        raise _refuse(
+            403, "Four-eyes rule: whoever wrote (part of) or submitted the RIF cannot approve it.", code="four_eyes"
+        )
+    if reviewed_required and not fingerprint:
+        raise _refuse(400, "Say what you reviewed: reload the page.", field="fingerprint", code="required")
+    if fingerprint is not None and fingerprint != rif_fingerprint(rif):
+        raise _refuse(
+            409,
+            "The RIF changed after you opened it: review it again before approving.",
+            field="fingerprint",
+            code="conflict",
+        )
     now = timezone.now()
     codes = participants() if rif.all_participants else rif.recipient_codes
     codes = [code for code in codes if code != rif.organisation_id]
@@ -497,6 +558,7 @@ def add_attachment(*, actor, rif: Rif, upload) -> RifAttachment:
     )
     attachment.file.save(safe, ContentFile(content), save=False)
     attachment.save()
+    rif.editors.add(actor)  # a file is content the approver reviews
     record(actor=actor, action="rif.attachment_added", obj=rif, after={"name": name, "sha256": attachment.sha256})
     return attachment
 

@@ -182,6 +182,8 @@ def rif_detail(request, reference: str):
         "may_submit": services.may_submit(user, rif),
         "may_approve": services.may_approve(user, rif),
         "four_eyes_ok": services.four_eyes_ok(user, rif),
+        # What the approver reviews: the approve form sends it back (409 if the RIF changed since).
+        "fingerprint": services.rif_fingerprint(rif) if services.may_approve(user, rif) else "",
         "may_withdraw": services.may_withdraw(user, rif),
         "may_feedback": services.may_give_feedback(user, rif),
         "may_turn": services.may_turn_into_criterion(user),
@@ -201,7 +203,13 @@ def rif_transition(request, reference: str, action: str):
             services.submit_rif(actor=request.user, rif=rif)
             messages.success(request, "Submitted for approval.")
         elif action == "approve":
-            services.approve_rif(actor=request.user, rif=rif, comment=request.POST.get("comment", ""))
+            services.approve_rif(  # the page always sends the fingerprint of what it showed: required
+                actor=request.user,
+                rif=rif,
+                comment=request.POST.get("comment", ""),
+                fingerprint=request.POST.get("fingerprint", "").strip() or None,
+                reviewed_required=True,
+            )
             messages.success(request, "Approved and published to its recipients.")
         elif action == "return":
             services.return_rif(actor=request.user, rif=rif, comment=request.POST.get("comment", ""))

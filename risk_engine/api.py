@@ -18,7 +18,7 @@ from crms.declarations.validation import pydantic_errors
 from risk_engine import api_docs as docs
 from risk_engine import feed, selectors, services
 from risk_engine.presenters import criterion_document
-from risk_engine.schema import CriterionDocument, TransitionBody, WatchListBody
+from risk_engine.schema import ApprovalBody, CriterionDocument, TransitionBody, WatchListBody
 
 CRITERION = {"application/json": ref(CriterionDocument)}
 ERRORS = {400: ref(ErrorBody), 403: ref(ErrorBody), 404: ref(ErrorBody), 409: ref(ErrorBody)}
@@ -54,6 +54,13 @@ def _comment(request) -> str:
     if not request.body:
         return ""
     return _validated(TransitionBody, read_json(request, limit=settings.MAX_REQUEST_BYTES)).comment
+
+
+def _approval(request) -> ApprovalBody:
+    """The approve body: comment, and the ``version`` and ``fingerprint`` reviewed (unknown fields refused)."""
+    if not request.body:
+        return ApprovalBody()
+    return _validated(ApprovalBody, read_json(request, limit=settings.MAX_REQUEST_BYTES))
 
 
 class CriteriaView(APIView):
@@ -162,8 +169,32 @@ def _transition(action, summary: str):
 
 
 SubmitView = _transition(services.submit_criterion, "Submit the draft for approval (its author)")
-ApproveView = _transition(services.approve_criterion, "Publish the submitted version (four-eyes)")
 RetireView = _transition(services.retire_criterion, "Retire the published version")
+APPROVAL = {"application/json": ref(ApprovalBody)}
+
+
+class ApproveView(APIView):
+    @extend_schema(
+        summary="Publish the submitted version (four-eyes; 409 if it is not the version you reviewed)",
+        request=APPROVAL,
+        responses={200: ref(docs.CriterionRead), **ERRORS},
+    )
+    def post(self, request, code: str):
+        criterion = _criterion(request, code)
+        if not services.may_approve(request.user, criterion):  # rights before the body
+            return _error_response(services.CriteriaError(403, [services.NOT_AN_APPROVER]))
+        try:
+            body = _approval(request)
+            services.approve_criterion(
+                actor=request.user,
+                criterion=criterion,
+                comment=body.comment,
+                version=body.version,
+                fingerprint=body.fingerprint,
+            )
+        except services.CriteriaError as error:
+            return _error_response(error)
+        return Response(criterion_document(request.user, criterion))
 
 
 class WatchListsView(APIView):

@@ -22,7 +22,10 @@ class CriterionVersionRead(BaseModel):
     valid_to: str | None
     allows_aeo_facilitation: bool
     shadow: bool
+    restricted: bool  # part of the version: changes only through approval
     author: str
+    editors: list[str]  # everyone who wrote the version: none of them may approve it
+    fingerprint: str  # digest of the content; approve {"version", "fingerprint"} binds to it
     submitted_at: str | None
     published_at: str | None
     published_by: str | None

@@ -31,6 +31,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -147,12 +150,53 @@ def _enqueue(backtest_id: int) -> None:
         )
 
 
+class TooManyBacktests(Exception):
+    """The user already has ``BACKTESTS_PER_USER`` backtests queued or running (the view answers 429)."""
+
+
+def release_stale_backtests(*, now: dt.datetime | None = None) -> int:
+    """Mark failed the backtests that can no longer finish, so they stop counting against their users.
+
+    Running past the hard time limit: the worker killed the pool process (or died) without the row
+    hearing of it. Queued for longer than ``BACKTEST_QUEUE_TIMEOUT``: the task was lost (or no backtest
+    worker runs). Returns how many were released.
+    """
+    now = now or timezone.now()
+    overdue = now - dt.timedelta(seconds=settings.BACKTEST_TIME_LIMIT + 60)
+    lost = now - dt.timedelta(seconds=settings.BACKTEST_QUEUE_TIMEOUT)
+    stopped = Backtest.objects.filter(status=Backtest.State.RUNNING, started_at__lt=overdue).update(
+        status=Backtest.State.FAILED,
+        error=f"Stopped: it ran past the time limit of {settings.BACKTEST_SOFT_TIME_LIMIT:,} s.",
+        finished_at=now,
+    )
+    never = Backtest.objects.filter(status=Backtest.State.QUEUED, created_at__lt=lost).update(
+        status=Backtest.State.FAILED, error="Never started: no backtest worker took it.", finished_at=now
+    )
+    return stopped + never
+
+
 def start_backtest(*, actor, criterion: Criterion, params: dict[str, Any]) -> Backtest:
+    """Queue a backtest of the criterion's open (else published) version for ``actor``.
+
+    At most ``BACKTESTS_PER_USER`` of a user's backtests are queued or running at once
+    (``TooManyBacktests``): a backtest costs a worker for up to its time limit.
+    """
     cleaned = clean_params(params)
     version = backtested_version(criterion)
     if version is None:
         raise ValidationError({"criterion": ["This criterion has no open or published version to backtest."]})
     with transaction.atomic():
+        # One start at a time per user (the row lock), so two quick clicks cannot both pass the count.
+        get_user_model().objects.select_for_update().filter(pk=actor.pk).exists()
+        release_stale_backtests()
+        active = Backtest.objects.filter(
+            requested_by=actor, status__in=[Backtest.State.QUEUED, Backtest.State.RUNNING]
+        ).count()
+        if active >= settings.BACKTESTS_PER_USER:
+            raise TooManyBacktests(
+                f"You have {active} backtest{'s' if active != 1 else ''} queued or running; at most "
+                f"{settings.BACKTESTS_PER_USER} at a time. Start this one when it has finished."
+            )
         backtest = Backtest.objects.create(criterion_version=version, requested_by=actor, params=cleaned)
         transaction.on_commit(lambda: _enqueue(backtest.pk))
     return backtest
@@ -383,7 +427,12 @@ def compute(version: CriterionVersion, params: dict[str, Any], *, progress: Call
 def run_backtest(backtest_id: int, *, progress: Callable[[int], None] | None = None) -> Backtest:
     """Run one backtest now (the Celery task calls this); progress is saved after every chunk."""
     backtest = Backtest.objects.select_related("criterion_version__criterion").get(pk=backtest_id)
-    Backtest.objects.filter(pk=backtest_id).update(status=Backtest.State.RUNNING, progress=0, error="")
+    taken = Backtest.objects.filter(pk=backtest_id, status=Backtest.State.QUEUED).update(
+        status=Backtest.State.RUNNING, progress=0, error="", started_at=timezone.now()
+    )
+    if not taken:  # already run, or released as lost: never run twice
+        log.warning("backtest %s is %s, not queued: not run", backtest_id, backtest.status)
+        return backtest
 
     def report(percent: int) -> None:
         Backtest.objects.filter(pk=backtest_id).update(progress=percent)
@@ -392,6 +441,14 @@ def run_backtest(backtest_id: int, *, progress: Callable[[int], None] | None = N
 
     try:
         results = compute(backtest.criterion_version, backtest.params, progress=report)
+    except SoftTimeLimitExceeded:
+        Backtest.objects.filter(pk=backtest_id).update(
+            status=Backtest.State.FAILED,
+            error=f"Stopped at the time limit of {settings.BACKTEST_SOFT_TIME_LIMIT:,} s: "
+            "choose a shorter period or fewer Member States.",
+            finished_at=timezone.now(),
+        )
+        raise
     except Exception as error:
         Backtest.objects.filter(pk=backtest_id).update(
             status=Backtest.State.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()

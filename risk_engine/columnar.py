@@ -18,7 +18,8 @@ import numpy as np
 from risk_engine.catalogue import FieldType, Level
 from risk_engine.conditions import All, Any_, Leaf, Node, Not
 from risk_engine.frame import EncodedColumn, Frame
-from risk_engine.reference import WatchList, word_pattern
+from risk_engine.matching import word_pattern
+from risk_engine.reference import WatchList
 
 Candidates = tuple[int, Callable[[], np.ndarray]]  # (estimated rows, materialise)
 

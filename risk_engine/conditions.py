@@ -26,6 +26,7 @@ from risk_engine.catalogue import (
     Level,
     ValueKind,
 )
+from risk_engine.matching import MAX_CONDITION_CHARACTERS, MAX_LEAF_CHARACTERS, MAX_WORDS_PER_LEAF, compiles
 
 
 class ConditionError(ValueError):
@@ -109,7 +110,21 @@ def _scalar(spec: FieldSpec, value: Any, path: str, errors: list) -> Any:
     return value.strip().upper()
 
 
-def _leaf(raw: dict, path: str, errors: list, watch_lists: set[str] | None) -> Leaf | None:
+def _word_budget(words: tuple[str, ...], path: str, errors: list, counter: list[int]) -> None:
+    """contains_any words are matched by an automaton built from them: bounded (``matching.py``)."""
+    size = sum(len(word) for word in words)
+    counter[1] += size
+    if len(words) > MAX_WORDS_PER_LEAF:
+        errors.append(_err(path, "too_long", f"contains_any takes at most {MAX_WORDS_PER_LEAF:,} words or phrases."))
+    elif size > MAX_LEAF_CHARACTERS:
+        errors.append(
+            _err(path, "too_long", f"contains_any takes at most {MAX_LEAF_CHARACTERS:,} characters of words in all.")
+        )
+    elif not compiles(words):
+        errors.append(_err(path, "too_complex", "These words are too many to match: split or shorten the list."))
+
+
+def _leaf(raw: dict, path: str, errors: list, watch_lists: set[str] | None, counter: list[int]) -> Leaf | None:
     unknown = set(raw) - {"field", "op", "value"}
     if unknown:
         errors.append(_err(path, "unknown_field", f"Unknown keys in a condition: {', '.join(sorted(unknown))}."))
@@ -163,6 +178,8 @@ def _leaf(raw: dict, path: str, errors: list, watch_lists: set[str] | None) -> L
         if operator.name == "contains_any":
             items = [item for item in items if item]
         normalised = tuple(dict.fromkeys(items))  # order kept, duplicates dropped
+        if operator.name == "contains_any" and len(errors) == before:
+            _word_budget(normalised, value_path, errors, counter)
     if len(errors) > before:
         return None
     return Leaf(spec, operator.name, normalised, value)
@@ -182,7 +199,7 @@ def _node(raw: Any, path: str, depth: int, errors: list, counter: list[int], wat
         return None
     groups = [key for key in ("all", "any", "not") if key in raw]
     if not groups:
-        return _leaf(raw, path, errors, watch_lists)
+        return _leaf(raw, path, errors, watch_lists, counter)
     if len(raw) != 1:
         errors.append(_err(path, "invalid", "A group node has exactly one key: all, any or not."))
         return None
@@ -206,7 +223,11 @@ def _node(raw: Any, path: str, depth: int, errors: list, counter: list[int], wat
 def parse_condition(raw: Any, *, path: str = "condition", watch_lists: set[str] | None = None) -> Node:
     """Validate ``raw`` and return the typed tree; raise ``ConditionError`` with every problem."""
     errors: list[dict[str, Any]] = []
-    node = _node(raw, path, 1, errors, [0], watch_lists)
+    counter = [0, 0]  # nodes, characters of contains_any words
+    node = _node(raw, path, 1, errors, counter, watch_lists)
+    if counter[1] > MAX_CONDITION_CHARACTERS:
+        message = f"A condition's contains_any words take at most {MAX_CONDITION_CHARACTERS:,} characters in all."
+        errors.append(_err(path, "too_long", message))
     if errors or node is None:
         raise ConditionError(errors or [_err(path, "invalid", "Invalid condition.")])
     return node

@@ -58,6 +58,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("validity", "Validity"),
     ("allows_aeo_facilitation", "AEO facilitation"),
     ("shadow", "Shadow mode"),
+    ("restricted", "Restricted logic"),
 )
 
 
@@ -76,6 +77,8 @@ def _shown(version: CriterionVersion, name: str) -> str:
         return "allowed" if version.allows_aeo_facilitation else "not allowed"
     if name == "shadow":
         return "shadow (counted, no outcome)" if version.shadow else "live"
+    if name == "restricted":
+        return "restricted (entitled readers only)" if version.restricted else "not restricted"
     return str(getattr(version, name))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crms.core.fingerprint import fingerprint
 from risk_engine.models import CriterionVersion
 
 
@@ -27,8 +28,16 @@ def document_of(version: CriterionVersion) -> dict[str, Any]:
         "valid_to": version.valid_to.isoformat() if version.valid_to else None,
         "allows_aeo_facilitation": version.allows_aeo_facilitation,
         "shadow": version.shadow,
-        "restricted": criterion.restricted,
+        "restricted": version.restricted,
     }
+
+
+def content_fingerprint(version: CriterionVersion) -> str:
+    """The digest of everything the version says (its exchange document): what an approver reviews.
+
+    ``approve`` with a ``fingerprint`` is refused when the version no longer has it.
+    """
+    return fingerprint(document_of(version))
 
 
 def working_version(criterion) -> CriterionVersion:

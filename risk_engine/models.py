@@ -40,9 +40,6 @@ class Criterion(models.Model):
     code = models.CharField(max_length=40, unique=True)
     scope = models.CharField(max_length=10, choices=Scope.choices)
     owner = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="criteria")
-    restricted = models.BooleanField(
-        default=False, help_text="Logic visible to the Commission only (e.g. financial risk criteria)"
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -52,9 +49,26 @@ class Criterion(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def restricted(self) -> bool:
+        """Whether the criterion's logic is restricted (who may read it: ``selectors.may_see_logic``).
+
+        ``restricted`` belongs to each version and changes only through approval (contract v2
+        section 3). The criterion counts as restricted when its version in force is (the published
+        one, else the newest) or when an open version would make it so: narrowing who reads never
+        waits, widening it waits for approval. One small query; the criteria list reads it in bulk
+        (``selectors.restricted_criterion_ids``).
+        """
+        rows = list(self.versions.order_by("version").values_list("status", "restricted"))
+        flags = dict(rows)  # published, draft and submitted are one version each at most
+        in_force = flags.get(Status.PUBLISHED, rows[-1][1] if rows else False)
+        return bool(in_force or flags.get(Status.DRAFT) or flags.get(Status.SUBMITTED))
+
 
 class CriterionVersion(models.Model):
-    """One version of a criterion. Immutable once submitted; only its status moves on."""
+    """One version of a criterion: editable while draft (an edit of a submitted version returns it to draft),
+    immutable once published; only its status moves on. Every attribute that changes what runs or who
+    reads it lives here, so it changes only through approval."""
 
     criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
@@ -71,8 +85,13 @@ class CriterionVersion(models.Model):
     valid_to = models.DateTimeField(null=True, blank=True)
     allows_aeo_facilitation = models.BooleanField(default=False)
     shadow = models.BooleanField(default=False, help_text="Evaluated and counted, but sets no outcome")
+    restricted = models.BooleanField(
+        default=False, help_text="Logic for entitled readers only (e.g. financial risk criteria); changes by approval"
+    )
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Everyone who wrote this version's content (its author included): none of them may approve it.
+    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

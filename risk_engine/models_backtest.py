@@ -28,11 +28,20 @@ class Backtest(models.Model):
     params = models.JSONField(default=dict, help_text="date_from, date_to, member_states, transport_modes")
     results = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When a backtest worker took it")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["criterion_version", "-created_at"], name="backtest_version_idx")]
+        indexes = [
+            models.Index(fields=["criterion_version", "-created_at"], name="backtest_version_idx"),
+            # The per-user limit counts a user's queued and running backtests.
+            models.Index(
+                fields=["requested_by"],
+                name="backtest_active_idx",
+                condition=models.Q(status__in=["queued", "running"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"backtest {self.pk} of {self.criterion_version_id} ({self.status})"

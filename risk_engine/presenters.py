@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from risk_engine.documents import document_of
+from risk_engine.documents import content_fingerprint, document_of
 from risk_engine.models import Criterion, CriterionVersion, Status
-from risk_engine.selectors import may_see_logic
+from risk_engine.selectors import may_see_logic, may_see_version_logic
 
 
 def version_document(version: CriterionVersion, *, logic: bool) -> dict[str, Any]:
-    """The exchange document's version fields plus the lifecycle; the condition only for who may see it."""
-    content = {key: value for key, value in document_of(version).items() if key not in ("code", "scope", "restricted")}
+    """The exchange document's version fields plus the lifecycle; the condition only for who may see it.
+
+    ``editors`` are everyone who wrote the version (none of them may approve it); ``fingerprint`` is
+    the digest of its content, which ``approve`` may send back to bind the approval to it.
+    """
+    content = {key: value for key, value in document_of(version).items() if key not in ("code", "scope")}
     return {
         "version": version.version,
         "status": version.status,
         **content,
         "author": version.author.username,
+        "editors": sorted(editor.username for editor in version.editors.all()),
+        "fingerprint": content_fingerprint(version),
         "submitted_at": version.submitted_at.isoformat() if version.submitted_at else None,
         "published_at": version.published_at.isoformat() if version.published_at else None,
         "published_by": version.published_by.username if version.published_by else None,
@@ -27,20 +33,24 @@ def version_document(version: CriterionVersion, *, logic: bool) -> dict[str, Any
 
 def criterion_document(user, criterion: Criterion) -> dict[str, Any]:
     logic = may_see_logic(user, criterion)
-    versions = list(criterion.versions.select_related("author", "published_by").order_by("version"))
+    versions = list(
+        criterion.versions.select_related("author", "published_by", "criterion")
+        .prefetch_related("editors")
+        .order_by("version")
+    )
     published = next((v for v in versions if v.status == Status.PUBLISHED), None)
     current = versions[-1]
+    documents = [
+        version_document(version, logic=logic and may_see_version_logic(user, version)) for version in versions
+    ]
     return {
         "code": criterion.code,
         "scope": criterion.scope,
         "owner": criterion.owner_id,
-        "restricted": criterion.restricted,
+        # The flag in force: the published version's (the newest's while none is published).
+        "restricted": (published or current).restricted,
         "status": current.status,
         "published_version": published.version if published else None,
-        **{
-            key: value
-            for key, value in version_document(current, logic=logic).items()
-            if key not in ("version", "status")
-        },
-        "versions": [version_document(version, logic=logic) for version in versions],
+        **{key: value for key, value in documents[-1].items() if key not in ("version", "status", "restricted")},
+        "versions": documents,
     }

@@ -12,25 +12,18 @@ missing text/codes as ``""``, missing numbers as NaN, the route as a tuple.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from risk_engine.catalogue import FieldType, Level
 from risk_engine.conditions import All, Any_, Leaf, Node, Not
+from risk_engine.matching import word_pattern  # linear-time, shared with columnar.py
 
 
 @dataclass(frozen=True)
 class WatchList:
     values: frozenset[str]  # normalised like the field it is matched against
     prefix: bool = False  # HS code lists match by prefix (an entry 9303 covers 930320)
-
-
-@lru_cache(maxsize=4096)
-def word_pattern(words: tuple[str, ...]) -> re.Pattern:
-    """Whole words or phrases, case-insensitive (text is already casefolded)."""
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(word) for word in words) + r")(?!\w)")
 
 
 def _value(leaf: Leaf, decl: dict[str, Any], item: dict[str, Any] | None) -> Any:

@@ -61,6 +61,19 @@ class TransitionBody(_Body):
     comment: Annotated[StrictStr, Field(max_length=2000)] = ""
 
 
+class ApprovalBody(TransitionBody):
+    """``approve``: besides the comment, what the approver reviewed (contract v2 section 3); both optional,
+    a body-less approve approves the version as it stands (v1)."""
+
+    version: Annotated[StrictInt, Field(ge=1, lt=2**31, description="The version you reviewed")] | None = None
+    fingerprint: (
+        Annotated[
+            StrictStr, Field(pattern=r"^[0-9a-f]{64}$", description="The fingerprint of the version you reviewed")
+        ]
+        | None
+    ) = None
+
+
 class WatchListEntryBody(_Body):
     value: StrictStr | StrictInt
     reason: StrictStr = ""  # required by the service, which names ``entries[i].reason``

@@ -35,10 +35,39 @@ def criterion_for(user, code: str) -> Criterion | None:
     return criteria_for(user).filter(code=code).first()
 
 
+def may_read_restricted_logic(user) -> bool:
+    """Who may read restricted criteria logic (the one place that says so)."""
+    return user.role in (Role.COMMISSION, Role.COMMISSION_APPROVER) or user.is_superuser
+
+
 def may_see_logic(user, criterion: Criterion) -> bool:
     if criterion.restricted:
-        return user.role in (Role.COMMISSION, Role.COMMISSION_APPROVER) or user.is_superuser
+        return may_read_restricted_logic(user)
     return True
+
+
+def may_see_version_logic(user, version: CriterionVersion) -> bool:
+    """A version's own logic: restricted versions (also earlier ones of a criterion no longer restricted)
+    only for entitled readers."""
+    return may_read_restricted_logic(user) or not version.restricted
+
+
+def restricted_criterion_ids(criterion_ids: Iterable[int]) -> set[int]:
+    """Of these criteria, those whose logic is restricted (``Criterion.restricted``'s rule, in one query)."""
+    ids = list(criterion_ids)
+    open_or_published = Q(status__in=[Status.PUBLISHED, Status.DRAFT, Status.SUBMITTED])
+    flagged = set(
+        CriterionVersion.objects.filter(open_or_published, criterion_id__in=ids, restricted=True).values_list(
+            "criterion_id", flat=True
+        )
+    )
+    newest = CriterionVersion.objects.filter(criterion=OuterRef("criterion")).order_by("-version").values("version")
+    unpublished_newest = (
+        CriterionVersion.objects.filter(criterion_id__in=ids, restricted=True, version=Subquery(newest[:1]))
+        .exclude(criterion__versions__status=Status.PUBLISHED)
+        .values_list("criterion_id", flat=True)
+    )
+    return flagged | set(unpublished_newest)
 
 
 def watch_lists_for(user) -> QuerySet[WatchList]:

@@ -1,5 +1,12 @@
 """Criteria lifecycle: draft -> submitted -> published -> retired, with four-eyes approval.
 
+Approval binds to content (contract v2 section 3): every attribute that changes what runs or who
+reads it (condition, applies_to, validity, restricted, shadow, outcome, weight, ...) belongs to the
+version; an edit of a submitted version returns it to draft; everyone who edited a version is one
+of its authors (``CriterionVersion.editors``) and may not approve or retire it; ``approve`` names
+the version (and the fingerprint of the content) its approver reviewed and is refused with 409 when
+that is no longer what stands for approval.
+
 Every change is audited. Publishing or retiring re-screens the open declarations
 (after commit) so a new threat reaches cargo already filed.
 """
@@ -95,6 +102,7 @@ def _version_fields(document: CriterionDocument) -> dict[str, Any]:
         "valid_to": document.valid_to,
         "allows_aeo_facilitation": document.allows_aeo_facilitation,
         "shadow": document.shadow,
+        "restricted": document.restricted,
     }
 
 
@@ -111,6 +119,7 @@ def snapshot(version: CriterionVersion) -> dict[str, Any]:
         "valid_from": version.valid_from.isoformat(),
         "valid_to": version.valid_to.isoformat() if version.valid_to else None,
         "shadow": version.shadow,
+        "restricted": version.restricted,
         "allows_aeo_facilitation": version.allows_aeo_facilitation,
     }
 
@@ -142,12 +151,12 @@ def create_criterion(*, actor, data: Any) -> CriterionVersion:
         code=document.code,
         scope=document.scope,
         owner_id=checked.owner,
-        restricted=document.restricted,
         created_by=actor,
     )
     version = CriterionVersion.objects.create(
         criterion=criterion, version=1, status=Status.DRAFT, author=actor, **_version_fields(document)
     )
+    version.editors.add(actor)
     record(actor=actor, action="criterion.draft_created", obj=criterion, after=snapshot(version))
     return version
 
@@ -164,7 +173,11 @@ def _may_author(actor, criterion: Criterion) -> bool:
 
 @transaction.atomic
 def update_criterion(*, actor, criterion: Criterion, data: Any) -> CriterionVersion:
-    """Edit the open draft, or open a new draft version of a published or retired criterion."""
+    """Edit the open draft, or open a new draft version of a published or retired criterion.
+
+    Editing a submitted version returns it to draft (its approver must review it again); the editor
+    joins the version's editors, who all count as its authors for the four-eyes rule.
+    """
     criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
     if not _may_author(actor, criterion):
         raise _refuse(403, "You may not edit this criterion.")
@@ -177,7 +190,7 @@ def update_criterion(*, actor, criterion: Criterion, data: Any) -> CriterionVers
         before = snapshot(open_version)
         for name, value in _version_fields(document).items():
             setattr(open_version, name, value)
-        open_version.status, open_version.submitted_at, open_version.author = Status.DRAFT, None, actor
+        open_version.status, open_version.submitted_at = Status.DRAFT, None
         open_version.save()
         version = open_version
     else:
@@ -190,9 +203,7 @@ def update_criterion(*, actor, criterion: Criterion, data: Any) -> CriterionVers
             author=actor,
             **_version_fields(document),
         )
-    if criterion.restricted != document.restricted:
-        criterion.restricted = document.restricted
-        criterion.save(update_fields=["restricted"])
+    version.editors.add(actor)
     record(actor=actor, action="criterion.draft_updated", obj=criterion, before=before, after=snapshot(version))
     return version
 
@@ -202,12 +213,17 @@ def submit_criterion(*, actor, criterion: Criterion, comment: str = "") -> Crite
     version = _open_version(criterion)
     if version is None or version.status != Status.DRAFT:
         raise _refuse(409, "There is no draft to submit.", code="conflict")
-    if version.author_id != actor.pk:
-        raise _refuse(403, "Only the author of the draft submits it.")
+    if not (_may_author(actor, criterion) and is_editor(actor, version)):
+        raise _refuse(403, "Only an author of the draft (someone who wrote it) submits it.")
     version.status, version.submitted_at = Status.SUBMITTED, timezone.now()
     version.save(update_fields=["status", "submitted_at"])
     record(actor=actor, action="criterion.submitted", obj=criterion, after={**snapshot(version), "comment": comment})
     return version
+
+
+def is_editor(actor, version: CriterionVersion) -> bool:
+    """``actor`` wrote (part of) this version: its author or a later editor."""
+    return version.author_id == actor.pk or version.editors.filter(pk=actor.pk).exists()
 
 
 def _may_approve(actor, criterion: Criterion) -> bool:
@@ -232,17 +248,62 @@ def _rescreen_after_commit() -> None:
     transaction.on_commit(request_rescreen)
 
 
+NOT_AN_APPROVER = {"field": None, "code": "not_allowed", "message": "Your role may not approve this criterion."}
+
+
+def _check_reviewed(version: CriterionVersion, number: int | None, reviewed: str | None, required: bool) -> None:
+    """The approver reviewed this very content: version ``number`` with fingerprint ``reviewed`` (each if given;
+    both when ``required``, as from the approval page, which always sends what it showed)."""
+    from risk_engine.documents import content_fingerprint
+
+    if required and (number is None or not reviewed):
+        raise _refuse(400, "Say which version you reviewed: reload the page and review it.", "version", "required")
+    if number is not None and number != version.version:
+        raise _refuse(
+            409,
+            f"You reviewed version {number}; version {version.version} is the one submitted now. Review it first.",
+            "version",
+            "conflict",
+        )
+    if reviewed is not None and reviewed != content_fingerprint(version):
+        raise _refuse(
+            409,
+            f"Version {version.version} changed after you opened it: review it again before approving.",
+            "fingerprint",
+            "conflict",
+        )
+
+
 @transaction.atomic
-def approve_criterion(*, actor, criterion: Criterion, comment: str = "") -> CriterionVersion:
-    """Publish the submitted version (four-eyes: never by its author); the previous one is superseded."""
+def approve_criterion(
+    *,
+    actor,
+    criterion: Criterion,
+    comment: str = "",
+    version: int | None = None,
+    fingerprint: str | None = None,
+    reviewed_required: bool = False,
+) -> CriterionVersion:
+    """Publish the submitted version (four-eyes: never by anyone who edited it); the previous one is superseded.
+
+    ``version`` and ``fingerprint`` name what the approver reviewed (the browser always sends both;
+    a body-less API call approves the version as it stands, as in contract v1): 409 if it changed.
+    """
     criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
     if not _may_approve(actor, criterion):
-        raise _refuse(403, "Your role may not approve this criterion.")
+        raise CriteriaError(403, [NOT_AN_APPROVER])
+    reviewed_number, reviewed_fingerprint = version, fingerprint
     version = _open_version(criterion)
     if version is None or version.status != Status.SUBMITTED:
+        if reviewed_number is not None and version is not None and version.version == reviewed_number:
+            message = f"Version {reviewed_number} was edited after you opened it and is a draft again."
+            raise _refuse(409, message, "version", "conflict")
         raise _refuse(409, "There is no submitted version to approve.", code="conflict")
-    if version.author_id == actor.pk:
-        raise _refuse(403, "Four-eyes rule: the author cannot approve their own criterion.", code="four_eyes")
+    if is_editor(actor, version):
+        raise _refuse(
+            403, "Four-eyes rule: you wrote (part of) this version, so someone else approves it.", code="four_eyes"
+        )
+    _check_reviewed(version, reviewed_number, reviewed_fingerprint, reviewed_required)
     now = timezone.now()
     previous = criterion.versions.filter(status=Status.PUBLISHED).first()
     if previous is not None:
@@ -269,8 +330,8 @@ def retire_criterion(*, actor, criterion: Criterion, comment: str = "") -> Crite
     version = criterion.versions.filter(status=Status.PUBLISHED).first()
     if version is None:
         raise _refuse(409, "The criterion is not published.", code="conflict")
-    if version.author_id == actor.pk:
-        raise _refuse(403, "Four-eyes rule: the author cannot retire their own criterion alone.", code="four_eyes")
+    if is_editor(actor, version):
+        raise _refuse(403, "Four-eyes rule: an author cannot retire their own criterion alone.", code="four_eyes")
     version.status, version.retired_at, version.retired_by = Status.RETIRED, timezone.now(), actor
     version.save(update_fields=["status", "retired_at", "retired_by"])
     record(actor=actor, action="criterion.retired", obj=criterion, after={**snapshot(version), "comment": comment})

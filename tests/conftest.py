@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["tests.browser_support"]
 # Concurrent test runs share the throw-away Redis: each run has its own queue and worker.
 TEST_QUEUE = f"test-{os.getpid()}"
+TEST_BACKTEST_QUEUE = f"{TEST_QUEUE}-backtests"  # backtests have a queue of their own (CELERY_BACKTEST_QUEUE)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -28,6 +29,7 @@ def _private_celery_queue():
     from crms.celery import app
 
     app.conf.task_default_queue = TEST_QUEUE
+    app.conf.task_routes = {"risk_engine.run_backtest": {"queue": TEST_BACKTEST_QUEUE}}
 
 
 PERSONA_SPECS = {
@@ -166,8 +168,12 @@ def fr_analyst(personas) -> User:
 
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real `celery worker` process on the real broker, pointed at the test database."""
-    env = {**os.environ, "CELERY_QUEUE": TEST_QUEUE}
+    """A real `celery worker` process on the real broker, pointed at the test database.
+
+    One process takes both queues here (screening and backtests); `make run` gives backtests a worker
+    of their own, and the fault tests prove why (tests/faults/test_backtest_isolation.py).
+    """
+    env = {**os.environ, "CELERY_QUEUE": TEST_QUEUE, "CELERY_BACKTEST_QUEUE": TEST_BACKTEST_QUEUE}
     test_db = connection.settings_dict["NAME"]
     url = env["DATABASE_URL"]
     base, _, query = url.partition("?")
@@ -192,7 +198,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             "--without-mingle",
             "--without-gossip",
             "--queues",
-            TEST_QUEUE,
+            f"{TEST_QUEUE},{TEST_BACKTEST_QUEUE}",
         ],
         cwd=ROOT,
         env=env,

@@ -1,6 +1,6 @@
 """Local launcher behind ``make run``, ``make test`` and ``make bench``.
 
-    python -m crms.stack run              # migrate, load data, start web + worker + beat
+    python -m crms.stack run              # migrate, load data, start web + workers + beat
     python -m crms.stack test [ARGS...]   # run pytest against real Postgres and Redis
     python -m crms.stack manage CMD ...   # any manage.py command with the same environment
 
@@ -97,6 +97,21 @@ def _port(preferred: int) -> int:
     raise SystemExit(f"no free port between {preferred} and {preferred + 49}")
 
 
+NICENESS = {"backtests": 10}  # backtests yield the CPU to screening and the web
+
+
+def _start(name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    niceness = NICENESS.get(name, 0)
+    # Own session: Ctrl-C reaches only this launcher, which then stops the children in order.
+    return subprocess.Popen(
+        command,
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+        preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
+    )
+
+
 def run() -> int:
     env, services = _environment("run")
     children: list[tuple[str, subprocess.Popen]] = []
@@ -120,6 +135,26 @@ def run() -> int:
                 env.get("WORKER_CONCURRENCY", "2"),
                 "--hostname",
                 "worker@%h",
+                "--queues",  # screening and the rest; never backtests (next)
+                env.get("CELERY_QUEUE", "celery"),
+            ],
+            # Backtests on their own queue and process, niced, with their time limit (settings): a heavy
+            # one never holds the screening worker (issue 13 point 4; tests/faults/test_backtest_isolation.py).
+            "backtests": [
+                str(BIN / "celery"),
+                "-A",
+                "crms",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--pool",
+                "prefork",  # time limits need a pool process the worker can stop
+                "--concurrency",
+                env.get("BACKTEST_CONCURRENCY", "1"),
+                "--hostname",
+                "backtests@%h",
+                "--queues",
+                env.get("CELERY_BACKTEST_QUEUE", "backtests"),
             ],
             "beat": [
                 str(BIN / "celery"),
@@ -132,9 +167,8 @@ def run() -> int:
                 str(VAR / "celerybeat-schedule"),
             ],
         }
-        for name, command in commands.items():
-            # Own session: Ctrl-C reaches only this launcher, which then stops the children in order.
-            children.append((name, subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)))
+        for name in commands:
+            children.append((name, _start(name, commands[name], env)))
         print(
             f"\n  CRMS is running at http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/api/docs/)\n"
             f"  Log in as e.g. fr_analyst, nl_risk_manager, eu_commission_approver "
@@ -165,11 +199,11 @@ def run() -> int:
                     break
                 print(f"{name} exited with {child.returncode}; starting it again.", flush=True)
                 restarts[name] = [*recent, time.monotonic()]
-                children[index] = (name, subprocess.Popen(commands[name], env=env, cwd=ROOT, start_new_session=True))
+                children[index] = (name, _start(name, commands[name], env))
             time.sleep(0.5)
         return 0
     finally:
-        print("Stopping web, beat and worker...", flush=True)
+        print("Stopping web, beat and workers...", flush=True)
         for _name, child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)

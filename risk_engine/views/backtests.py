@@ -21,7 +21,7 @@ from crms.accounts.roles import is_risk_staff
 from crms.core.access import area_required
 from crms.declarations.models import TransportMode
 from risk_engine import selectors
-from risk_engine.backtest import backtested_version, participant_codes, start_backtest
+from risk_engine.backtest import TooManyBacktests, backtested_version, participant_codes, start_backtest
 from risk_engine.models_backtest import Backtest
 
 
@@ -102,6 +102,9 @@ def backtest_start(request, code: str):
         errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
         context = _form_context(request, criterion, values=values, errors=errors)
         return render(request, "backtests/start.html", context, status=400)
+    except TooManyBacktests as refused:  # one user, one backtest at a time: the worker is shared
+        context = _form_context(request, criterion, values=values, errors={"limit": [str(refused)]})
+        return render(request, "backtests/start.html", context, status=429)
     url = reverse("backtest-detail", args=[criterion.code, backtest.pk])
     if request.headers.get("HX-Request"):
         response = HttpResponse(status=204)

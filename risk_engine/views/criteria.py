@@ -12,9 +12,11 @@ from django.views.decorators.http import require_POST, require_safe
 from crms.accounts.roles import member_state_of
 from crms.audit.models import AuditEntry
 from crms.core.access import area_required
+from crms.core.client_input import whole_number
 from pca.selectors import campaign_restriction
 from risk_engine import selectors, services
 from risk_engine.diff import condition_diff, field_changes
+from risk_engine.documents import content_fingerprint
 from risk_engine.forms import CriteriaFilterForm
 from risk_engine.models import Status
 from risk_engine.plain import describe, describe_scope
@@ -40,9 +42,11 @@ def criteria_list(request):
     versions = list(selectors.current_versions_for(user, **filters))
     published = selectors.published_version_numbers(v.criterion_id for v in versions)
     figures = selectors.hit_counts_for(user, [v.criterion.code for v in versions], HIT_WINDOWS)
+    restricted = selectors.restricted_criterion_ids(v.criterion_id for v in versions)
     rows = [
         {
             "criterion": version.criterion,
+            "restricted": version.criterion_id in restricted,
             "current": version,
             "published": published.get(version.criterion_id),
             "figures": [figures[version.criterion.code][days] for days in HIT_WINDOWS],
@@ -68,11 +72,12 @@ def _detail_context(request, criterion) -> dict:
     logic = services.logic_shown(actor=user, criterion=criterion, where="criterion page")
     audit = AuditEntry.objects.filter(object_type="risk_engine.criterion", object_id=str(criterion.pk))[:50]
     actions = []
-    if current.status == Status.DRAFT and current.author_id == user.pk:
+    wrote_it = services.is_editor(user, current)
+    if current.status == Status.DRAFT and wrote_it and services.may_author(user, criterion):
         actions.append("submit")
-    if current.status == Status.SUBMITTED and services.may_approve(user, criterion):
+    if current.status == Status.SUBMITTED and services.may_approve(user, criterion) and not wrote_it:
         actions.append("approve")
-    if current.status == Status.PUBLISHED and services.may_approve(user, criterion):
+    if current.status == Status.PUBLISHED and services.may_approve(user, criterion) and not wrote_it:
         actions.append("retire")
     return {
         "criterion": criterion,
@@ -84,6 +89,10 @@ def _detail_context(request, criterion) -> dict:
             "numbers": [v.version for v in reversed(versions)],
         },
         "logic": logic,
+        "editors": sorted(editor.username for editor in current.editors.all()),
+        "wrote_it": wrote_it,
+        # What the approver reviews: the approve form sends both back (409 if the version changed since).
+        "fingerprint": content_fingerprint(current),
         "plain": describe(current.condition) if logic else None,
         "scope_text": describe_scope(scope=criterion.scope, owner=criterion.owner_id, applies_to=current.applies_to),
         "audit": audit,
@@ -141,6 +150,8 @@ def criterion_diff(request, code):
     a, b = versions[chosen["a"]], versions[chosen["b"]]
     changes = field_changes(a, b)
     logic = services.logic_shown(actor=request.user, criterion=criterion, where="version diff")
+    # An earlier restricted version stays restricted after the criterion's restriction was lifted.
+    logic = logic and all(selectors.may_see_version_logic(request.user, v) for v in (a, b))
     context |= {
         "a": a,
         "b": b,
@@ -175,8 +186,15 @@ def transition(request, code, action):
     if not comment:
         messages.error(request, "Comment for the record: please give one.")
         return render_detail(request, criterion, status=400)
+    reviewed = {}
+    if action == "approve":  # the page always sends the version it showed and its fingerprint: both required
+        reviewed = {
+            "version": whole_number(request.POST.get("version", "").strip()),
+            "fingerprint": request.POST.get("fingerprint", "").strip() or None,
+            "reviewed_required": True,
+        }
     try:
-        TRANSITIONS[action](actor=request.user, criterion=criterion, comment=comment)
+        TRANSITIONS[action](actor=request.user, criterion=criterion, comment=comment, **reviewed)
     except services.CriteriaError as error:
         messages.error(request, str(error))
         return render_detail(request, criterion, status=error.status)

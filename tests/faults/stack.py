@@ -166,6 +166,7 @@ class PrivateStack:
             "SWEEP_INTERVAL_SECONDS": str(SWEEP_SECONDS),
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
             "FAULT_INJECTION_POISON_LRN_PREFIX": POISON_PREFIX,
+            "BACKTEST_SOFT_TIME_LIMIT": "180",  # a backtest worker is started by the tests that need one
             "PYTHONUNBUFFERED": "1",
         }
         self.manage("migrate", "--noinput")
@@ -258,12 +259,17 @@ class PrivateStack:
         except OSError:
             return False
 
-    def start_worker(self, *, concurrency: int = 1) -> Process:
-        """A real `celery worker` (prefork pool: a main process and ``concurrency`` pool processes)."""
+    def start_worker(self, *, concurrency: int = 1, queue: str = "celery") -> Process:
+        """A real `celery worker` (prefork pool: a main process and ``concurrency`` pool processes).
+
+        ``queue="backtests"``: the backtest worker, as `make run` starts it (its own queue and process, niced).
+        """
         number = len(self.workers) + 1
+        backtests = queue == "backtests"
         worker = self._spawn(
-            f"worker{number}",
+            f"{'backtests' if backtests else 'worker'}{number}",
             [
+                *(["nice", "-n", "10"] if backtests else []),
                 str(BIN / "celery"),
                 "-A",
                 "crms",
@@ -278,6 +284,8 @@ class PrivateStack:
                 f"faults{number}@%h",
                 "--without-mingle",
                 "--without-gossip",
+                "--queues",
+                queue,
             ],
             # Named sessions, so the tests can see when a worker is inside a screening transaction.
             env={"DATABASE_URL": _with_option(self.env["DATABASE_URL"], "application_name", WORKER_APPLICATION)},
@@ -293,7 +301,8 @@ class PrivateStack:
         return worker
 
     def live_workers(self) -> list[Process]:
-        return [worker for worker in self.workers if worker.alive()]
+        """The screening workers alive (a backtest worker is not one)."""
+        return [worker for worker in self.workers if worker.alive() and not worker.name.startswith("backtests")]
 
     def start_beat(self) -> None:
         self.beat = self._spawn(

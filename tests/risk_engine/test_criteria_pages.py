@@ -245,7 +245,13 @@ def test_transitions_with_a_comment_and_four_eyes(personas, cast):
     assert client.post("/criteria/CRC-PM-T/transition/submit/", {"comment": "Ready"}).status_code == 302
     own = client.post("/criteria/CRC-PM-T/transition/approve/", {"comment": "Mine"})
     assert own.status_code == 403 and "Four-eyes rule" in own.content.decode()
-    published = browser(approver).post("/criteria/CRC-PM-T/transition/approve/", {"comment": "Checked"})
+    second = browser(approver)
+    unnamed = second.post("/criteria/CRC-PM-T/transition/approve/", {"comment": "Checked"})
+    assert unnamed.status_code == 400  # the page always sends the version it showed (contract v2 section 3)
+    page = second.get("/criteria/CRC-PM-T/").content.decode()
+    shown = dict(re.findall(r'name="(version|fingerprint)" value="([^"]+)"', page))
+    assert shown["version"] == "1" and len(shown["fingerprint"]) == 64
+    published = second.post("/criteria/CRC-PM-T/transition/approve/", {"comment": "Checked", **shown})
     assert published.status_code == 302
     assert Criterion.objects.get(code="CRC-PM-T").versions.get().status == "published"
     again = browser(approver).post("/criteria/CRC-PM-T/transition/approve/", {"comment": "Twice"})

@@ -19,6 +19,7 @@ from risk_engine import columnar, reference
 from risk_engine.catalogue import FIELDS, MAX_DEPTH, MAX_LIST_VALUES, MAX_NODES, OPERATORS
 from risk_engine.compiler import load_watch_lists
 from risk_engine.conditions import parse_condition
+from risk_engine.matching import MAX_WORDS_PER_LEAF
 from risk_engine.models import Criterion, Hit, WatchList, WatchListEntry
 from risk_engine.screening import REFERENCE_EVALUATOR_BELOW, load_batch
 from tests.risk_engine.conftest import assert_error_body, current_version_ids, make_ens
@@ -296,6 +297,7 @@ def _deepest_path(levels: int) -> str:
 
 OK = leaf("item.hs_code", "starts_with", ["9303"])
 
+TEXTS = ["item.description", "consignor.name", "consignee.name"]  # 3 x 10,000 characters of words: over 20,000
 INVALID = [
     ("gt-on-text", {"all": [OK, leaf("consignor.name", "gt", 3)]}, "condition.all[1].op", "type_error"),
     ("unknown-field", {"all": [leaf("item.colour", "eq", "red"), OK]}, "condition.all[0].field", "unknown_field"),
@@ -333,6 +335,25 @@ INVALID = [
         "too_long",
     ),
     ("too-long-value", leaf("item.description", "contains_any", ["x" * 201]), "condition.value[0]", "too_long"),
+    # The word budget of contains_any (risk_engine/matching.py): words per leaf, characters per leaf and condition.
+    (
+        "too-many-words",
+        leaf("item.description", "contains_any", [f"w{n}" for n in range(MAX_WORDS_PER_LEAF + 1)]),
+        "condition.value",
+        "too_long",
+    ),
+    (
+        "too-many-word-characters",
+        leaf("item.description", "contains_any", [f"{n:03d}" + "a" * 196 for n in range(51)]),
+        "condition.value",
+        "too_long",
+    ),
+    (
+        "too-many-word-characters-in-the-condition",
+        {"any": [leaf(field, "contains_any", [f"{n:03d}" + "b" * 196 for n in range(50)]) for field in TEXTS]},
+        "condition",
+        "too_long",
+    ),
 ]
 
 
