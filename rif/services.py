@@ -24,6 +24,7 @@ from crms.accounts.roles import COMMISSION_CODE, COMMISSION_ROLES, Role, is_comm
 from crms.audit.services import record
 from crms.declarations.validation import pydantic_errors
 from crms.reference.models import RiskArea
+from notifications import exchange as exchange_events
 from rif.models import (
     CrisisAlert,
     CrisisPost,
@@ -366,6 +367,7 @@ def approve_rif(*, actor, rif: Rif, comment: str = "") -> Rif:
         obj=rif,
         after={**rif_snapshot(rif), "recipients": codes, "comment": comment},
     )
+    exchange_events.rif_published(rif, codes)
     return rif
 
 
@@ -645,6 +647,7 @@ def open_crisis(*, actor, title: str, risk_area: str, guidance: str, criteria: l
         obj=crisis,
         after={"title": title, "risk_area": risk_area, "criteria": [c.code for c in linked]},
     )
+    exchange_events.crisis_opened(crisis)
     return crisis
 
 
