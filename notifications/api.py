@@ -36,8 +36,9 @@ class EventFeedView(APIView):
     @extend_schema(
         summary="Events concerning your Member State, oldest first (a durable, ordered feed)",
         description=(
-            "Pass the `cursor` of the last event you processed as `after`; an empty page means you are "
-            "up to date. Each event has a unique `id` (de-duplicate by it), `type`, `occurred_at`, the "
+            "Pass the `cursor` of the last page as `after`; `next` is null when you are up to date (a page "
+            "may hold fewer events than `limit`, even none, when it passed over events you may not read). "
+            "Each event has a unique `id` (de-duplicate by it), `type`, `occurred_at`, the "
             "resource's `url` and its key fields in `data`."
         ),
         parameters=[
