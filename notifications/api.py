@@ -85,7 +85,9 @@ def _document(subscription: Subscription) -> dict:
 
 class SubscriptionsView(APIView):
     @extend_schema(
-        summary="Your webhook subscriptions", responses={200: ref(schema.SubscriptionList), 403: ref(ErrorBody)}
+        summary="Your webhook subscriptions",
+        operation_id="subscriptions_list",
+        responses={200: ref(schema.SubscriptionList), 403: ref(ErrorBody)},
     )
     def get(self, request):
         try:

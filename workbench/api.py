@@ -133,6 +133,7 @@ def _referral(request, pk: int):
 class ReferralListView(APIView):
     @extend_schema(
         summary="ICS2 referrals on your Member State's ENS (made by it or for its national system to answer)",
+        operation_id="referrals_list",
         parameters=[
             OpenApiParameter("status", str, enum=list(ReferralStatus.values), description="open, answered or closed"),
             OpenApiParameter("mrn", str, description="Only the referrals on this ENS"),
