@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "indicators",
     "rif",
     "pca",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -146,12 +147,19 @@ CELERY_TASK_ANNOTATIONS = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 2  # a filing never waits long on a broker that is down
 CELERY_TASK_PUBLISH_RETRY = False
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 30, minimum=1, maximum=3600)
+# How often beat runs the webhook sweeper (notifications.delivery), in seconds.
+WEBHOOK_SWEEP_SECONDS = env_int("WEBHOOK_SWEEP_SECONDS", 5, minimum=1, maximum=3600)
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-screening": {"task": "risk_engine.sweep_pending", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     "learn-credibility-bounds": {"task": "risk_engine.learn_credibility_bounds", "schedule": 24 * 3600.0},
     "housekeeping": {"task": "crms.housekeeping", "schedule": 24 * 3600.0},
     "indicators-refresh-recent": {"task": "indicators.refresh_recent", "schedule": 300.0},
     "indicators-refresh-period": {"task": "indicators.refresh_period", "schedule": 24 * 3600.0},
+    "notifications-deliver": {
+        "task": "notifications.deliver",
+        "schedule": float(WEBHOOK_SWEEP_SECONDS),
+        "options": {"expires": float(WEBHOOK_SWEEP_SECONDS)},  # a sweep not started in time is dropped
+    },
 }
 
 # --- Risk engine ------------------------------------------------------------------------------
@@ -163,6 +171,21 @@ FAULT_INJECTION_POISON_LRN_PREFIX = env_str("FAULT_INJECTION_POISON_LRN_PREFIX",
 # --- Workbench --------------------------------------------------------------------------------
 CASE_CLAIM_MINUTES = env_int("CASE_CLAIM_MINUTES", 60, minimum=1, maximum=24 * 60)
 QUEUE_REFRESH_SECONDS = env_int("QUEUE_REFRESH_SECONDS", 15, minimum=2, maximum=600)
+# An ICS2 referral (RFI, screening, do not load) still unanswered this long after its question is overdue.
+REFERRAL_OVERDUE_MINUTES = env_int("REFERRAL_OVERDUE_MINUTES", 60, minimum=1, maximum=7 * 24 * 60)
+
+# --- Notifications: webhooks (notifications.delivery, notifications.targets) ----------------------------------
+# A failing delivery is retried with exponential back-off (base doubling up to the maximum) for this long
+# before the event becomes a dead letter and the subscription moves on; the contract asks for at least 24 h.
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 24 * 3600, minimum=24 * 3600)
+WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 10, minimum=1, maximum=3600)
+WEBHOOK_BACKOFF_MAX_SECONDS = env_int("WEBHOOK_BACKOFF_MAX_SECONDS", 3600, minimum=1, maximum=6 * 3600)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
+# Receivers on loopback (127.0.0.0/8, ::1) are refused unless this is on: tests and local development only.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", DEBUG)
+# Private networks a deployment may deliver to (comma-separated CIDRs, e.g. a national system on 10.20.0.0/16);
+# every other private, link-local, reserved or multicast address is refused.
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
 
 # --- Data retention -----------------------------------------------------------------------------
 # Personal data in declarations (party names, addresses, EORIs of persons) is pseudonymised this many

@@ -13,6 +13,7 @@ from crms.core.navigation import AREAS
 from crms.declarations import api as declarations_api
 from crms.reference import views as reference_views
 from indicators import api as indicators_api
+from notifications import api as notifications_api
 from rif import api as rif_api
 from risk_engine import api as engine_api
 from workbench import api as workbench_api
@@ -70,6 +71,12 @@ api_v1 = [
         workbench_api.ControlResultsView.as_view(),
         name="api-declaration-control-results",
     ),
+    path("referrals/", workbench_api.ReferralListView.as_view(), name="api-referrals"),
+    path("referrals/<int:pk>/", workbench_api.ReferralDetailView.as_view(), name="api-referral"),
+    path("referrals/<int:pk>/answers/", workbench_api.ReferralAnswersView.as_view(), name="api-referral-answers"),
+    path("events/", notifications_api.EventFeedView.as_view(), name="api-events"),
+    path("subscriptions/", notifications_api.SubscriptionsView.as_view(), name="api-subscriptions"),
+    path("subscriptions/<int:pk>/", notifications_api.SubscriptionView.as_view(), name="api-subscription"),
     path("rifs/", rif_api.RifCollectionView.as_view(), name="api-rifs"),
     path("rifs/<str:reference>/", rif_api.RifDetailView.as_view(), name="api-rif"),
     path("rifs/<str:reference>/feedback/", rif_api.RifFeedbackView.as_view(), name="api-rif-feedback"),

@@ -18,6 +18,7 @@ from crms.accounts.roles import COMMISSION_ROLES, Role, member_state_of
 from crms.audit.services import record
 from crms.core.dates import PLANNED
 from crms.reference.models import RiskArea
+from notifications import exchange as exchange_events
 from pca import periods
 from pca.models import PcaReport, PcaStatus, PcaTarget, PriorityControlArea
 from rif.models import CrisisAlert, CrisisStatus
@@ -201,6 +202,7 @@ def designate_pca(*, actor, **fields: Any) -> PriorityControlArea:
         "published_criteria_restricted_to_the_period": [c.code for c in consequences if c.published]
     }
     record(actor=actor, action="pca.designated", obj=pca, after=after)
+    exchange_events.pca_designated(pca)
     _rescreen_open_after_commit()
     return pca
 

@@ -26,6 +26,7 @@ from crms.core.dates import PLANNED
 from crms.core.fingerprint import fingerprint
 from crms.declarations.validation import pydantic_errors
 from crms.reference.models import RiskArea
+from notifications import exchange as exchange_events
 from rif.models import (
     CrisisAlert,
     CrisisPost,
@@ -428,6 +429,7 @@ def approve_rif(
         obj=rif,
         after={**rif_snapshot(rif), "recipients": codes, "comment": comment},
     )
+    exchange_events.rif_published(rif, codes)
     return rif
 
 
@@ -720,6 +722,7 @@ def open_crisis(*, actor, title: str, risk_area: str, guidance: str, criteria: l
         obj=crisis,
         after={"title": title, "risk_area": risk_area, "criteria": [c.code for c in linked]},
     )
+    exchange_events.crisis_opened(crisis)
     return crisis
 
 

@@ -111,12 +111,12 @@ def archive_changed(
     previous: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]],
     assessments: list[dict[str, Any]],
     hits: list[dict[str, Any]],
-) -> int:
-    """Archive each replaced result that differs from its replacement; returns how many."""
+) -> set[int]:
+    """Archive each replaced result that differs from its replacement; returns their version ids."""
     from risk_engine.models_history import AssessmentRecord
 
     if not previous:
-        return 0
+        return set()
     new_hits: dict[int, list[dict[str, Any]]] = {}
     for hit in hits:
         new_hits.setdefault(hit["assessment_id"], []).append(hit)
@@ -142,4 +142,4 @@ def archive_changed(
         )
     if records:
         copy_insert(AssessmentRecord, records)
-    return len(records)
+    return {record["version_id"] for record in records}

@@ -372,7 +372,7 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
                     "criteria_revision": revision,
                 }
             )
-        archive_changed(previous, assessments, hits)
+        changed = archive_changed(previous, assessments, hits)
         with connection.cursor() as cursor:
             cursor.execute(
                 "DELETE FROM risk_engine_hit WHERE assessment_id IN "
@@ -383,7 +383,17 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
         copy_insert(Assessment, assessments)
         copy_insert(Hit, hits)
         assessments_written.send(
-            sender=Assessment, assessments=assessments, hits=hits, phases=batch.phases, aeo=batch.aeo, now=now
+            sender=Assessment,
+            assessments=assessments,
+            hits=hits,
+            phases=batch.phases,
+            aeo=batch.aeo,
+            now=now,
+            mrns=batch.mrns,
+            versions=batch.versions,
+            unloading=batch.decl_values["unloading_member_state"],
+            rescreened=frozenset(previous),
+            changed=changed,
         )
         with connection.cursor() as cursor:
             cursor.execute(

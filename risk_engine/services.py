@@ -26,6 +26,7 @@ from crms.accounts.roles import COMMISSION_CODE, Role, is_risk_staff, member_sta
 from crms.audit.services import record
 from crms.declarations.validation import pydantic_errors
 from crms.reference.models import RiskArea
+from notifications import exchange as exchange_events
 from risk_engine.conditions import ConditionError, parse_condition
 from risk_engine.models import Criterion, CriterionVersion, Scope, Status, WatchList, WatchListEntry
 from risk_engine.schema import CriterionDocument
@@ -318,6 +319,9 @@ def approve_criterion(
         before=snapshot(previous) if previous else None,
         after={**snapshot(version), "comment": comment},
     )
+    exchange_events.criterion_changed(
+        criterion, version, status="published", superseded=previous.version if previous else None
+    )
     _rescreen_after_commit()
     return version
 
@@ -335,6 +339,7 @@ def retire_criterion(*, actor, criterion: Criterion, comment: str = "") -> Crite
     version.status, version.retired_at, version.retired_by = Status.RETIRED, timezone.now(), actor
     version.save(update_fields=["status", "retired_at", "retired_by"])
     record(actor=actor, action="criterion.retired", obj=criterion, after={**snapshot(version), "comment": comment})
+    exchange_events.criterion_changed(criterion, version, status="retired")
     _rescreen_after_commit()
     return version
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from pydantic import ValidationError
@@ -17,7 +18,9 @@ from crms.core.dates import QUERY, read_moment
 from crms.declarations.api_docs import ErrorBody
 from crms.declarations.selectors import declaration_for
 from crms.declarations.validation import pydantic_errors
-from workbench import schema, selectors, services
+from workbench import referrals, schema, selectors, services
+from workbench.models import ReferralStatus
+from workbench.referrals import referral_document
 
 PAGE = 500
 
@@ -118,3 +121,105 @@ class ControlResultsView(APIView):
         except services.WorkbenchError as error:
             return Response({"errors": error.errors}, status=error.status)
         return Response(control_document(result), status=status.HTTP_201_CREATED)
+
+
+# --- ICS2 referrals (contract 5) ---------------------------------------------------------------------------------
+
+
+def _referral(request, pk: int):
+    referral = selectors.referral_for(request.user, pk)
+    if referral is None:
+        raise exceptions.NotFound("No referral with this id that you may see.")
+    return referral
+
+
+class ReferralListView(APIView):
+    @extend_schema(
+        summary="ICS2 referrals on your Member State's ENS (made by it or for its national system to answer)",
+        operation_id="referrals_list",
+        parameters=[
+            OpenApiParameter("status", str, enum=list(ReferralStatus.values), description="open, answered or closed"),
+            OpenApiParameter("mrn", str, description="Only the referrals on this ENS"),
+            OpenApiParameter("after", int, description="Keyset cursor: the last id you received"),
+        ],
+        responses={200: ref(schema.ReferralList), 400: ref(ErrorBody)},
+    )
+    def get(self, request):
+        referrals = selectors.referrals_for(request.user).order_by("id")
+        wanted = request.query_params.get("status", "")
+        if wanted:
+            if wanted not in ReferralStatus.values:
+                raise exceptions.ValidationError({"status": [f"One of {', '.join(ReferralStatus.values)}."]})
+            referrals = referrals.filter(status=wanted)
+        mrn = request.query_params.get("mrn", "")
+        if mrn:
+            referrals = referrals.filter(declaration__mrn=mrn[:40])
+        after = request.query_params.get("after", "")
+        if after:
+            if whole_number(after) is None:
+                raise exceptions.ValidationError({"after": ["The id of the last referral received."]})
+            referrals = referrals.filter(id__gt=whole_number(after))
+        page = list(referrals[: PAGE + 1])
+        more = len(page) > PAGE
+        page = page[:PAGE]
+        next_url = None
+        if more:
+            query = request.query_params.copy()
+            query["after"] = str(page[-1].pk)
+            next_url = f"{request.path}?{query.urlencode()}"
+        now = timezone.now()
+        return Response({"results": [referral_document(r, now=now) for r in page], "next": next_url})
+
+
+class ReferralDetailView(APIView):
+    @extend_schema(summary="One referral, its questions and answers", responses={200: ref(schema.ReferralRead)})
+    def get(self, request, pk: int):
+        return Response(referral_document(_referral(request, pk)))
+
+
+class ReferralAnswersView(APIView):
+    @extend_schema(
+        summary="Answer a referral (the national system of the Member State of first entry)",
+        description=(
+            "Request for information: `additional_information`; high-risk cargo screening: "
+            "`screening_result`; do not load: `acknowledged`. Any other kind, or an unknown field, is a 400."
+        ),
+        request={
+            "application/json": {
+                "oneOf": [ref(schema.AdditionalInformation), ref(schema.ScreeningResult), ref(schema.Acknowledged)]
+            }
+        },
+        responses={
+            201: ref(schema.ReferralRead),
+            400: ref(ErrorBody),
+            403: ref(ErrorBody),
+            404: ref(ErrorBody),
+            409: ref(ErrorBody),
+            413: ref(ErrorBody),
+        },
+    )
+    def post(self, request, pk: int):
+        referral = _referral(request, pk)
+        try:  # rights before the body
+            referrals.require_answerer(request.user, referral)
+        except referrals.ReferralError as error:
+            return Response({"errors": error.errors}, status=error.status)
+        body = read_json(request, limit=settings.MAX_REQUEST_BYTES)
+        kind = body.get("kind") if isinstance(body, dict) else None
+        model = schema.ANSWER_BODIES.get(kind) if isinstance(kind, str) else None
+        if model is None:
+            allowed = ", ".join(schema.ANSWER_BODIES)
+            field = "kind" if isinstance(body, dict) else None
+            return Response(
+                {"errors": [{"field": field, "code": "invalid", "message": f"An object with kind one of {allowed}."}]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        try:
+            answer = model.model_validate(body)
+        except ValidationError as exc:
+            return Response({"errors": pydantic_errors(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            referrals.answer_referral(actor=request.user, referral=referral, answer=answer)
+        except referrals.ReferralError as error:
+            return Response({"errors": error.errors}, status=error.status)
+        return Response(referral_document(_referral(request, pk)), status=status.HTTP_201_CREATED)

@@ -285,3 +285,115 @@ class InformationMessage(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.pk} on request {self.request_id}"
+
+
+class ReferralKind(models.TextChoices):
+    REQUEST_FOR_INFORMATION = "request_for_information", "Request for information"
+    SCREENING = "high_risk_cargo_screening", "High-risk cargo and mail screening"
+    DO_NOT_LOAD = "do_not_load", "Do not load"
+
+
+class ReferralStatus(models.TextChoices):
+    OPEN = "open", "Open: awaiting the filer's answer"
+    ANSWERED = "answered", "Answered: awaiting the analyst"
+    CLOSED = "closed", "Closed"
+
+
+class Referral(models.Model):
+    """An ICS2 pre-loading referral (contract 5): the filer answers through its national system.
+
+    Opened by an analyst's decision (request for information, high-risk cargo screening, do not
+    load); answered by the national system of the Member State of first entry; closed by the
+    referring Member State's analysts, or asked again (a new round, open again).
+    """
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="referral")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    declaration = models.ForeignKey("declarations.Declaration", on_delete=models.CASCADE, related_name="referrals")
+    version = models.ForeignKey("declarations.DeclarationVersion", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, choices=ReferralKind.choices)
+    requested_by = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    first_entry = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", help_text="Its national system answers"
+    )
+    status = models.CharField(max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.OPEN)
+    round = models.PositiveSmallIntegerField(default=1)
+    question = models.TextField(help_text="The current round's question (RFI) or screening required (HRCM)")
+    requested_at = models.DateTimeField()
+    asked_at = models.DateTimeField(help_text="When the current round was asked: the overdue clock")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_reason = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["first_entry", "status", "id"], name="referral_answerer_idx"),
+            models.Index(fields=["requested_by", "status", "asked_at"], name="referral_requester_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"referral {self.pk} ({self.kind}, {self.status})"
+
+
+class ReferralQuestion(models.Model):
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="questions")
+    round = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["round"]
+        constraints = [models.UniqueConstraint(fields=["referral", "round"], name="referral_question_once")]
+
+    def __str__(self) -> str:
+        return f"round {self.round} of referral {self.referral_id}"
+
+
+class AnswerKind(models.TextChoices):
+    ADDITIONAL_INFORMATION = "additional_information", "Additional information"
+    SCREENING_RESULT = "screening_result", "Screening result"
+    ACKNOWLEDGED = "acknowledged", "Do-not-load acknowledged"
+
+
+class ScreeningMethod(models.TextChoices):
+    X_RAY = "x_ray", "X-ray"
+    ETD = "etd", "Explosive trace detection"
+    EDD = "edd", "Explosive detection dog"
+    PHYSICAL = "physical", "Physical search"
+    OTHER = "other", "Other"
+
+
+class ScreeningOutcome(models.TextChoices):
+    NO_THREAT = "no_threat", "No threat found"
+    THREAT_CONFIRMED = "threat_confirmed", "Threat confirmed"
+    INCONCLUSIVE = "inconclusive", "Inconclusive"
+
+
+# The answer that fits each referral.
+ANSWER_FOR = {
+    ReferralKind.REQUEST_FOR_INFORMATION: AnswerKind.ADDITIONAL_INFORMATION,
+    ReferralKind.SCREENING: AnswerKind.SCREENING_RESULT,
+    ReferralKind.DO_NOT_LOAD: AnswerKind.ACKNOWLEDGED,
+}
+
+
+class ReferralAnswer(models.Model):
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="answers")
+    round = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=30, choices=AnswerKind.choices)
+    text = models.TextField(blank=True)
+    method = models.CharField(max_length=12, choices=ScreeningMethod.choices, blank=True)
+    outcome = models.CharField(max_length=20, choices=ScreeningOutcome.choices, blank=True)
+    amendment_version = models.PositiveIntegerField(null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["answered_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on referral {self.referral_id}"

@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case as Case_
+from django.db.models import Count, F, Q, QuerySet, When
 from django.utils import timezone
 
 from crms.accounts.roles import Role, is_eu_wide_reader, member_state_of
 from crms.declarations.models import Declaration
 from crms.declarations.selectors import declarations_for
-from workbench.models import Case, CaseState, ControlResult, Decision, InformationRequest
+from workbench.models import Case, CaseState, ControlResult, Decision, InformationRequest, Referral, ReferralStatus
 
 QUEUE_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR}
 EXCHANGE_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR}
@@ -253,3 +254,67 @@ def party_history(user, declaration: Declaration, version, *, limit: int = 20) -
         row["decision"] = decisions.get(row["id"])
         row["control_result"] = results.get(row["id"])
     return earlier
+
+
+# --- ICS2 referrals ---------------------------------------------------------------------------------------------
+
+REFERRAL_READERS = {Role.NATIONAL_SYSTEM, Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR}
+
+
+def referrals_for(user) -> QuerySet[Referral]:
+    """Referrals on the Member State's ENS: those it made and those its national system must answer.
+
+    National systems, analysts, risk managers and auditors of either Member State; the Commission
+    and EU auditors read all (they read every ENS).
+    """
+    referrals = Referral.objects.select_related("declaration", "version").prefetch_related(
+        "questions", "answers__answered_by"
+    )
+    if not user.is_authenticated:
+        return referrals.none()
+    if is_eu_wide_reader(user) or user.is_superuser:
+        return referrals
+    member_state = member_state_of(user)
+    if member_state is None or user.role not in REFERRAL_READERS:
+        return referrals.none()
+    return referrals.filter(Q(first_entry_id=member_state) | Q(requested_by_id=member_state))
+
+
+def referral_for(user, pk: int) -> Referral | None:
+    return referrals_for(user).filter(pk=pk).first()
+
+
+def referrals_awaiting(user, now: dt.datetime, *, limit: int = 50) -> list[Referral]:
+    """The queue's referral panel: referrals the user's Member State made and has not closed.
+
+    Answered ones first (the analyst's move), then open ones oldest question first (overdue on top).
+    """
+    from workbench.referrals import overdue_after
+
+    referrals = referrals_for(user).exclude(status=ReferralStatus.CLOSED)
+    member_state = member_state_of(user)
+    if member_state is not None:
+        referrals = referrals.filter(requested_by_id=member_state)
+    rows = list(
+        referrals.select_related("case").order_by(
+            Case_(When(status=ReferralStatus.ANSWERED, then=0), default=1), "asked_at", "id"
+        )[:limit]
+    )
+    cutoff = now - overdue_after()
+    for referral in rows:
+        referral.overdue = referral.status == ReferralStatus.OPEN and referral.asked_at <= cutoff
+    return rows
+
+
+def overdue_referral_count(user, now: dt.datetime) -> int:
+    from workbench.referrals import overdue_after
+
+    referrals = referrals_for(user).filter(status=ReferralStatus.OPEN, asked_at__lte=now - overdue_after())
+    member_state = member_state_of(user)
+    if member_state is not None:
+        referrals = referrals.filter(requested_by_id=member_state)
+    return referrals.count()
+
+
+def referrals_on(user, declaration: Declaration) -> list[Referral]:
+    return list(referrals_for(user).filter(declaration=declaration).order_by("id"))

@@ -17,6 +17,8 @@ from crms.accounts.roles import Role, member_state_of
 from crms.audit.services import record
 from crms.core.dates import RECORDED
 from crms.declarations.models import Declaration
+from notifications.events import emit
+from notifications.models import EventType
 from workbench.models import (
     Case,
     CaseOrigin,
@@ -32,6 +34,7 @@ from workbench.models import (
     IrregularityType,
     LegalBasis,
 )
+from workbench.referrals import open_referral
 
 WORKERS = frozenset({Role.ANALYST, Role.RISK_MANAGER})
 CONTROL_RECORDERS = WORKERS | {Role.NATIONAL_SYSTEM}
@@ -131,12 +134,21 @@ def _decision_errors(case: Case, action: str, control_type: str, place: str, rea
 
 @transaction.atomic
 def decide(
-    *, actor, case: Case, action: str, control_type: str = "", control_place: str = "", reason: str = ""
+    *,
+    actor,
+    case: Case,
+    action: str,
+    control_type: str = "",
+    control_place: str = "",
+    reason: str = "",
+    question: str = "",
 ) -> Decision:
     """Confirm or change the engine's outcome, or dismiss with a reason. One decision per case.
 
     Deciding a control at the place of unloading in another Member State forwards the case:
-    it opens in that Member State's queue.
+    it opens in that Member State's queue. A pre-loading referral (request for information,
+    screening, do not load) opens a ``Referral`` with ``question`` for the filer
+    (``workbench.referrals``).
     """
     _require_worker(actor, case)
     case = Case.objects.select_for_update(of=("self",)).select_related("version", "declaration").get(pk=case.pk)
@@ -155,6 +167,8 @@ def decide(
     control_type = control_type or ""
     control_place = control_place or ""
     errors = _decision_errors(case, action, control_type, control_place, reason)
+    if len((question or "").strip()) > 4000:
+        errors.append(_error("question", "too_long", "At most 4,000 characters."))
     if errors:
         raise WorkbenchError(400, errors)
     if action == DecisionAction.SCREENING:
@@ -188,6 +202,26 @@ def decide(
     if forward_to:
         _forward(case, decision, forward_to, now)
     record(actor=actor, action="decision.recorded", obj=decision, after=decision_snapshot(decision))
+    emit(
+        EventType.DECISION_CREATED,
+        member_states=[decision.member_state_id, decision.forwarded_to_id],
+        url=f"/api/v1/declarations/{case.declaration.mrn}/decisions/",
+        subject=case.declaration.mrn,
+        occurred_at=now,
+        data={
+            "id": decision.pk,
+            "mrn": case.declaration.mrn,
+            "version": case.version.version,
+            "member_state": decision.member_state_id,
+            "action": decision.action,
+            "control_type": decision.control_type or None,
+            "control_place": decision.control_place or None,
+            "forwarded_to": decision.forwarded_to_id,
+            "decided_at": now.isoformat(),
+        },
+    )
+    if action in PRE_LOADING_ACTIONS:
+        open_referral(actor=actor, decision=decision, question=question, now=now)
     return decision
 
 
@@ -343,6 +377,22 @@ def record_control_result(*, actor, declaration: Declaration, data: dict[str, An
         case.state, case.updated_at = CaseState.CLOSED, now
         case.save(update_fields=["state", "updated_at"])
     record(actor=actor, action="control_result.recorded", obj=result, after=control_snapshot(result))
+    emit(
+        EventType.CONTROL_RESULT_RECORDED,
+        member_states=[declaration.first_entry_member_state_id, declaration.unloading_member_state_id],
+        url=f"/api/v1/declarations/{declaration.mrn}/control-results/",
+        subject=declaration.mrn,
+        occurred_at=now,
+        data={
+            "id": result.pk,
+            "mrn": declaration.mrn,
+            "version": version.version,
+            "member_state": member_state,
+            "control_type": result.control_type,
+            "result": result.result,
+            "controlled_at": result.controlled_at.isoformat(),
+        },
+    )
     return result
 
 

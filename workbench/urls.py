@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workbench.views import cases, feedback, queue, requests
+from workbench.views import cases, feedback, queue, referrals, requests
 
 urlpatterns = [
     path("", queue.queue, name="workbench-queue"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("cases/<int:pk>/release/", cases.release, name="workbench-release"),
     path("cases/<int:pk>/decide/", cases.decide, name="workbench-decide"),
     path("cases/<int:pk>/control-results/", cases.record_control, name="workbench-control"),
+    path("referrals/<int:pk>/close/", referrals.close, name="workbench-referral-close"),
+    path("referrals/<int:pk>/ask-again/", referrals.ask_again, name="workbench-referral-ask-again"),
     path("requests/", requests.request_list, name="workbench-requests"),
     path("requests/new/", requests.request_new, name="workbench-request-new"),
     path("requests/<int:pk>/", requests.request_detail, name="workbench-request"),

@@ -167,6 +167,11 @@ class PrivateStack:
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
             "FAULT_INJECTION_POISON_LRN_PREFIX": POISON_PREFIX,
             "BACKTEST_SOFT_TIME_LIMIT": "180",  # a backtest worker is started by the tests that need one
+            # Webhooks to the tests' receiver on loopback, swept every second, retried after 1, 2, 2 ... s.
+            "WEBHOOK_ALLOW_LOOPBACK": "true",
+            "WEBHOOK_SWEEP_SECONDS": "1",
+            "WEBHOOK_BACKOFF_BASE_SECONDS": "1",
+            "WEBHOOK_BACKOFF_MAX_SECONDS": "2",
             "PYTHONUNBUFFERED": "1",
         }
         self.manage("migrate", "--noinput")

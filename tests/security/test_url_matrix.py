@@ -31,7 +31,7 @@ from crms.audit.models import AuditEntry
 from risk_engine.models import Criterion, CriterionVersion
 from tests.permissions import Case, check_matrix
 from tests.security.world import FR_PROFILE, FR_WATCH_LIST, RESTRICTED, TOY, World
-from workbench.models import Decision
+from workbench.models import Decision, Referral
 
 pytestmark = pytest.mark.django_db
 
@@ -178,6 +178,11 @@ def browser_rows(w: World) -> list[Case]:
                                                                 hidden=["de_analyst"], **workbench_page)),
         Case("POST", f"/workbench/requests/{req}/close/", page(FR_WORKERS, status=302, hidden=["de_analyst"],
                                                                 **workbench_page)),
+        # ICS2 referrals: the referring Member State's workers close or ask again (an empty form: the message)
+        Case("POST", f"/workbench/referrals/{w.referral.pk}/close/", page(FR_WORKERS, status=302, hidden=not_fr,
+                                                                          **workbench_page)),
+        Case("POST", f"/workbench/referrals/{w.referral.pk}/ask-again/", page(FR_WORKERS, status=302,
+                                                                              hidden=not_fr, **workbench_page)),
         Case("GET", f"/workbench/feedback/{TOY}/", page(PEOPLE)),
         Case("GET", f"/workbench/feedback/{FR_PROFILE}/", page(fr_and_eu, hidden=not_fr)),
         # --- risk information: the RIF NL sent to FR, FR's draft, crises, PCAs --------------------------------
@@ -253,6 +258,18 @@ def api_rows(w: World) -> list[Case]:
         Case("POST", f"/api/v1/declarations/{fwd}/control-results/",
              api(["fr_system", *FR_WORKERS, "nl_analyst"], status=400, hidden=["de_analyst"]), data={}, api=True),
         Case("GET", "/api/v1/decisions/", api(EVERYONE), api=True),
+        # --- ICS2 referrals: both Member States' staff and systems read; the first-entry system answers -------
+        Case("GET", "/api/v1/referrals/", api(EVERYONE), api=True),
+        Case("GET", f"/api/v1/referrals/{w.referral.pk}/", api(fr_side, hidden=not_fr), api=True),
+        Case("POST", f"/api/v1/referrals/{w.referral.pk}/answers/", api(["fr_system"], status=400, hidden=not_fr),
+             data={}, api=True),
+        # --- notifications: everyone reads their own feed; webhooks are for national systems ------------------
+        Case("GET", "/api/v1/events/", api(EVERYONE), api=True),
+        Case("GET", "/api/v1/subscriptions/", api(["fr_system"]), api=True),
+        Case("POST", "/api/v1/subscriptions/", api(["fr_system"], status=400), data={}, api=True),
+        Case("GET", f"/api/v1/subscriptions/{w.subscription.pk}/", api(["fr_system"], others=404), api=True),
+        Case("DELETE", f"/api/v1/subscriptions/{w.subscription.pk}/", api(["fr_system"], status=204, others=404),
+             api=True),
         # --- criteria: EU logic for people, never for national systems; the FR profile for FR and the EU -------
         Case("GET", "/api/v1/criteria/", api(EVERYONE), api=True),
         Case("POST", "/api/v1/criteria/", api(AUTHORS, status=400), data={}, api=True),
@@ -320,8 +337,9 @@ def test_browser_matrix(world):
     personas = {name: world.people[name] for name in [*EVERYONE, "outsider", "anonymous"]}
     check_matrix(personas, browser_rows(world))
     # Nothing was decided or retired by the empty forms.
-    assert Decision.objects.count() == 2  # the two of the world
+    assert Decision.objects.count() == 3  # the three of the world (two controls, a request for information)
     assert not CriterionVersion.objects.filter(criterion__code__in=[TOY, FR_PROFILE], status="retired").exists()
+    assert Referral.objects.filter(status="open", round=1).count() == 1  # neither closed nor asked again
 
 
 def test_api_matrix(world):

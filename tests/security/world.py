@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from crms.operators import services as operator_services
 from indicators.models import RefreshRun
+from notifications.models import Subscription
 from risk_engine import services as engine_services
 from risk_engine.models_backtest import Backtest
 from tests.conftest import make_user
@@ -63,6 +64,8 @@ class World:
     backtest: Backtest
     refresh: RefreshRun
     fr_only_case: Case  # entering and unloaded in FR (NL may not read it either): a documentary control decided
+    referral: Any = None  # FR's request for information on a fourth FR -> NL ENS, open
+    subscription: Any = None  # FR's national system's webhook
 
     @property
     def mrn(self) -> str:
@@ -96,9 +99,22 @@ def build_world(personas: dict, *, media_root=None) -> World:
         people["fr_analyst_2"],
         people["fr_risk_manager"],
     )
-    open_mrn, forwarded_mrn = file_fr_to_nl(people), file_fr_to_nl(people)
+    open_mrn, forwarded_mrn, referred_mrn = file_fr_to_nl(people), file_fr_to_nl(people), file_fr_to_nl(people)
     fr_only_mrn = file_fr_to_nl(people, place_of_unloading="FRLEH", countries_of_routing=["CN", "FR"])
-    screen_mrns(open_mrn, forwarded_mrn, fr_only_mrn)
+    screen_mrns(open_mrn, forwarded_mrn, fr_only_mrn, referred_mrn)
+    referral = workbench_services.decide(
+        actor=people["fr_analyst"],
+        case=Case.objects.get(declaration__mrn=referred_mrn, member_state_id="FR"),
+        action="request_for_information",
+        question="Who is the consignee's customer?",
+    ).referral
+    subscription = Subscription.objects.create(
+        owner=people["fr_system"],
+        url="https://hooks.example.eu/crms",
+        events=["referral.opened"],
+        secret="a-long-shared-secret-0123456789",
+        created_at=timezone.now(),
+    )
     open_case = Case.objects.get(declaration__mrn=open_mrn, member_state_id="FR")
     forwarded_from = Case.objects.get(declaration__mrn=forwarded_mrn, member_state_id="FR")
     decision = workbench_services.decide(
@@ -194,4 +210,6 @@ def build_world(personas: dict, *, media_root=None) -> World:
         backtest=backtest,
         refresh=refresh,
         fr_only_case=fr_only_case,
+        referral=referral,
+        subscription=subscription,
     )

@@ -22,7 +22,9 @@ from workbench.models import (
     DecisionAction,
     IrregularityType,
     LegalBasis,
+    ReferralStatus,
 )
+from workbench.referrals import is_overdue
 
 
 def _case(request, pk: int):
@@ -76,6 +78,7 @@ def case_detail(request, pk: int):
         "decisions": selectors.decisions_on(request.user, declaration),
         "history": selectors.party_history(request.user, declaration, version),
         "requests": selectors.information_requests_for(request.user).filter(declaration=declaration),
+        "referrals": referral_rows(request.user, declaration),
         "linked_rifs": _linked_rifs(request.user, version),
         "may_work": request.user.role in services.WORKERS and member_state_of(request.user) == case.member_state_id,
         "may_record": may_record_control(request.user, case),
@@ -89,6 +92,20 @@ def case_detail(request, pk: int):
         "now": timezone.now(),
     }
     return render(request, "workbench/case.html", context)
+
+
+def referral_rows(user, declaration) -> list:
+    """The ENS's referrals with their overdue flag and whether this user closes or re-asks them."""
+    rows = selectors.referrals_on(user, declaration)
+    now = timezone.now()
+    for referral in rows:
+        referral.overdue = is_overdue(referral, now)
+        referral.may_follow_up = (
+            user.role in services.WORKERS
+            and member_state_of(user) == referral.requested_by_id
+            and referral.status != ReferralStatus.CLOSED
+        )
+    return rows
 
 
 def _linked_rifs(user, version) -> list:
@@ -158,6 +175,7 @@ def decide(request, pk: int):
             control_type=post.get("control_type", ""),
             control_place=post.get("control_place", ""),
             reason=post.get("reason", ""),
+            question=post.get("question", ""),
         )
     except services.WorkbenchError as error:
         return _fail(request, case, error)
