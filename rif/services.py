@@ -23,7 +23,8 @@ from crms.accounts.models import Organisation
 from crms.accounts.roles import COMMISSION_CODE, COMMISSION_ROLES, Role, is_commission, member_state_of
 from crms.audit.services import record
 from crms.declarations.validation import pydantic_errors
-from crms.reference.models import RiskArea
+from crms.reference.agreements import agreement_receivers, refusal
+from crms.reference.models import ExchangeKind, RiskArea
 from rif.models import (
     CrisisAlert,
     CrisisPost,
@@ -194,6 +195,8 @@ def _check_links(actor, body: RifBody, organisation: str) -> tuple[list[dict], l
             errors.append(_error(f"recipients[{index}]", "unknown", f"{code} is not a participating Member State."))
         elif code == organisation:
             errors.append(_error(f"recipients[{index}]", "invalid", "Your own organisation is not a recipient."))
+        elif reason := refusal(code, ExchangeKind.RIF, body.risk_area):
+            errors.append(_error(f"recipients[{index}]", "outside_agreement", reason))
     if body.all_participants and body.handling == HandlingMarking.LIMITED:
         errors.append(
             _error("all_participants", "invalid", "A limited-distribution RIF goes to chosen Member States only.")
@@ -355,6 +358,8 @@ def approve_rif(*, actor, rif: Rif, comment: str = "") -> Rif:
     now = timezone.now()
     codes = participants() if rif.all_participants else rif.recipient_codes
     codes = [code for code in codes if code != rif.organisation_id]
+    # Participants by agreement (CH, NO) receive only what their agreement lists (also from "all").
+    codes = agreement_receivers(codes, ExchangeKind.RIF, rif.risk_area_id)
     RifRecipient.objects.bulk_create(
         [RifRecipient(rif=rif, member_state_id=code, published_at=now) for code in codes], ignore_conflicts=True
     )

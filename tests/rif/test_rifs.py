@@ -100,10 +100,14 @@ def test_limited_distribution_needs_chosen_recipients(people):
 
 
 def test_all_participants_writes_one_recipient_row_per_participant(people, publish_rif):
-    rif = publish_rif(all_participants=True, recipients=[])
+    rif = publish_rif(all_participants=True, recipients=[], risk_area="security_safety")
     codes = set(rif.recipients.values_list("member_state_id", flat=True))
     assert {"FR", "DE", "BE", "CH", "NO"} <= codes
     assert "NL" not in codes and "EU" not in codes and "GB" not in codes
+    # Switzerland and Norway take part through the security agreement: not product safety (issue 15).
+    toys = publish_rif(all_participants=True, recipients=[])
+    assert {"FR", "DE", "BE"} <= set(toys.recipients.values_list("member_state_id", flat=True))
+    assert not toys.recipients.filter(member_state_id__in=["CH", "NO"]).exists()
 
 
 def test_four_eyes_approval(people):
