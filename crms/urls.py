@@ -13,7 +13,9 @@ from crms.core.navigation import AREAS
 from crms.declarations import api as declarations_api
 from crms.reference import views as reference_views
 from indicators import api as indicators_api
+from pca import api as pca_api
 from rif import api as rif_api
+from rif import api_crises as crises_api
 from risk_engine import api as engine_api
 from workbench import api as workbench_api
 
@@ -72,6 +74,14 @@ api_v1 = [
     path("rifs/", rif_api.RifCollectionView.as_view(), name="api-rifs"),
     path("rifs/<str:reference>/", rif_api.RifDetailView.as_view(), name="api-rif"),
     path("rifs/<str:reference>/feedback/", rif_api.RifFeedbackView.as_view(), name="api-rif-feedback"),
+    # --- the rest of the exchange (issue 15 point 5) ---
+    path("rifs/<str:reference>/read/", rif_api.RifReadView.as_view(), name="api-rif-read"),
+    path("rifs/<str:reference>/attachments/<int:pk>/", rif_api.RifAttachmentView.as_view(), name="api-rif-attachment"),
+    path("crises/", crises_api.CrisisCollectionView.as_view(), name="api-crises"),
+    path("crises/<int:pk>/", crises_api.CrisisDetailView.as_view(), name="api-crisis"),
+    path("crises/<int:pk>/posts/", crises_api.CrisisPostsView.as_view(), name="api-crisis-posts"),
+    path("pcas/", pca_api.PcaCollectionView.as_view(), name="api-pcas"),
+    path("pcas/<int:pk>/", pca_api.PcaDetailView.as_view(), name="api-pca"),
 ]
 
 reference = [

@@ -4,7 +4,8 @@
 - A published RIF is seen by its author organisation, by the Member States it is addressed
   to (one ``RifRecipient`` row each) and by the Commission (all published RIFs; EU auditors too).
 - National systems see only ``crms_restricted`` RIFs: EU-restricted and limited-distribution
-  RIFs are for people, never for machine accounts.
+  RIFs are for people, never for machine accounts (their REST list names them, flagged
+  ``people_only``, with no content: ``feed_for``).
 - A participant taking part through an agreement (CH, NO) sees only the RIFs and crises its
   agreement record lists (``crms.reference.agreements``), even if addressed to it.
 - Feedback and read/response state: the author organisation and the Commission see every
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from crms.accounts.roles import Role, is_eu_wide_reader, member_state_of
@@ -52,11 +53,38 @@ def rifs_for(user) -> QuerySet[Rif]:
     member_state = member_state_of(user)
     if member_state is None:
         return rifs.none()
-    addressed = Exists(RifRecipient.objects.filter(rif=OuterRef("pk"), member_state_id=member_state))
-    visible = own | (Q(status__in=RELEASED) & addressed & receivable(member_state, ExchangeKind.RIF))
+    visible = own | _released_to(member_state)
     if user.role == Role.NATIONAL_SYSTEM:
         visible &= Q(handling=HandlingMarking.CRMS_RESTRICTED)
     return rifs.filter(visible)
+
+
+def _released_to(member_state: str) -> Q:
+    """Published or withdrawn, addressed to the Member State, within its agreement (if any)."""
+    addressed = Exists(RifRecipient.objects.filter(rif=OuterRef("pk"), member_state_id=member_state))
+    return Q(status__in=RELEASED) & addressed & receivable(member_state, ExchangeKind.RIF)
+
+
+PEOPLE_ONLY = ~Q(handling=HandlingMarking.CRMS_RESTRICTED)
+
+
+def feed_for(user) -> QuerySet[Rif]:
+    """The REST list: ``rifs_for`` annotated ``people_only``. A national system's list also holds the RIFs
+    its Member State received (or wrote) that are marked for people only, flagged so, rather than leave
+    them out: the system knows there is something a person must read in the browser, never what."""
+    if user.is_authenticated and user.role == Role.NATIONAL_SYSTEM and (member_state := member_state_of(user)):
+        visible = Q(organisation_id=member_state) | _released_to(member_state)
+        return (
+            Rif.objects.select_related("organisation", "risk_area")
+            .filter(visible)
+            .annotate(people_only=ExpressionWrapper(PEOPLE_ONLY, output_field=BooleanField()))
+        )
+    return rifs_for(user).annotate(people_only=Value(False))
+
+
+def people_only_for(user, reference: str) -> bool:
+    """The RIF is in the user's feed but marked for people only (a national system reads it in no detail)."""
+    return feed_for(user).filter(reference=reference, people_only=True).exists()
 
 
 def rif_for(user, reference: str) -> Rif | None:

@@ -608,6 +608,9 @@ def may_manage_crisis(user) -> bool:
     return user.is_authenticated and user.role in COMMISSION_ROLES
 
 
+CRISIS_POST_REFUSAL = "Participants' risk staff post information under an open crisis."
+
+
 def may_post_to_crisis(user, crisis: CrisisAlert) -> bool:
     return user.is_authenticated and user.role in CRISIS_POSTERS and crisis.status == CrisisStatus.OPEN
 
@@ -674,7 +677,7 @@ def link_crisis_criteria(*, actor, crisis: CrisisAlert, criteria: list[str]) -> 
 def post_to_crisis(*, actor, crisis: CrisisAlert, body: str) -> CrisisPost:
     crisis = CrisisAlert.objects.select_for_update().get(pk=crisis.pk)
     if not may_post_to_crisis(actor, crisis):
-        raise _refuse(403, "Participants' risk staff post information under an open crisis.")
+        raise _refuse(403, CRISIS_POST_REFUSAL)
     body = (body or "").strip()
     if not 3 <= len(body) <= 10_000:
         raise _refuse(400, "Write 3 to 10,000 characters.", field="body", code="required")

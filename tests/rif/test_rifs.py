@@ -88,7 +88,8 @@ def test_handling_markings_keep_restricted_rifs_from_national_systems(people, pu
     assert visible == {open_rif.reference}
     for rif in (eu_restricted, limited):
         assert selectors.rif_for(people["fr_analyst"], rif.reference) is not None
-        assert api_client(fr_system).get(f"/api/v1/rifs/{rif.reference}/").status_code == 404
+        # Their content stays with people: the detail is refused, saying why (issue 15: named, not hidden).
+        assert api_client(fr_system).get(f"/api/v1/rifs/{rif.reference}/").status_code == 403
 
 
 def test_limited_distribution_needs_chosen_recipients(people):

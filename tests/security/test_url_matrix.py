@@ -279,6 +279,17 @@ def api_rows(w: World) -> list[Case]:
         Case("GET", f"/api/v1/rifs/{draft}/", api([*FR_PEOPLE, "fr_system"], hidden=[*EU_SIDE, *not_fr]), api=True),
         Case("POST", f"/api/v1/rifs/{rif}/feedback/", api(["fr_system", *FR_WORKERS], status=400,
                                                           hidden=["de_analyst"]), data={}, api=True),
+        # --- the rest of the exchange (issue 15 point 5) ----------------------------------------------------
+        Case("POST", f"/api/v1/rifs/{rif}/read/", api(["fr_system", *FR_WORKERS], hidden=["de_analyst"]), data={},
+             api=True),  # recipients' risk staff and system; the author, the Commission, auditors: 403
+        Case("GET", f"/api/v1/rifs/{rif}/attachments/{w.attachment.pk}/", api([*fr_side, "nl_analyst"],
+                                                                             hidden=["de_analyst"]), api=True),
+        Case("GET", "/api/v1/crises/", api(EVERYONE), api=True),
+        Case("GET", f"/api/v1/crises/{w.crisis.pk}/", api(EVERYONE), api=True),
+        Case("GET", f"/api/v1/crises/{w.crisis.pk}/posts/", api(EVERYONE), api=True),
+        Case("POST", f"/api/v1/crises/{w.crisis.pk}/posts/", api(AUTHORS, status=400), data={}, api=True),
+        Case("GET", "/api/v1/pcas/", api(EVERYONE), api=True),
+        Case("GET", f"/api/v1/pcas/{w.pca.pk}/", api(EVERYONE), api=True),
         # Allowed actions really happen: the approver retires the EU criterion (the others are refused).
         Case("POST", f"/api/v1/criteria/{TOY}/retire/", api(["commission_approver"], status=200,
                                                             hidden=["fr_system"]), data={}, api=True),
