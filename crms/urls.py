@@ -12,6 +12,7 @@ from crms.core import views as core_views
 from crms.core.navigation import AREAS
 from crms.declarations import api as declarations_api
 from crms.reference import views as reference_views
+from exchange import api as exchange_api
 from indicators import api as indicators_api
 from pca import api as pca_api
 from rif import api as rif_api
@@ -82,6 +83,18 @@ api_v1 = [
     path("crises/<int:pk>/posts/", crises_api.CrisisPostsView.as_view(), name="api-crisis-posts"),
     path("pcas/", pca_api.PcaCollectionView.as_view(), name="api-pcas"),
     path("pcas/<int:pk>/", pca_api.PcaDetailView.as_view(), name="api-pca"),
+    path("information-requests/", exchange_api.RequestCollectionView.as_view(), name="api-information-requests"),
+    path("information-requests/<int:pk>/", exchange_api.RequestDetailView.as_view(), name="api-information-request"),
+    path(
+        "information-requests/<int:pk>/messages/",
+        exchange_api.RequestMessagesView.as_view(),
+        name="api-information-request-messages",
+    ),
+    path(
+        "information-requests/<int:pk>/close/",
+        exchange_api.RequestCloseView.as_view(),
+        name="api-information-request-close",
+    ),
 ]
 
 reference = [

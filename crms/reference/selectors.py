@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from crms.accounts.models import Organisation
-from crms.reference.models import Country, CustomsOffice, HsCode, RiskArea, VagueGoodsTerm
+from crms.reference.models import Country, CustomsOffice, HighInterestCountry, HsCode, RiskArea, VagueGoodsTerm
 
 
 def participants() -> QuerySet[Organisation]:
@@ -55,3 +55,9 @@ def risk_areas() -> QuerySet[RiskArea]:
 
 def vague_terms() -> QuerySet[VagueGoodsTerm]:
     return VagueGoodsTerm.objects.all()
+
+
+def high_interest_countries() -> list[str]:
+    """The ISO codes the Commission lists today (the indicators' and evaluation's breakdown)."""
+    listed = HighInterestCountry.objects.filter(listed=True).order_by("country_id")
+    return list(listed.values_list("country_id", flat=True))

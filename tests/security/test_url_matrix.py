@@ -290,6 +290,19 @@ def api_rows(w: World) -> list[Case]:
         Case("POST", f"/api/v1/crises/{w.crisis.pk}/posts/", api(AUTHORS, status=400), data={}, api=True),
         Case("GET", "/api/v1/pcas/", api(EVERYONE), api=True),
         Case("GET", f"/api/v1/pcas/{w.pca.pk}/", api(EVERYONE), api=True),
+        # Information requests: FR asked NL; a bilateral exchange (EU auditors oversee it, the Commission does not).
+        Case("GET", "/api/v1/information-requests/", api(EVERYONE), api=True),
+        Case("POST", "/api/v1/information-requests/", api(["fr_system", *FR_WORKERS, "nl_analyst", "de_analyst"],
+                                                          status=400), data={}, api=True),
+        Case("GET", f"/api/v1/information-requests/{w.request.pk}/", api([*FR_PEOPLE, "fr_system", "nl_analyst",
+                                                                          "eu_auditor"],
+                                                                         hidden=["de_analyst", *COMMISSION]), api=True),
+        Case("POST", f"/api/v1/information-requests/{w.request.pk}/messages/",
+             api(["fr_system", *FR_WORKERS, "nl_analyst"], status=400, hidden=["de_analyst", *COMMISSION]), data={},
+             api=True),
+        Case("POST", f"/api/v1/information-requests/{w.request.pk}/close/",  # a field it does not take: 400
+             api(["fr_system", *FR_WORKERS], status=400, hidden=["de_analyst", *COMMISSION]), data={"x": 1},
+             api=True),
         # Allowed actions really happen: the approver retires the EU criterion (the others are refused).
         Case("POST", f"/api/v1/criteria/{TOY}/retire/", api(["commission_approver"], status=200,
                                                             hidden=["fr_system"]), data={}, api=True),
