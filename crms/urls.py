@@ -11,6 +11,7 @@ from crms.audit.views import audit_log
 from crms.core import views as core_views
 from crms.core.navigation import AREAS
 from crms.declarations import api as declarations_api
+from crms.reference import api as reference_api
 from crms.reference import views as reference_views
 from exchange import api as exchange_api
 from indicators import api as indicators_api
@@ -18,6 +19,7 @@ from pca import api as pca_api
 from rif import api as rif_api
 from rif import api_crises as crises_api
 from risk_engine import api as engine_api
+from selection import api as selection_api
 from workbench import api as workbench_api
 
 
@@ -95,6 +97,12 @@ api_v1 = [
         exchange_api.RequestCloseView.as_view(),
         name="api-information-request-close",
     ),
+    path("selection-settings/", selection_api.SelectionSettingsView.as_view(), name="api-selection-settings"),
+    path(
+        "reference/high-interest-countries/",
+        reference_api.HighInterestCountriesView.as_view(),
+        name="api-high-interest-countries",
+    ),
 ]
 
 reference = [
@@ -105,6 +113,11 @@ reference = [
     path("hs/", reference_views.hs, name="reference-hs"),
     path("risk-areas/", reference_views.risk_areas, name="reference-risk-areas"),
     path("vague-terms/", reference_views.vague_terms, name="reference-vague-terms"),
+    path(
+        "high-interest-countries/",
+        reference_views.high_interest_countries,
+        name="reference-high-interest-countries",
+    ),
 ]
 
 # Areas a later piece of work fills get a page saying what they will hold.
@@ -125,6 +138,7 @@ urlpatterns = [
     path("workbench/", include("workbench.urls")),
     path("rif/", include("rif.urls")),
     path("pca/", include("pca.urls")),
+    path("selection/", include("selection.urls")),
     path("indicators/", include("indicators.urls")),
     *placeholders,
     path("admin/", admin.site.urls),

@@ -211,6 +211,11 @@ def browser_rows(w: World) -> list[Case]:
         Case("POST", f"/pca/{pca}/suspend/", page(PEOPLE, status=302)),
         Case("POST", f"/pca/{pca}/resume/", page(PEOPLE, status=302)),
         Case("POST", f"/pca/{pca}/close/", page(PEOPLE, status=302)),
+        # --- selection settings (issue 15 point 7): Member State staff read, its risk manager changes -----------
+        Case("GET", "/selection/", page(workbench, **workbench_page)),
+        Case("POST", "/selection/", page(["fr_risk_manager"], status=302)),  # the empty form: nothing changes
+        Case("GET", "/reference/high-interest-countries/", page(EVERYONE)),
+        Case("POST", "/reference/high-interest-countries/", page(COMMISSION, status=400)),  # no list sent
         # --- indicators (exports are audited: see below) ----------------------------------------------------
         Case("GET", "/indicators/", page(PEOPLE)),
         Case("GET", f"/indicators/refresh/{w.refresh.pk}/", page(PEOPLE)),
@@ -303,6 +308,12 @@ def api_rows(w: World) -> list[Case]:
         Case("POST", f"/api/v1/information-requests/{w.request.pk}/close/",  # a field it does not take: 400
              api(["fr_system", *FR_WORKERS], status=400, hidden=["de_analyst", *COMMISSION]), data={"x": 1},
              api=True),
+        # Selection settings and the high-interest countries (issue 15 point 7).
+        Case("GET", "/api/v1/selection-settings/", api([*FR_PEOPLE, "fr_system", "nl_analyst", "de_analyst"],
+                                                       **dict.fromkeys(EU_SIDE, 400)), api=True),  # ?member_state=
+        Case("PUT", "/api/v1/selection-settings/", api(["fr_risk_manager"], status=400), data={}, api=True),
+        Case("GET", "/api/v1/reference/high-interest-countries/", api(EVERYONE), api=True),
+        Case("PUT", "/api/v1/reference/high-interest-countries/", api(COMMISSION, status=400), data={}, api=True),
         # Allowed actions really happen: the approver retires the EU criterion (the others are refused).
         Case("POST", f"/api/v1/criteria/{TOY}/retire/", api(["commission_approver"], status=200,
                                                             hidden=["fr_system"]), data={}, api=True),
