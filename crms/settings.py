@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "rif",
     "pca",
     "notifications",
+    "exchange",
+    "selection",
 ]
 
 MIDDLEWARE = [
@@ -196,7 +198,9 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 10 * 365, minimum=0)
 
 # --- Indicators and criteria evaluation ---------------------------------------------------------
 INDICATORS_REFRESH_DAYS = env_int("INDICATORS_REFRESH_DAYS", 400, minimum=1, maximum=3660)
-HIGH_INTEREST_COUNTRIES = env_list("HIGH_INTEREST_COUNTRIES", ["AE", "CN", "HK", "IR", "RU", "SY", "TR"])
+# High-interest countries are reference data the Commission maintains (crms.reference.HighInterestCountry).
+# Default deadline of an information request between Member States, in days (the asker may set another).
+INFORMATION_REQUEST_ANSWER_DAYS = env_int("INFORMATION_REQUEST_ANSWER_DAYS", 14, minimum=1, maximum=365)
 EVAL_MIN_HITS = env_int("EVAL_MIN_HITS", 10, minimum=0)
 EVAL_MIN_CONTROLS = env_int("EVAL_MIN_CONTROLS", 5, minimum=1)
 EVAL_MIN_PRECISION_PCT = env_int("EVAL_MIN_PRECISION_PCT", 5, minimum=0, maximum=100)

@@ -11,11 +11,16 @@ from crms.audit.views import audit_log
 from crms.core import views as core_views
 from crms.core.navigation import AREAS
 from crms.declarations import api as declarations_api
+from crms.reference import api as reference_api
 from crms.reference import views as reference_views
+from exchange import api as exchange_api
 from indicators import api as indicators_api
 from notifications import api as notifications_api
+from pca import api as pca_api
 from rif import api as rif_api
+from rif import api_crises as crises_api
 from risk_engine import api as engine_api
+from selection import api as selection_api
 from workbench import api as workbench_api
 
 
@@ -80,6 +85,32 @@ api_v1 = [
     path("rifs/", rif_api.RifCollectionView.as_view(), name="api-rifs"),
     path("rifs/<str:reference>/", rif_api.RifDetailView.as_view(), name="api-rif"),
     path("rifs/<str:reference>/feedback/", rif_api.RifFeedbackView.as_view(), name="api-rif-feedback"),
+    # --- the rest of the exchange (issue 15 point 5) ---
+    path("rifs/<str:reference>/read/", rif_api.RifReadView.as_view(), name="api-rif-read"),
+    path("rifs/<str:reference>/attachments/<int:pk>/", rif_api.RifAttachmentView.as_view(), name="api-rif-attachment"),
+    path("crises/", crises_api.CrisisCollectionView.as_view(), name="api-crises"),
+    path("crises/<int:pk>/", crises_api.CrisisDetailView.as_view(), name="api-crisis"),
+    path("crises/<int:pk>/posts/", crises_api.CrisisPostsView.as_view(), name="api-crisis-posts"),
+    path("pcas/", pca_api.PcaCollectionView.as_view(), name="api-pcas"),
+    path("pcas/<int:pk>/", pca_api.PcaDetailView.as_view(), name="api-pca"),
+    path("information-requests/", exchange_api.RequestCollectionView.as_view(), name="api-information-requests"),
+    path("information-requests/<int:pk>/", exchange_api.RequestDetailView.as_view(), name="api-information-request"),
+    path(
+        "information-requests/<int:pk>/messages/",
+        exchange_api.RequestMessagesView.as_view(),
+        name="api-information-request-messages",
+    ),
+    path(
+        "information-requests/<int:pk>/close/",
+        exchange_api.RequestCloseView.as_view(),
+        name="api-information-request-close",
+    ),
+    path("selection-settings/", selection_api.SelectionSettingsView.as_view(), name="api-selection-settings"),
+    path(
+        "reference/high-interest-countries/",
+        reference_api.HighInterestCountriesView.as_view(),
+        name="api-high-interest-countries",
+    ),
 ]
 
 reference = [
@@ -90,6 +121,11 @@ reference = [
     path("hs/", reference_views.hs, name="reference-hs"),
     path("risk-areas/", reference_views.risk_areas, name="reference-risk-areas"),
     path("vague-terms/", reference_views.vague_terms, name="reference-vague-terms"),
+    path(
+        "high-interest-countries/",
+        reference_views.high_interest_countries,
+        name="reference-high-interest-countries",
+    ),
 ]
 
 # Areas a later piece of work fills get a page saying what they will hold.
@@ -110,6 +146,7 @@ urlpatterns = [
     path("workbench/", include("workbench.urls")),
     path("rif/", include("rif.urls")),
     path("pca/", include("pca.urls")),
+    path("selection/", include("selection.urls")),
     path("indicators/", include("indicators.urls")),
     *placeholders,
     path("admin/", admin.site.urls),

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crms.operators.models import MRA_PROGRAMMES
+from crms.reference.selectors import high_interest_countries
 from indicators.metrics import METRICS, Metric
 from indicators.models import DailyFigure, RefreshRun
 
@@ -34,7 +35,7 @@ def _bounds(day_from: dt.date, day_to: dt.date) -> dict:
     return {
         "start": start,
         "end": end,
-        "countries": list(settings.HIGH_INTEREST_COUNTRIES),
+        "countries": high_interest_countries(),
         "mra": sorted(MRA_PROGRAMMES),
     }
 

@@ -1,7 +1,8 @@
 """Reads of priority control areas and their results.
 
-PCAs are EU-wide campaigns: every participant's staff (people, not national systems) sees
-every PCA. Results are computed, never stored: see ``results_of``.
+PCAs are EU-wide campaigns: every participant's staff sees every PCA (national systems over
+REST), except that a participant by agreement (CH, NO) sees those its agreement lists
+(``crms.reference.agreements``). Results are computed, never stored: see ``results_of``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from crms.accounts.roles import Role
+from crms.accounts.roles import Role, member_state_of
 from crms.core.figures import POSITIVE_RESULTS, SEIZURE, detection_rate, share
+from crms.reference.agreements import receivable
+from crms.reference.models import ExchangeKind
 from pca import periods
 from pca.models import PcaReport, PcaStatus, PriorityControlArea
 
@@ -21,9 +24,10 @@ PEOPLE = frozenset(Role.values) - {Role.NATIONAL_SYSTEM}
 
 
 def pcas_for(user) -> QuerySet[PriorityControlArea]:
-    if not user.is_authenticated or (user.role not in PEOPLE and not user.is_superuser):
+    if not user.is_authenticated or (user.role not in Role.values and not user.is_superuser):
         return PriorityControlArea.objects.none()
-    return PriorityControlArea.objects.select_related("risk_area", "suspended_by_crisis")
+    pcas = PriorityControlArea.objects.filter(receivable(member_state_of(user), ExchangeKind.PCA))
+    return pcas.select_related("risk_area", "suspended_by_crisis")
 
 
 def pca_for(user, pk: int) -> PriorityControlArea | None:

@@ -17,7 +17,8 @@ from django.utils import timezone
 from crms.accounts.roles import COMMISSION_ROLES, Role, member_state_of
 from crms.audit.services import record
 from crms.core.dates import PLANNED
-from crms.reference.models import RiskArea
+from crms.reference.agreements import refusal
+from crms.reference.models import ExchangeKind, RiskArea
 from notifications import exchange as exchange_events
 from pca import periods
 from pca.models import PcaReport, PcaStatus, PcaTarget, PriorityControlArea
@@ -130,6 +131,8 @@ def check_designation(
     for code in codes:
         if code not in known:
             errors.append(_error("participants", "unknown", f"{code} is not a participating Member State."))
+        elif reason := refusal(code, ExchangeKind.PCA, risk_area):
+            errors.append(_error("participants", "outside_agreement", reason))
     hs = sorted({c.strip() for c in hs_codes if c.strip()})
     for code in hs:
         if not code.isdigit() or not 2 <= len(code) <= 10:

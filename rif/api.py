@@ -5,17 +5,19 @@ from __future__ import annotations
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from pydantic import ValidationError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crms.accounts.roles import member_state_of
-from crms.core.api.body import read_json
+from crms.core.api.body import optional_json, read_json
 from crms.core.api.pydantic_schema import ref
 from crms.core.client_input import whole_number
 from crms.core.dates import QUERY, read_moment
 from crms.declarations.api_docs import ErrorBody
-from rif import schema, selectors, services
+from crms.declarations.validation import pydantic_errors
+from rif import downloads, schema, selectors, services
 from rif.models import RifRecipient
 
 PAGE = 200
@@ -24,8 +26,25 @@ PAGE = 200
 def _rif(request, reference: str):
     rif = selectors.rif_for(request.user, reference)
     if rif is None:
+        if selectors.people_only_for(request.user, reference):
+            raise exceptions.PermissionDenied(
+                "This RIF is marked for people only: a person of your Member State reads it in the browser.",
+                code="people_only",
+            )
         raise exceptions.NotFound("No RIF with this reference that you may see.")
     return rif
+
+
+def attachment_document(rif, attachment) -> dict:
+    return {
+        "id": attachment.pk,
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "uploaded_at": attachment.uploaded_at.isoformat(),
+        "url": f"/api/v1/rifs/{rif.reference}/attachments/{attachment.pk}/",
+    }
 
 
 def feedback_document(feedback) -> dict:
@@ -77,6 +96,7 @@ def rif_document(user, rif) -> dict:
         "crisis": rif.crisis_id,
         "criteria": list(selectors.criteria_linked(user, rif).values_list("code", flat=True)),
         "attachments": [a.name for a in rif.attachments.all()],
+        "attachment_files": [attachment_document(rif, a) for a in rif.attachments.all()],
         "feedback": [feedback_document(f) for f in selectors.feedback_on(user, rif)],
         "created_at": rif.created_at.isoformat(),
         "published_at": rif.published_at.isoformat() if rif.published_at else None,
@@ -89,6 +109,8 @@ def rif_document(user, rif) -> dict:
 class RifCollectionView(APIView):
     @extend_schema(
         summary="RIFs you may see: those addressed to your Member State and your own drafts, oldest first",
+        description="A national system's list also names the RIFs marked for people only, flagged people_only, "
+        "with no title and no REST url (their detail answers 403 people_only).",
         operation_id="rifs_list",
         parameters=[
             OpenApiParameter(
@@ -102,7 +124,7 @@ class RifCollectionView(APIView):
         responses={200: ref(schema.RifList), 400: ref(ErrorBody)},
     )
     def get(self, request):
-        rifs = selectors.rifs_for(request.user).order_by("id")
+        rifs = selectors.feed_for(request.user).order_by("id")
         since = read_moment(request.query_params.get("since"), field="since", window=QUERY)
         if since:
             rifs = rifs.filter(published_at__gte=since)
@@ -138,10 +160,12 @@ class RifCollectionView(APIView):
                 "organisation": r.organisation_id,
                 "handling": r.handling,
                 "risk_area": r.risk_area_id,
-                "title": r.title,
+                "title": None if r.people_only else r.title,
                 "published_at": r.published_at.isoformat() if r.published_at else None,
                 "read_at": read[r.pk].isoformat() if read.get(r.pk) else None,
-                "url": f"/api/v1/rifs/{r.reference}/",
+                "people_only": r.people_only,
+                "url": None if r.people_only else f"/api/v1/rifs/{r.reference}/",
+                "page_url": r.get_absolute_url(),
             }
             for r in page
         ]
@@ -193,3 +217,49 @@ class RifFeedbackView(APIView):
         except services.RifError as error:
             return Response({"errors": error.errors}, status=error.status)
         return Response(feedback_document(feedback), status=status.HTTP_201_CREATED)
+
+
+class RifAttachmentView(APIView):
+    @extend_schema(
+        summary="Download an attachment of a RIF you may read (audited, like the browser download)",
+        operation_id="rifs_attachment_download",
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            403: ref(ErrorBody),
+            404: ref(ErrorBody),
+        },
+    )
+    def get(self, request, reference: str, pk: int):
+        rif = _rif(request, reference)
+        attachment = downloads.attachment_of(rif, pk)
+        if attachment is None:
+            raise exceptions.NotFound("No attachment with this id on this RIF.")
+        return downloads.attachment_response(actor=request.user, rif=rif, attachment=attachment, via="api")
+
+
+class RifReadView(APIView):
+    @extend_schema(
+        summary="Mark a RIF addressed to your Member State read (the first time is kept and audited)",
+        operation_id="rifs_mark_read",
+        request={"application/json": ref(schema.ReadBody)},
+        responses={200: ref(schema.ReadReceipt), 400: ref(ErrorBody), 403: ref(ErrorBody), 404: ref(ErrorBody)},
+    )
+    def post(self, request, reference: str):
+        rif = _rif(request, reference)
+        body = optional_json(request, limit=settings.MAX_REQUEST_BYTES)
+        try:
+            schema.ReadBody.model_validate(body)
+        except ValidationError as exc:
+            return Response({"errors": pydantic_errors(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            row = services.mark_read(actor=request.user, rif=rif)
+        except services.RifError as error:
+            return Response({"errors": error.errors}, status=error.status)
+        return Response(
+            {
+                "reference": rif.reference,
+                "member_state": row.member_state_id,
+                "read_at": row.read_at.isoformat(),
+                "read_by": row.read_by.get_username() if row.read_by_id else None,
+            }
+        )

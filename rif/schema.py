@@ -111,6 +111,16 @@ class RecipientRead(_Strict):
     responded_at: AwareDatetime | None
 
 
+class AttachmentRead(_Strict):
+    id: int
+    name: str
+    content_type: str
+    size: int = Field(description="Bytes")
+    sha256: str
+    uploaded_at: AwareDatetime
+    url: str = Field(description="GET it to download the file (audited)")
+
+
 class RifRead(_Strict):
     reference: str
     status: str
@@ -136,7 +146,8 @@ class RifRead(_Strict):
     recipients: list[RecipientRead]
     crisis: int | None
     criteria: list[str]
-    attachments: list[str]
+    attachments: list[str] = Field(description="File names (see attachment_files to download them)")
+    attachment_files: list[AttachmentRead] = []
     feedback: list[FeedbackRead]
     created_at: AwareDatetime
     published_at: AwareDatetime | None
@@ -151,12 +162,29 @@ class RifSummary(_Strict):
     organisation: str
     handling: str
     risk_area: str
-    title: str
+    title: str | None = Field(description="null when people_only")
     published_at: AwareDatetime | None
     read_at: AwareDatetime | None = Field(None, description="When your Member State marked it read")
-    url: str
+    people_only: bool = Field(
+        False,
+        description="Marked for people only (EU restricted, limited distribution): a national system sees that it "
+        "exists, never its content; a person reads it at page_url",
+    )
+    url: str | None = Field(description="The RIF over REST; null when people_only")
+    page_url: str = Field(description="The RIF's page in the browser")
 
 
 class RifList(_Strict):
     results: list[RifSummary]
     next: str | None = Field(description="URL of the next page, or null")
+
+
+class ReadBody(_Strict):
+    """Marking a RIF read takes no fields (an empty body or ``{}``)."""
+
+
+class ReadReceipt(_Strict):
+    reference: str
+    member_state: str
+    read_at: AwareDatetime
+    read_by: str | None

@@ -4,7 +4,10 @@
 - A published RIF is seen by its author organisation, by the Member States it is addressed
   to (one ``RifRecipient`` row each) and by the Commission (all published RIFs; EU auditors too).
 - National systems see only ``crms_restricted`` RIFs: EU-restricted and limited-distribution
-  RIFs are for people, never for machine accounts.
+  RIFs are for people, never for machine accounts (their REST list names them, flagged
+  ``people_only``, with no content: ``feed_for``).
+- A participant taking part through an agreement (CH, NO) sees only the RIFs and crises its
+  agreement record lists (``crms.reference.agreements``), even if addressed to it.
 - Feedback and read/response state: the author organisation and the Commission see every
   recipient's; a recipient sees its own.
 """
@@ -16,10 +19,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from crms.accounts.roles import Role, is_eu_wide_reader, member_state_of
+from crms.reference.agreements import receivable
+from crms.reference.models import ExchangeKind
 from rif.models import (
     CrisisAlert,
     CrisisPost,
@@ -48,11 +53,38 @@ def rifs_for(user) -> QuerySet[Rif]:
     member_state = member_state_of(user)
     if member_state is None:
         return rifs.none()
-    addressed = Exists(RifRecipient.objects.filter(rif=OuterRef("pk"), member_state_id=member_state))
-    visible = own | (Q(status__in=RELEASED) & addressed)
+    visible = own | _released_to(member_state)
     if user.role == Role.NATIONAL_SYSTEM:
         visible &= Q(handling=HandlingMarking.CRMS_RESTRICTED)
     return rifs.filter(visible)
+
+
+def _released_to(member_state: str) -> Q:
+    """Published or withdrawn, addressed to the Member State, within its agreement (if any)."""
+    addressed = Exists(RifRecipient.objects.filter(rif=OuterRef("pk"), member_state_id=member_state))
+    return Q(status__in=RELEASED) & addressed & receivable(member_state, ExchangeKind.RIF)
+
+
+PEOPLE_ONLY = ~Q(handling=HandlingMarking.CRMS_RESTRICTED)
+
+
+def feed_for(user) -> QuerySet[Rif]:
+    """The REST list: ``rifs_for`` annotated ``people_only``. A national system's list also holds the RIFs
+    its Member State received (or wrote) that are marked for people only, flagged so, rather than leave
+    them out: the system knows there is something a person must read in the browser, never what."""
+    if user.is_authenticated and user.role == Role.NATIONAL_SYSTEM and (member_state := member_state_of(user)):
+        visible = Q(organisation_id=member_state) | _released_to(member_state)
+        return (
+            Rif.objects.select_related("organisation", "risk_area")
+            .filter(visible)
+            .annotate(people_only=ExpressionWrapper(PEOPLE_ONLY, output_field=BooleanField()))
+        )
+    return rifs_for(user).annotate(people_only=Value(False))
+
+
+def people_only_for(user, reference: str) -> bool:
+    """The RIF is in the user's feed but marked for people only (a national system reads it in no detail)."""
+    return feed_for(user).filter(reference=reference, people_only=True).exists()
 
 
 def rif_for(user, reference: str) -> Rif | None:
@@ -88,7 +120,9 @@ def inbox(user) -> QuerySet[RifRecipient]:
     member_state = member_state_of(user)
     if member_state is None:
         return RifRecipient.objects.none()
-    rows = RifRecipient.objects.filter(member_state_id=member_state, rif__status__in=RELEASED)
+    rows = RifRecipient.objects.filter(member_state_id=member_state, rif__status__in=RELEASED).filter(
+        receivable(member_state, ExchangeKind.RIF, risk_area_field="rif__risk_area_id")
+    )
     if user.role == Role.NATIONAL_SYSTEM:
         rows = rows.filter(rif__handling=HandlingMarking.CRMS_RESTRICTED)
     return rows.select_related("rif", "rif__organisation", "rif__risk_area").order_by("-published_at", "id")
@@ -195,10 +229,12 @@ def rifs_matching_version(user, version) -> QuerySet[Rif]:
 
 
 def crises_for(user) -> QuerySet[CrisisAlert]:
-    """Crisis alerts are shared with every participant's staff (people, not machine accounts)."""
-    if not user.is_authenticated or (user.role not in PEOPLE and not user.is_superuser):
+    """Crisis alerts are shared with every participant's staff and, over REST, its national system;
+    a participant by agreement sees those its agreement lists."""
+    if not user.is_authenticated or (user.role not in Role.values and not user.is_superuser):
         return CrisisAlert.objects.none()
-    return CrisisAlert.objects.select_related("risk_area", "opened_by").annotate(post_count=Count("posts"))
+    crises = CrisisAlert.objects.filter(receivable(member_state_of(user), ExchangeKind.CRISIS))
+    return crises.select_related("risk_area", "opened_by").annotate(post_count=Count("posts"))
 
 
 def crisis_for(user, pk: int) -> CrisisAlert | None:
@@ -206,11 +242,10 @@ def crisis_for(user, pk: int) -> CrisisAlert | None:
 
 
 def recent_crisis_posts(user, *, days: int = 7) -> QuerySet[CrisisPost]:
-    if not crises_for(user).exists():
-        return CrisisPost.objects.none()
     since = timezone.now() - dt.timedelta(days=days)
     return (
-        CrisisPost.objects.filter(crisis__status=CrisisStatus.OPEN, created_at__gte=since)
+        CrisisPost.objects.filter(crisis__in=crises_for(user).values("pk"))
+        .filter(crisis__status=CrisisStatus.OPEN, created_at__gte=since)
         .select_related("crisis", "author", "organisation")
         .order_by("-created_at")
     )
@@ -225,7 +260,9 @@ def notification_counts(user) -> dict[str, int]:
     member_state = member_state_of(user)
     if member_state is not None:
         counts.update(
-            RifRecipient.objects.filter(member_state_id=member_state, rif__status=RifStatus.PUBLISHED).aggregate(
+            RifRecipient.objects.filter(member_state_id=member_state, rif__status=RifStatus.PUBLISHED)
+            .filter(receivable(member_state, ExchangeKind.RIF, risk_area_field="rif__risk_area_id"))
+            .aggregate(
                 unread=Count("id", filter=Q(read_at=None)),
                 overdue=Count("id", filter=Q(responded_at=None, published_at__lte=cutoff)),
             )
@@ -234,7 +271,9 @@ def notification_counts(user) -> dict[str, int]:
         counts["overdue"] = RifRecipient.objects.filter(
             responded_at=None, published_at__lte=cutoff, rif__status=RifStatus.PUBLISHED
         ).count()
-    counts["crises"] = CrisisAlert.objects.filter(
-        status=CrisisStatus.OPEN, updated_at__gte=timezone.now() - dt.timedelta(days=7)
-    ).count()
+    counts["crises"] = (
+        CrisisAlert.objects.filter(receivable(member_state, ExchangeKind.CRISIS))
+        .filter(status=CrisisStatus.OPEN, updated_at__gte=timezone.now() - dt.timedelta(days=7))
+        .count()
+    )
     return counts

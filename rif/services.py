@@ -25,7 +25,8 @@ from crms.audit.services import record
 from crms.core.dates import PLANNED
 from crms.core.fingerprint import fingerprint
 from crms.declarations.validation import pydantic_errors
-from crms.reference.models import RiskArea
+from crms.reference.agreements import agreement_receivers, refusal
+from crms.reference.models import ExchangeKind, RiskArea
 from notifications import exchange as exchange_events
 from rif.models import (
     CrisisAlert,
@@ -214,6 +215,8 @@ def _check_links(actor, body: RifBody, organisation: str) -> tuple[list[dict], l
             errors.append(_error(f"recipients[{index}]", "unknown", f"{code} is not a participating Member State."))
         elif code == organisation:
             errors.append(_error(f"recipients[{index}]", "invalid", "Your own organisation is not a recipient."))
+        elif reason := refusal(code, ExchangeKind.RIF, body.risk_area):
+            errors.append(_error(f"recipients[{index}]", "outside_agreement", reason))
     if body.all_participants and body.handling == HandlingMarking.LIMITED:
         errors.append(
             _error("all_participants", "invalid", "A limited-distribution RIF goes to chosen Member States only.")
@@ -418,6 +421,8 @@ def approve_rif(
     now = timezone.now()
     codes = participants() if rif.all_participants else rif.recipient_codes
     codes = [code for code in codes if code != rif.organisation_id]
+    # Participants by agreement (CH, NO) receive only what their agreement lists (also from "all").
+    codes = agreement_receivers(codes, ExchangeKind.RIF, rif.risk_area_id)
     RifRecipient.objects.bulk_create(
         [RifRecipient(rif=rif, member_state_id=code, published_at=now) for code in codes], ignore_conflicts=True
     )
@@ -680,6 +685,9 @@ def may_manage_crisis(user) -> bool:
     return user.is_authenticated and user.role in COMMISSION_ROLES
 
 
+CRISIS_POST_REFUSAL = "Participants' risk staff post information under an open crisis."
+
+
 def may_post_to_crisis(user, crisis: CrisisAlert) -> bool:
     return user.is_authenticated and user.role in CRISIS_POSTERS and crisis.status == CrisisStatus.OPEN
 
@@ -747,7 +755,7 @@ def link_crisis_criteria(*, actor, crisis: CrisisAlert, criteria: list[str]) -> 
 def post_to_crisis(*, actor, crisis: CrisisAlert, body: str) -> CrisisPost:
     crisis = CrisisAlert.objects.select_for_update().get(pk=crisis.pk)
     if not may_post_to_crisis(actor, crisis):
-        raise _refuse(403, "Participants' risk staff post information under an open crisis.")
+        raise _refuse(403, CRISIS_POST_REFUSAL)
     body = (body or "").strip()
     if not 3 <= len(body) <= 10_000:
         raise _refuse(400, "Write 3 to 10,000 characters.", field="body", code="required")

@@ -6,18 +6,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from crms.accounts.models import Organisation
 from crms.accounts.roles import member_state_of
-from crms.audit.services import record
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.core.dates import QUERY, DateRefused, read_day
 from crms.reference.models import RiskArea
-from rif import forms, selectors, services
+from rif import downloads, forms, selectors, services
 from rif.models import (
     CrisisStatus,
     HandlingMarking,
@@ -295,22 +294,10 @@ def rif_attach(request, reference: str):
 def rif_attachment(request, reference: str, pk: int):
     """Downloads go through here: the RIF's visibility rule decides, the file is never served directly."""
     rif = _rif(request, reference)
-    attachment = rif.attachments.filter(pk=pk).first()
+    attachment = downloads.attachment_of(rif, pk)
     if attachment is None:
         raise Http404
-    response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
-    )
-    # A file leaving the platform, like every export: who took which one is recorded.
-    record(
-        actor=request.user,
-        action="rif.attachment_downloaded",
-        obj=rif,
-        after={"name": attachment.name, "sha256": attachment.sha256},
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return downloads.attachment_response(actor=request.user, rif=rif, attachment=attachment, via="browser")
 
 
 @require_safe

@@ -5,7 +5,8 @@
 - Decisions and control results of an ENS are read by whoever may read the ENS
   (``declarations_for``): the Member States of first entry and of unloading, the Commission,
   auditors; national systems read those of their own Member State's ENS.
-- Information requests are seen by the two Member States in the thread (and their auditors).
+- Information requests are seen by the two Member States in the thread (their staff, auditors and,
+  over REST, national systems).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from crms.declarations.selectors import declarations_for
 from workbench.models import Case, CaseState, ControlResult, Decision, InformationRequest, Referral, ReferralStatus
 
 QUEUE_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR}
-EXCHANGE_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR}
+EXCHANGE_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR, Role.NATIONAL_SYSTEM}  # systems: REST only
 
 
 def cases_for(user) -> QuerySet[Case]:

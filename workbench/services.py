@@ -424,10 +424,15 @@ def control_snapshot(result: ControlResult) -> dict[str, Any]:
 # --- information requests between Member States ---------------------------------------------------------
 
 
-def _require_exchange_staff(actor) -> str:
+EXCHANGE_WRITERS = WORKERS | {Role.NATIONAL_SYSTEM}  # national systems over REST (issue 15)
+
+
+def require_exchange_staff(actor) -> str:
     member_state = member_state_of(actor)
-    if actor.role not in WORKERS or member_state is None:
-        raise _refuse(403, "Only Member State risk analysts and managers exchange information requests.")
+    if actor.role not in EXCHANGE_WRITERS or member_state is None:
+        raise _refuse(
+            403, "Only Member State risk analysts, risk managers and national systems exchange information requests."
+        )
     return member_state
 
 
@@ -446,7 +451,7 @@ def open_information_request(
 ) -> InformationRequest:
     from crms.accounts.models import Organisation
 
-    member_state = _require_exchange_staff(actor)
+    member_state = require_exchange_staff(actor)
     errors = []
     other = Organisation.objects.filter(code=requested_state).first()
     if other is None or other.code in (member_state, "EU") or not other.participates_on(timezone.localdate()):
@@ -493,7 +498,7 @@ def open_information_request(
 @transaction.atomic
 def post_information_message(*, actor, request: InformationRequest, body: str) -> InformationMessage:
     """A reply in the thread, from either side. The requested side's first reply answers the request."""
-    member_state = _require_exchange_staff(actor)
+    member_state = require_exchange_staff(actor)
     if member_state not in (request.requesting_state_id, request.requested_state_id):
         raise _refuse(404, "No such request.", code="not_found")
     request = InformationRequest.objects.select_for_update().get(pk=request.pk)
@@ -517,7 +522,7 @@ def post_information_message(*, actor, request: InformationRequest, body: str) -
 
 @transaction.atomic
 def close_information_request(*, actor, request: InformationRequest) -> InformationRequest:
-    member_state = _require_exchange_staff(actor)
+    member_state = require_exchange_staff(actor)
     if member_state != request.requesting_state_id:
         raise _refuse(403, "Only the requesting Member State closes its request.")
     request.state, request.closed_at = InformationRequest.State.CLOSED, timezone.now()

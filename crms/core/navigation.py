@@ -54,6 +54,14 @@ AREAS: tuple[Area, ...] = (
         built=True,
     ),
     Area(
+        "selection",
+        "Selection settings",
+        "selection-settings",
+        "Your Member State's random-selection rate and daily control capacity per transport mode.",
+        MEMBER_STATE_RISK_STAFF | {Role.AUDITOR},
+        built=True,
+    ),
+    Area(
         "rif",
         "Risk information",
         "rif-list",

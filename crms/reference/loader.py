@@ -19,8 +19,10 @@ from crms.reference.models import (
     Country,
     CustomsOffice,
     ExchangeRate,
+    HighInterestCountry,
     HsCode,
     HsSection,
+    ParticipationAgreement,
     RiskArea,
     VagueGoodsTerm,
 )
@@ -151,6 +153,27 @@ def load_exchange_rates() -> int:
     return _upsert(ExchangeRate, rates, "currency")
 
 
+def load_participation_agreements() -> int:
+    """The agreement records of participants outside the EU (CH, NO): what they receive."""
+    agreements = [
+        ParticipationAgreement(
+            organisation_id=row["organisation"],
+            title=row["title"],
+            exchanges=[kind for kind in row["exchanges"].split(";") if kind],
+            risk_areas=[area for area in row["risk_areas"].split(";") if area],
+        )
+        for row in _rows("participation_agreements.csv")
+    ]
+    return _upsert(ParticipationAgreement, agreements, "organisation")
+
+
+def load_high_interest_countries() -> int:
+    """Seeds the list once: a country already known (listed or taken off by the Commission) is left alone."""
+    countries = [HighInterestCountry(country_id=row["country"]) for row in _rows("high_interest_countries.csv")]
+    HighInterestCountry.objects.bulk_create(countries, ignore_conflicts=True)
+    return len(countries)
+
+
 STEPS: list[tuple[str, Callable[[], int]]] = [
     ("organisations", load_organisations),
     ("countries", load_countries),
@@ -159,6 +182,8 @@ STEPS: list[tuple[str, Callable[[], int]]] = [
     ("risk areas", load_risk_areas),
     ("vague goods terms", load_vague_terms),
     ("exchange rates", load_exchange_rates),
+    ("participation agreements", load_participation_agreements),
+    ("high-interest countries", load_high_interest_countries),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -122,3 +124,55 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 EUR = {self.per_eur} {self.currency}"
+
+
+class ExchangeKind(models.TextChoices):
+    """What an agreement participant may receive through the platform."""
+
+    RIF = "rif", "Risk information forms"
+    CRISIS = "crisis", "Crisis alerts"
+    PCA = "pca", "Priority control areas"
+
+
+class ParticipationAgreement(models.Model):
+    """What a participant taking part through an agreement (not EU membership) receives.
+
+    Switzerland and Norway take part "through the security agreement" (seed 001:649): the record
+    lists the exchanges and the risk areas they receive. A participant without a record (an EU
+    Member State) receives everything; ``crms.reference.agreements`` applies the record.
+    """
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.CASCADE, primary_key=True, related_name="participation_agreement"
+    )
+    title = models.CharField(max_length=200)
+    exchanges = ArrayField(models.CharField(max_length=12, choices=ExchangeKind.choices), default=list, blank=True)
+    risk_areas = ArrayField(models.CharField(max_length=40), default=list, blank=True, help_text="Risk area codes")
+
+    class Meta:
+        ordering = ["organisation"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.title}"
+
+
+class HighInterestCountry(models.Model):
+    """A country the Commission lists as of high interest (broken out in the criteria evaluation).
+
+    Rows are never deleted: taking a country off the list sets ``listed`` false, so loading the
+    reference data again (which only adds countries it has never seen) cannot undo the Commission.
+    """
+
+    country = models.OneToOneField(Country, on_delete=models.PROTECT, primary_key=True, related_name="+")
+    listed = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["country"]
+        verbose_name_plural = "high-interest countries"
+
+    def __str__(self) -> str:
+        return f"{self.country_id} ({'listed' if self.listed else 'not listed'})"

@@ -6,7 +6,16 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from crms.accounts.models import Organisation
-from crms.reference.models import Country, CustomsOffice, HsCode, RiskArea, VagueGoodsTerm
+from crms.reference.models import (
+    Country,
+    CustomsOffice,
+    ExchangeKind,
+    HighInterestCountry,
+    HsCode,
+    ParticipationAgreement,
+    RiskArea,
+    VagueGoodsTerm,
+)
 
 
 def participants() -> QuerySet[Organisation]:
@@ -55,3 +64,20 @@ def risk_areas() -> QuerySet[RiskArea]:
 
 def vague_terms() -> QuerySet[VagueGoodsTerm]:
     return VagueGoodsTerm.objects.all()
+
+
+def high_interest_countries() -> list[str]:
+    """The ISO codes the Commission lists today (the indicators' and evaluation's breakdown)."""
+    listed = HighInterestCountry.objects.filter(listed=True).order_by("country_id")
+    return list(listed.values_list("country_id", flat=True))
+
+
+def agreement_scopes() -> dict[str, str]:
+    """Per participant by agreement, in words: "Risk information forms, Crisis alerts: Security and safety"."""
+    kinds = dict(ExchangeKind.choices)
+    areas = dict(RiskArea.objects.values_list("code", "name"))
+    return {
+        a.organisation_id: f"{', '.join(kinds.get(k, k) for k in a.exchanges) or 'nothing'}: "
+        f"{', '.join(areas.get(r, r) for r in a.risk_areas) or 'no risk area'}"
+        for a in ParticipationAgreement.objects.all()
+    }

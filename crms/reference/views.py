@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from crms.core.access import area_required
-from crms.reference import selectors
-from crms.reference.models import CustomsOffice
+from crms.reference import selectors, services
+from crms.reference.models import Country, CustomsOffice
 
 TABS = (
     ("reference-participants", "Participants"),
@@ -16,6 +20,7 @@ TABS = (
     ("reference-hs", "HS nomenclature"),
     ("reference-risk-areas", "Risk areas"),
     ("reference-vague-terms", "Vague goods terms"),
+    ("reference-high-interest-countries", "High-interest countries"),
 )
 
 
@@ -29,7 +34,12 @@ def _render(request, template: str, context: dict):
 
 @area_required("reference")
 def participants(request):
-    return _render(request, "reference/participants.html", {"participants": selectors.participants()})
+    """Participants, and for those taking part through an agreement what its record says they receive."""
+    rows = list(selectors.participants())
+    receives = selectors.agreement_scopes()
+    for org in rows:
+        org.receives = receives.get(org.code, "")
+    return _render(request, "reference/participants.html", {"participants": rows})
 
 
 @area_required("reference")
@@ -81,3 +91,40 @@ def vague_terms(request):
 @area_required("reference")
 def home(request):
     return participants(request)
+
+
+@require_http_methods(["GET", "POST"])
+@area_required("reference")
+def high_interest_countries(request):
+    """Everyone reads the list; Commission staff replace it (codes separated by commas or spaces)."""
+    errors: list[dict] = []
+    typed = ""
+    if request.method == "POST":
+        if not services.may_maintain(request.user):
+            return render(request, "errors/403.html", status=403)
+        typed = request.POST.get("countries")
+        codes = [code.upper() for code in re.split(r"[\s,;]+", typed or "") if code]
+        try:
+            if typed is None:  # a form without the field (an empty field is an empty list)
+                raise services.ReferenceDataError(
+                    400, [{"field": "countries", "code": "required", "message": "Send the list."}]
+                )
+            services.set_high_interest_countries(actor=request.user, codes=codes)
+        except services.ReferenceDataError as error:
+            errors = error.errors
+            typed = typed or ""
+        else:
+            messages.success(request, "High-interest countries saved.")
+            return redirect("reference-high-interest-countries")
+    listed = selectors.high_interest_countries()
+    context = {
+        "countries": Country.objects.filter(iso2__in=listed).order_by("name"),
+        "typed": typed or ", ".join(listed),
+        "errors": errors,
+        "may_maintain": services.may_maintain(request.user),
+        "last": services.last_change(),
+    }
+    response = _render(request, "reference/high_interest_countries.html", context)
+    if errors:
+        response.status_code = 400
+    return response

@@ -55,6 +55,11 @@ def test_shell_pages_matrix(personas):
         ),
         Case("GET", "/rif/", expect(PEOPLE)),
         Case("GET", "/pca/", expect(PEOPLE)),
+        Case(
+            "GET",
+            "/selection/",
+            expect(["fr_analyst", "fr_risk_manager", "fr_auditor", "eu_auditor", "nl_analyst", "de_analyst"]),
+        ),
         Case("GET", "/indicators/", expect(PEOPLE)),
         Case("GET", "/api/docs/", expect(EVERYONE_SIGNED_IN, anonymous=401)),
         Case("GET", "/admin/", {"commission": 302, "fr_analyst": 302, "anonymous": 302}),
@@ -74,6 +79,7 @@ def test_api_matrix(personas):
 def test_every_area_is_in_the_matrix():
     """A new area must be added to the matrix above (this fails when one is not)."""
     covered = {"declarations", "criteria", "workbench", "rif", "pca", "indicators", "reference", "audit", "operators"}
+    covered |= {"selection"}
     assert {area.key for area in AREAS} == covered
 
 

@@ -271,7 +271,16 @@ def pca_selector_and_page(w) -> list[tuple]:
     html = page(w["people"]["commission"], f"/pca/{w['pca'].pk}/")
     shown = {r[0]: (r[4], r[5], r[6], r[7]) for r in tables(html)["pca-results"][1:]}
     expected_shown = {k: (str(v[1]), str(v[2]), v[4], v[6]) for k, v in world.PCA.items()}
-    return [("selector", same_numbers(computed, expected), computed), ("page", shown == expected_shown, shown)]
+    document = api_client(w["people"]["commission"]).get(f"/api/v1/pcas/{w['pca'].pk}/").json()
+    over_rest = {
+        r["member_state"]: (r["controls"], r["detections"], r["seizures"], r["seized_value_eur"], r["detection_rate"])
+        for r in document["results"]
+    }
+    return [
+        ("selector", same_numbers(computed, expected), computed),
+        ("page", shown == expected_shown, shown),
+        ("REST", same_numbers(over_rest, expected), over_rest),
+    ]
 
 
 def backtests(w) -> list[tuple]:
@@ -356,7 +365,11 @@ PLACES = [
         ("indicators/trends.py", "indicators/tables.py"),
         indicators_controls_and_seizures,
     ),
-    Place("PCA results and page", ("pca/selectors.py", "templates/pca/detail.html"), pca_selector_and_page),
+    Place(
+        "PCA results, page and REST",
+        ("pca/selectors.py", "templates/pca/detail.html", "pca/api.py"),
+        pca_selector_and_page,
+    ),
     Place(
         "backtest results and report",
         ("risk_engine/backtest.py", "templates/backtests/_irregularities.html"),
@@ -372,6 +385,10 @@ PLACES = [
 
 # Places that format with the shared module but show nothing of this world (say why).
 ELSEWHERE = {
+    "templates/selection/settings.html": "a Member State's own settings (capacities), not figures of this world: "
+    "tests/selection/test_selection_settings.py",
+    "templates/selection/overview.html": "every Member State's random-selection rate and capacities as set: "
+    "tests/selection/test_selection_settings.py",
     "templates/rif/detail.html": "a RIF's own seizure estimate, written by its author: tests/figures/test_formatting.py",
 }
 DEFINITIONS = {

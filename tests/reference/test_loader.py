@@ -59,4 +59,4 @@ def test_command_prints_progress(db):
 
     out = StringIO()
     call_command("load_reference_data", stdout=out)
-    assert "[4/7] HS nomenclature" in out.getvalue()
+    assert "[4/9] HS nomenclature" in out.getvalue()

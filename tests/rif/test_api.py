@@ -17,10 +17,14 @@ def test_national_system_lists_reads_and_answers(people, publish_rif):
     not_for_fr = publish_rif(recipients=["DE"])
     client = api_client(people["fr_system"])
     listing = client.get("/api/v1/rifs/").json()
-    assert [r["reference"] for r in listing["results"]] == [toys.reference]
+    # The RIF for people only is named, flagged, without content (issue 15); the one for DE is not.
+    assert [(r["reference"], r["people_only"]) for r in listing["results"]] == [
+        (toys.reference, False),
+        (restricted.reference, True),
+    ]
     assert listing["results"][0]["read_at"] is None and listing["next"] is None
-    for rif in (restricted, not_for_fr):
-        assert_error_body(client.get(f"/api/v1/rifs/{rif.reference}/"), 404)
+    assert_error_body(client.get(f"/api/v1/rifs/{restricted.reference}/"), 403)
+    assert_error_body(client.get(f"/api/v1/rifs/{not_for_fr.reference}/"), 404)
     document = client.get(f"/api/v1/rifs/{toys.reference}/").json()
     assert document["goods"] == [{"hs_code": "950300", "description": "plastic toy cars"}]
     assert [r["member_state"] for r in document["recipients"]] == ["FR"]  # its own row only

@@ -88,7 +88,8 @@ def test_handling_markings_keep_restricted_rifs_from_national_systems(people, pu
     assert visible == {open_rif.reference}
     for rif in (eu_restricted, limited):
         assert selectors.rif_for(people["fr_analyst"], rif.reference) is not None
-        assert api_client(fr_system).get(f"/api/v1/rifs/{rif.reference}/").status_code == 404
+        # Their content stays with people: the detail is refused, saying why (issue 15: named, not hidden).
+        assert api_client(fr_system).get(f"/api/v1/rifs/{rif.reference}/").status_code == 403
 
 
 def test_limited_distribution_needs_chosen_recipients(people):
@@ -100,10 +101,14 @@ def test_limited_distribution_needs_chosen_recipients(people):
 
 
 def test_all_participants_writes_one_recipient_row_per_participant(people, publish_rif):
-    rif = publish_rif(all_participants=True, recipients=[])
+    rif = publish_rif(all_participants=True, recipients=[], risk_area="security_safety")
     codes = set(rif.recipients.values_list("member_state_id", flat=True))
     assert {"FR", "DE", "BE", "CH", "NO"} <= codes
     assert "NL" not in codes and "EU" not in codes and "GB" not in codes
+    # Switzerland and Norway take part through the security agreement: not product safety (issue 15).
+    toys = publish_rif(all_participants=True, recipients=[])
+    assert {"FR", "DE", "BE"} <= set(toys.recipients.values_list("member_state_id", flat=True))
+    assert not toys.recipients.filter(member_state_id__in=["CH", "NO"]).exists()
 
 
 def test_four_eyes_approval(people):

@@ -216,6 +216,11 @@ def browser_rows(w: World) -> list[Case]:
         Case("POST", f"/pca/{pca}/suspend/", page(PEOPLE, status=302)),
         Case("POST", f"/pca/{pca}/resume/", page(PEOPLE, status=302)),
         Case("POST", f"/pca/{pca}/close/", page(PEOPLE, status=302)),
+        # --- selection settings (issue 15 point 7): Member State staff read, its risk manager changes -----------
+        Case("GET", "/selection/", page(workbench, **workbench_page)),
+        Case("POST", "/selection/", page(["fr_risk_manager"], status=302)),  # the empty form: nothing changes
+        Case("GET", "/reference/high-interest-countries/", page(EVERYONE)),
+        Case("POST", "/reference/high-interest-countries/", page(COMMISSION, status=400)),  # no list sent
         # --- indicators (exports are audited: see below) ----------------------------------------------------
         Case("GET", "/indicators/", page(PEOPLE)),
         Case("GET", f"/indicators/refresh/{w.refresh.pk}/", page(PEOPLE)),
@@ -296,6 +301,36 @@ def api_rows(w: World) -> list[Case]:
         Case("GET", f"/api/v1/rifs/{draft}/", api([*FR_PEOPLE, "fr_system"], hidden=[*EU_SIDE, *not_fr]), api=True),
         Case("POST", f"/api/v1/rifs/{rif}/feedback/", api(["fr_system", *FR_WORKERS], status=400,
                                                           hidden=["de_analyst"]), data={}, api=True),
+        # --- the rest of the exchange (issue 15 point 5) ----------------------------------------------------
+        Case("POST", f"/api/v1/rifs/{rif}/read/", api(["fr_system", *FR_WORKERS], hidden=["de_analyst"]), data={},
+             api=True),  # recipients' risk staff and system; the author, the Commission, auditors: 403
+        Case("GET", f"/api/v1/rifs/{rif}/attachments/{w.attachment.pk}/", api([*fr_side, "nl_analyst"],
+                                                                             hidden=["de_analyst"]), api=True),
+        Case("GET", "/api/v1/crises/", api(EVERYONE), api=True),
+        Case("GET", f"/api/v1/crises/{w.crisis.pk}/", api(EVERYONE), api=True),
+        Case("GET", f"/api/v1/crises/{w.crisis.pk}/posts/", api(EVERYONE), api=True),
+        Case("POST", f"/api/v1/crises/{w.crisis.pk}/posts/", api(AUTHORS, status=400), data={}, api=True),
+        Case("GET", "/api/v1/pcas/", api(EVERYONE), api=True),
+        Case("GET", f"/api/v1/pcas/{w.pca.pk}/", api(EVERYONE), api=True),
+        # Information requests: FR asked NL; a bilateral exchange (EU auditors oversee it, the Commission does not).
+        Case("GET", "/api/v1/information-requests/", api(EVERYONE), api=True),
+        Case("POST", "/api/v1/information-requests/", api(["fr_system", *FR_WORKERS, "nl_analyst", "de_analyst"],
+                                                          status=400), data={}, api=True),
+        Case("GET", f"/api/v1/information-requests/{w.request.pk}/", api([*FR_PEOPLE, "fr_system", "nl_analyst",
+                                                                          "eu_auditor"],
+                                                                         hidden=["de_analyst", *COMMISSION]), api=True),
+        Case("POST", f"/api/v1/information-requests/{w.request.pk}/messages/",
+             api(["fr_system", *FR_WORKERS, "nl_analyst"], status=400, hidden=["de_analyst", *COMMISSION]), data={},
+             api=True),
+        Case("POST", f"/api/v1/information-requests/{w.request.pk}/close/",  # a field it does not take: 400
+             api(["fr_system", *FR_WORKERS], status=400, hidden=["de_analyst", *COMMISSION]), data={"x": 1},
+             api=True),
+        # Selection settings and the high-interest countries (issue 15 point 7).
+        Case("GET", "/api/v1/selection-settings/", api([*FR_PEOPLE, "fr_system", "nl_analyst", "de_analyst"],
+                                                       **dict.fromkeys(EU_SIDE, 400)), api=True),  # ?member_state=
+        Case("PUT", "/api/v1/selection-settings/", api(["fr_risk_manager"], status=400), data={}, api=True),
+        Case("GET", "/api/v1/reference/high-interest-countries/", api(EVERYONE), api=True),
+        Case("PUT", "/api/v1/reference/high-interest-countries/", api(COMMISSION, status=400), data={}, api=True),
         # Allowed actions really happen: the approver retires the EU criterion (the others are refused).
         Case("POST", f"/api/v1/criteria/{TOY}/retire/", api(["commission_approver"], status=200,
                                                             hidden=["fr_system"]), data={}, api=True),

@@ -109,7 +109,7 @@ def test_the_whole_thread(people):
         ({"requested_state": "EU"}, "requested_state"),
         ({"requested_state": ""}, "requested_state"),
         ({"party_name": "", "party_eori": ""}, "party_name"),
-        ({"subject": "consignment", "mrn": ""}, "declaration"),
+        ({"subject": "consignment", "mrn": ""}, "mrn"),  # the field the form shows (was "declaration")
         ({"subject": "consignment", "mrn": "26FR00000000000000"}, "mrn"),
         ({"subject": "gossip"}, "subject"),
     ],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -11,7 +14,8 @@ from django.views.decorators.http import require_POST, require_safe
 from crms.accounts.models import Organisation
 from crms.accounts.roles import member_state_of
 from crms.core.access import area_required
-from crms.declarations.selectors import declaration_for
+from exchange.deadlines import with_deadline
+from exchange.services import open_request
 from workbench import selectors, services
 from workbench.models import InformationRequest, LegalBasis
 
@@ -20,7 +24,9 @@ from workbench.models import InformationRequest, LegalBasis
 @area_required("workbench")
 def request_list(request):
     member_state = member_state_of(request.user)
-    visible = selectors.information_requests_for(request.user).select_related("requesting_state", "requested_state")
+    visible = with_deadline(
+        selectors.information_requests_for(request.user).select_related("requesting_state", "requested_state")
+    )
     inbox = visible.filter(requested_state_id=member_state) if member_state else visible.none()
     sent = visible.filter(requesting_state_id=member_state) if member_state else visible
     return render(
@@ -36,24 +42,24 @@ def request_new(request):
         raise Http404
     values = {"requested_state": "", "subject": "party", "legal_basis": "", "purpose": "", "question": ""}
     values |= {"mrn": request.GET.get("mrn", ""), "party_name": request.GET.get("party_name", ""), "party_eori": ""}
+    values["answer_by"] = ""
     errors: list[dict] = []
     if request.method == "POST":
         values = {key: request.POST.get(key, "").strip() for key in values}
-        declaration = declaration_for(request.user, values["mrn"]) if values["mrn"] else None
-        if values["mrn"] and declaration is None:
-            errors = [{"field": "mrn", "code": "unknown", "message": "No declaration with this MRN that you may see."}]
-        else:
+        answer_by, errors = _day(values["answer_by"])
+        if not errors:
             try:
-                created = services.open_information_request(
+                created = open_request(
                     actor=request.user,
                     requested_state=values["requested_state"],
                     subject=values["subject"],
                     legal_basis=values["legal_basis"],
                     purpose=values["purpose"],
                     question=values["question"],
-                    declaration=declaration,
+                    mrn=values["mrn"] or None,
                     party_name=values["party_name"],
                     party_eori=values["party_eori"],
+                    answer_by=answer_by,
                 )
             except services.WorkbenchError as error:
                 errors = error.errors
@@ -72,9 +78,22 @@ def request_new(request):
             "states": [s for s in states if s.participates_on()],
             "legal_bases": LegalBasis.choices,
             "subjects": InformationRequest.Subject.choices,
+            "default_days": settings.INFORMATION_REQUEST_ANSWER_DAYS,
         },
         status=400 if errors else 200,
     )
+
+
+def _day(text: str) -> tuple[dt.date | None, list[dict]]:
+    """The deadline as typed: a date field sends YYYY-MM-DD; people may type 28/02/2027."""
+    if not text:
+        return None, []
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date(), []
+        except ValueError:
+            continue
+    return None, [{"field": "answer_by", "code": "invalid", "message": f"{text!r} is not a day (e.g. 28/02/2027)."}]
 
 
 def _fail(request, error: services.WorkbenchError) -> None:
@@ -85,7 +104,7 @@ def _fail(request, error: services.WorkbenchError) -> None:
 
 
 def _request(request, pk: int) -> InformationRequest:
-    found = selectors.information_requests_for(request.user).filter(pk=pk).first()
+    found = with_deadline(selectors.information_requests_for(request.user)).filter(pk=pk).first()
     if found is None:
         raise Http404
     return found

@@ -40,3 +40,10 @@ def read_json(request, *, limit: int, refuse_nul: bool = True) -> Any:
     if refuse_nul and b"\\u0000" in raw and (found := nul_errors(body)):
         raise exceptions.ValidationError({problem["field"] or "body": [problem["message"]] for problem in found})
     return body
+
+
+def optional_json(request, *, limit: int) -> Any:
+    """For actions whose body has no required field: no body at all reads as ``{}``."""
+    if not (whole_number(request.META.get("CONTENT_LENGTH") or "0") or 0):
+        return {}
+    return read_json(request, limit=limit)
