@@ -202,17 +202,23 @@ def declarations_in_scope(pca: PriorityControlArea):
     return Declaration.objects.filter(scope).values("pk")
 
 
-def results_of(pca: PriorityControlArea) -> list[MemberStateResult]:
+def results_of(pca: PriorityControlArea, user=None) -> list[MemberStateResult]:
     """Per participating Member State: controls, detections (irregularity or seizure) and seizures
-    recorded within the period on declarations in scope, plus what the participant reported by hand,
-    against its target."""
+    recorded within the period on declarations in scope, plus what the participant reported by hand
+    (reports every participant reads), against its target. For a ``user``, the computed figures count
+    only control results on declarations that user may read (``declarations_for``): a Member State sees
+    its own, not another's; None (the indicators job) counts every one."""
+    from crms.declarations.selectors import declarations_for
     from workbench.models import ControlOutcome, ControlResult
 
     targets = {t.member_state_id: t.controls for t in pca.targets.all()}
     results = {code: MemberStateResult(code, targets.get(code)) for code in pca.participants}
+    in_scope = declarations_in_scope(pca)
+    if user is not None:
+        in_scope = declarations_for(user).filter(pk__in=in_scope).values("pk")
     computed = (
         ControlResult.objects.filter(
-            declaration_id__in=declarations_in_scope(pca),
+            declaration_id__in=in_scope,
             controlled_at__gte=pca.starts_at,
             controlled_at__lt=pca.ends_at,
             member_state_id__in=pca.participants,

@@ -12,6 +12,7 @@ from crms.accounts.roles import member_state_of
 from crms.core.api.body import read_json
 from crms.core.api.pydantic_schema import ref
 from crms.core.client_input import parse_client_datetime, whole_number
+from crms.core.derived import derived
 from crms.declarations.api_docs import ErrorBody
 from rif import schema, selectors, services
 from rif.models import RifRecipient
@@ -84,6 +85,7 @@ def rif_document(user, rif) -> dict:
     }
 
 
+@derived("RIFs addressed to the caller, filtered")
 class RifCollectionView(APIView):
     @extend_schema(
         summary="RIFs you may see: those addressed to your Member State and your own drafts, oldest first",

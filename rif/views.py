@@ -16,6 +16,7 @@ from crms.accounts.roles import member_state_of
 from crms.audit.services import record
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
+from crms.core.derived import derived
 from crms.reference.models import RiskArea
 from rif import forms, selectors, services
 from rif.models import (
@@ -64,6 +65,7 @@ def _is_date(value: str | None) -> bool:
         return False
 
 
+@derived("RIFs, searched and filtered")
 @require_safe
 @area_required("rif")
 def rif_list(request):
@@ -301,6 +303,7 @@ def rif_attachment(request, reference: str, pk: int):
     return response
 
 
+@derived("recipients' follow-up of RIFs, who is late")
 @require_safe
 @area_required("rif")
 def overdue(request):
@@ -310,6 +313,7 @@ def overdue(request):
     return render(request, "rif/overdue.html", {"rows": rows, "days": settings.RIF_FOLLOW_UP_DAYS})
 
 
+@derived("what is new for the viewer")
 @require_safe
 @area_required("rif")
 def notifications(request):

@@ -7,11 +7,15 @@ from typing import Any
 from risk_engine.documents import document_of
 from risk_engine.models import Criterion, CriterionVersion, Status
 from risk_engine.selectors import may_see_logic
+from risk_engine.services import record_logic_read
 
 
 def version_document(version: CriterionVersion, *, logic: bool) -> dict[str, Any]:
-    """The exchange document's version fields plus the lifecycle; the condition only for who may see it."""
+    """The exchange document's version fields plus the lifecycle; the logic (condition, description) only
+    for who may see it."""
     content = {key: value for key, value in document_of(version).items() if key not in ("code", "scope", "restricted")}
+    if not logic:
+        content["description"] = None
     return {
         "version": version.version,
         "status": version.status,
@@ -25,9 +29,14 @@ def version_document(version: CriterionVersion, *, logic: bool) -> dict[str, Any
     }
 
 
-def criterion_document(user, criterion: Criterion) -> dict[str, Any]:
-    logic = may_see_logic(user, criterion)
+def criterion_document(user, criterion: Criterion, *, where: str = "api") -> dict[str, Any]:
+    """The criterion with all its versions, each version's logic only for who may read it (a restricted
+    criterion's drafts for the Commission, its published versions for risk staff and national systems too);
+    a restricted read is audited once per document."""
     versions = list(criterion.versions.select_related("author", "published_by").order_by("version"))
+    logic_of = {version.pk: may_see_logic(user, criterion, version) for version in versions}
+    if any(logic_of.values()):
+        record_logic_read(actor=user, criterion=criterion, where=where)
     published = next((v for v in versions if v.status == Status.PUBLISHED), None)
     current = versions[-1]
     return {
@@ -39,8 +48,8 @@ def criterion_document(user, criterion: Criterion) -> dict[str, Any]:
         "published_version": published.version if published else None,
         **{
             key: value
-            for key, value in version_document(current, logic=logic).items()
+            for key, value in version_document(current, logic=logic_of[current.pk]).items()
             if key not in ("version", "status")
         },
-        "versions": [version_document(version, logic=logic) for version in versions],
+        "versions": [version_document(version, logic=logic_of[version.pk]) for version in versions],
     }

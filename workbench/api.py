@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from crms.core.api.body import read_json
 from crms.core.api.pydantic_schema import ref
 from crms.core.client_input import parse_client_datetime, whole_number
+from crms.core.derived import derived
 from crms.declarations.api_docs import ErrorBody
 from crms.declarations.selectors import declaration_for
 from crms.declarations.validation import pydantic_errors
@@ -35,6 +36,7 @@ def control_document(result) -> dict:
     return {"id": result.pk, **services.control_snapshot(result)}
 
 
+@derived("analysts' decisions concerning the caller's Member State")
 class DecisionFeedView(APIView):
     @extend_schema(
         summary="Decisions concerning your Member State (taken by it or forwarded to it), oldest first",

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from crms.accounts.roles import member_state_of
 from crms.audit.models import AuditEntry
 from crms.core.access import area_required
+from crms.core.derived import derived
 from pca.selectors import campaign_restriction
 from risk_engine import selectors, services
 from risk_engine.diff import condition_diff, field_changes
@@ -30,6 +31,7 @@ TRANSITIONS = {
 HIT_WINDOWS = (7, 30)
 
 
+@derived("hit figures of every criterion over the assessments the viewer reads")
 @require_safe
 @area_required("criteria")
 def criteria_list(request):
@@ -65,7 +67,7 @@ def _detail_context(request, criterion) -> dict:
     user = request.user
     versions = list(criterion.versions.select_related("author", "published_by").order_by("-version"))
     current = versions[0]
-    logic = services.logic_shown(actor=user, criterion=criterion, where="criterion page")
+    logic = services.logic_shown(actor=user, criterion=criterion, version=current, where="criterion page")
     audit = AuditEntry.objects.filter(object_type="risk_engine.criterion", object_id=str(criterion.pk))[:50]
     actions = []
     if current.status == Status.DRAFT and current.author_id == user.pk:
@@ -139,8 +141,10 @@ def criterion_diff(request, code):
     if missing:
         raise Http404(f"{criterion.code} has no version {missing[0]}.")
     a, b = versions[chosen["a"]], versions[chosen["b"]]
-    changes = field_changes(a, b)
-    logic = services.logic_shown(actor=request.user, criterion=criterion, where="version diff")
+    logic = selectors.may_see_logic(request.user, criterion, a) and selectors.may_see_logic(request.user, criterion, b)
+    if logic:
+        services.record_logic_read(actor=request.user, criterion=criterion, where="version diff")
+    changes = field_changes(a, b, logic=logic)
     context |= {
         "a": a,
         "b": b,

@@ -7,10 +7,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from crms.core.access import area_required
+from crms.core.derived import derived
 from risk_engine.selectors import criterion_for
 from workbench.feedback import criterion_feedback
 
 
+@derived("hits, decisions, controls and precision of a criterion per Member State")
 @require_safe
 @area_required("criteria")
 def criterion_feedback_panel(request, code: str):
