@@ -174,12 +174,9 @@ def backtest_latest_partial(request, code: str):
         version = None  # a restricted draft: its logic (and so its backtests) is for the Commission
     backtests = selectors.backtests_for(request.user, criterion).filter(criterion_version=version)
     backtests = backtests.select_related("requested_by")
-    latest = backtests.filter(status=Backtest.State.DONE).first() if version else None
-    if latest is not None:
-        services.logic_shown(actor=request.user, criterion=criterion, version=version, where="backtest")
-    context = _form_context(request, criterion) | {
+    context = _form_context(request, criterion) | {  # figures only: no logic shown, no read recorded
         "version": version,
-        "latest": latest,
+        "latest": backtests.filter(status=Backtest.State.DONE).first() if version else None,
         "running": backtests.filter(status__in=[Backtest.State.QUEUED, Backtest.State.RUNNING]).first()
         if version
         else None,
