@@ -206,19 +206,17 @@ def results_of(pca: PriorityControlArea, user=None) -> list[MemberStateResult]:
     """Per participating Member State: controls, detections (irregularity or seizure) and seizures
     recorded within the period on declarations in scope, plus what the participant reported by hand
     (reports every participant reads), against its target. For a ``user``, the computed figures count
-    only control results on declarations that user may read (``declarations_for``): a Member State sees
-    its own, not another's; None (the indicators job) counts every one."""
-    from crms.declarations.selectors import declarations_for
+    only the control results that user reads (``workbench.selectors.control_results_for``: its own
+    Member State's and those on declarations it may read); None (the indicators job) counts every one."""
     from workbench.models import ControlOutcome, ControlResult
+    from workbench.selectors import control_results_for
 
     targets = {t.member_state_id: t.controls for t in pca.targets.all()}
     results = {code: MemberStateResult(code, targets.get(code)) for code in pca.participants}
-    in_scope = declarations_in_scope(pca)
-    if user is not None:
-        in_scope = declarations_for(user).filter(pk__in=in_scope).values("pk")
+    readable = ControlResult.objects.all() if user is None else control_results_for(user)
     computed = (
-        ControlResult.objects.filter(
-            declaration_id__in=in_scope,
+        readable.filter(
+            declaration_id__in=declarations_in_scope(pca),
             controlled_at__gte=pca.starts_at,
             controlled_at__lt=pca.ends_at,
             member_state_id__in=pca.participants,

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from crms.accounts.roles import Role, is_eu_wide_reader, member_state_of
 from crms.declarations.models import Declaration
-from crms.declarations.selectors import declarations_for
+from crms.declarations.selectors import declarations_for, row_scope_for
 from workbench.models import Case, CaseState, ControlResult, Decision, InformationRequest
 
 QUEUE_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR}
@@ -211,6 +211,18 @@ def decisions_for(user) -> QuerySet[Decision]:
 
 def decisions_on(user, declaration: Declaration) -> QuerySet[Decision]:
     return decisions_for(user).filter(declaration=declaration).order_by("decided_at", "id")
+
+
+def control_results_for(user) -> QuerySet[ControlResult]:
+    """Control results a user reads: those of its own Member State (it recorded them) and those on the
+    declarations it may read; all for EU-wide readers. Figures over control results count these only."""
+    results = ControlResult.objects.all()
+    rows = row_scope_for(user)
+    if rows.everything:
+        return results
+    if not rows.key:
+        return results.none()
+    return results.filter(Q(member_state_id=rows.key) | rows.q("declaration__"))
 
 
 def control_results_on(user, declaration: Declaration) -> QuerySet[ControlResult]:
