@@ -48,6 +48,8 @@ class ScopingWorld:
     de_mrn: str  # enters and is unloaded in Germany: DE and the EU side read it
     fr_mrn: str  # enters and is unloaded in France, consignor FR_CONSIGNOR
     de_case: Case
+    fr_de_mrn: str  # enters in France, unloaded in Germany: FR forwarded its control (and its profile's hit) to DE
+    de_forwarded_case: Case  # open in DE's queue
     backtests: dict[str, Backtest]  # requester -> a finished backtest of TOY over what the requester reads
 
     def forbidden(self, viewer: str) -> list[str]:
@@ -56,7 +58,7 @@ class ScopingWorld:
         fr_only = [self.world.fr_only_mrn, self.fr_mrn, FR_CONSIGNOR, FR_PROFILE]
         de_only = [self.de_mrn, DE_CONSIGNOR, DE_PROFILE]
         state = viewer[:2]
-        return {"fr": de_only, "nl": [*fr_only, *de_only], "de": [*fr_nl, *fr_only]}.get(state, [])
+        return {"fr": de_only, "nl": [*fr_only, *de_only, self.fr_de_mrn], "de": [*fr_nl, *fr_only]}.get(state, [])
 
 
 def _file(system, office: str, unloading: str, consignor: str) -> str:
@@ -114,13 +116,23 @@ def build_scoping_world(personas: dict) -> ScopingWorld:
         people["de_risk_manager"],
     )
     de_mrn, fr_mrn = file_de_only(people), file_fr_only(people)
-    screen_mrns(de_mrn, fr_mrn)
+    (fr_de_mrn,) = file_bodies(
+        people["fr_system"], make_ens(place_of_unloading="DEHAM", countries_of_routing=["CN", "DE"])
+    )
+    screen_mrns(de_mrn, fr_mrn, fr_de_mrn)
     de_case = control_in_germany(people, de_mrn)
+    fr_case = Case.objects.get(declaration__mrn=fr_de_mrn, member_state_id="FR")
+    assert FR_PROFILE in fr_case.criteria  # France's own profile hit it too
+    workbench_services.decide(
+        actor=people["fr_analyst"], case=fr_case, action="control", control_type="physical",
+        control_place="place_of_unloading",
+    )  # fmt: skip
+    de_forwarded = Case.objects.get(declaration__mrn=fr_de_mrn, member_state_id="DE")
     refresh_indicators()
     toy = world.backtest.criterion_version.criterion
     runs = {name: _backtest(people[name], toy) for name in ("fr_analyst", "de_analyst", "commission")}
     assert toy.code == TOY
-    return ScopingWorld(world, people, de_mrn, fr_mrn, de_case, runs)
+    return ScopingWorld(world, people, de_mrn, fr_mrn, de_case, fr_de_mrn, de_forwarded, runs)
 
 
 def add_unreadable_rows(scoping: ScopingWorld) -> None:

@@ -227,7 +227,7 @@ def test_the_reported_leaks(scoping):
     assert {row["key"] for row in fr_run["per_member_state"]} == {"FR"}
     assert scoping.de_mrn not in {sample["mrn"] for sample in fr_run["samples"]}
     assert DE_PROFILE not in {row["code"] for row in fr_run["overlap"]}
-    assert fr_run["screened"]["ens"] == 4  # the FR/NL pair, FR's own and the French-only one
+    assert fr_run["screened"]["ens"] == 5  # the FR/NL pair, the two French-only ones, the one unloaded in DE
     # FR auditors read it (their Member State's rows); NL analysts and the German side do not.
     fr_detail = f"/criteria/{TOY}/backtests/{scoping.backtests['fr_analyst'].pk}/"
     assert [fetch(scoping, v, fr_detail)[0] for v in ("fr_auditor", "nl_analyst", "de_analyst", "eu_auditor")] == [
@@ -236,9 +236,14 @@ def test_the_reported_leaks(scoping):
     # The Commission's backtest over every Member State is for EU-wide readers only.
     eu_detail = f"/criteria/{TOY}/backtests/{scoping.backtests['commission'].pk}/"
     assert [fetch(scoping, v, eu_detail)[0] for v in ("fr_analyst", "de_auditor", "eu_auditor")] == [404, 404, 200]
-    # An NL analyst's queue neither lists nor finds the FR case forwarded to NL by FR's national profile code.
-    _, filtered = fetch(scoping, "nl_analyst", f"/workbench/?criterion={FR_PROFILE}")
-    assert scoping.world.forwarded_mrn not in filtered
+    # A DE analyst's queue neither finds the FR case forwarded to DE by FR's national profile code, nor lists
+    # that code; the EU criterion still finds it. The forwarded case no longer carries the code at all.
+    _, filtered = fetch(scoping, "de_analyst", f"/workbench/?criterion={FR_PROFILE}")
+    assert scoping.fr_de_mrn not in filtered
+    _, queue = fetch(scoping, "de_analyst", "/workbench/?criterion=crc-sec")
+    assert scoping.fr_de_mrn in queue and FR_PROFILE not in queue
+    forwarded = Case.objects.get(pk=scoping.de_forwarded_case.pk).criteria
+    assert TOY in forwarded and FR_PROFILE not in forwarded
     assert FR_PROFILE not in Case.objects.get(pk=scoping.world.nl_case.pk).criteria
 
 
