@@ -10,6 +10,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crms.core.derived import derived
 from indicators import evaluation
 from indicators.figures import View
 from indicators.tables import TABLES
@@ -36,6 +37,7 @@ def _member_state(request) -> str | None:
     return request.query_params.get("member_state", "").strip().upper()[:3] or None
 
 
+@derived("indicator tables as JSON")
 class IndicatorsView(APIView):
     @extend_schema(
         summary="Indicator tables for a period (your Member State's rows and the EU totals)",
@@ -70,6 +72,7 @@ class IndicatorsView(APIView):
         )
 
 
+@derived("the criteria evaluation as JSON")
 class EvaluationView(APIView):
     @extend_schema(
         summary="Criteria evaluation for a quarter (2026-Q4) or a year (2026), with recommendations",

@@ -16,6 +16,7 @@ from crms.accounts.roles import is_eu_wide_reader, is_read_only
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.core.dates import QUERY, DateRefused, read_day
+from crms.core.derived import derived
 from crms.core.figures import detection_rate, share
 from crms.core.formatting import count, percent
 from crms.core.views import standalone_page
@@ -95,6 +96,7 @@ def headline(view: View, frames: dict) -> list[tuple[str, str, str]]:
     ]
 
 
+@derived("indicator tables, headline figures and trend charts")
 @require_safe
 @area_required("indicators")
 def dashboard(request):
@@ -176,6 +178,7 @@ def _cells(frame) -> list[str]:
     return [str(column) for column in frame.columns]
 
 
+@derived("indicator tables as CSV or XLSX")
 @require_safe
 @area_required("indicators")
 def export_table(request, name: str, fmt: str):
@@ -219,6 +222,7 @@ def refresh_progress(request, pk: int):
     return response
 
 
+@derived("the control results behind an indicator figure")
 @require_safe
 @area_required("indicators")
 def control_records(request):
@@ -285,6 +289,7 @@ def _report(request, *, label: str, period: Period, kind: str):
     )
 
 
+@derived("the quarterly statistics report (page and PDF)")
 @require_safe
 @area_required("indicators")
 def quarterly_report(request):
@@ -294,6 +299,7 @@ def quarterly_report(request):
     return _report(request, label=parsed[1], period=parsed[0], kind="quarterly")
 
 
+@derived("the annual evaluation of the criteria (page and PDF)")
 @require_safe
 @area_required("indicators")
 def annual_report(request):
@@ -303,6 +309,7 @@ def annual_report(request):
     return _report(request, label=parsed[1], period=parsed[0], kind="annual")
 
 
+@derived("one criterion's evaluation per Member State")
 @require_safe
 @area_required("criteria")
 def criterion_evaluation_panel(request, code: str):

@@ -209,16 +209,20 @@ def declarations_in_scope(pca: PriorityControlArea):
     return Declaration.objects.filter(scope).values("pk")
 
 
-def results_of(pca: PriorityControlArea) -> list[MemberStateResult]:
+def results_of(pca: PriorityControlArea, user=None) -> list[MemberStateResult]:
     """Per participating Member State: controls, detections (positive results: an irregularity or a seizure,
     ``crms.core.figures``) and seizures recorded within the period on declarations in scope, plus what the
-    participant reported by hand, against its target."""
+    participant reported by hand (reports every participant reads), against its target. For a ``user``, the
+    computed figures count only the control results that user reads (``workbench.selectors.control_results_for``:
+    its own Member State's and those on declarations it may read); None (the indicators job) counts every one."""
     from workbench.models import ControlResult
+    from workbench.selectors import control_results_for
 
     targets = {t.member_state_id: t.controls for t in pca.targets.all()}
     results = {code: MemberStateResult(code, targets.get(code)) for code in pca.participants}
+    readable = ControlResult.objects.all() if user is None else control_results_for(user)
     computed = (
-        ControlResult.objects.filter(
+        readable.filter(
             declaration_id__in=declarations_in_scope(pca),
             controlled_at__gte=pca.starts_at,
             controlled_at__lt=pca.ends_at,

@@ -14,6 +14,7 @@ from crms.accounts.models import Organisation
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.core.dates import PLANNED, DateRefused, read_day
+from crms.core.derived import derived
 from crms.reference.models import RiskArea
 from pca import periods, selectors, services
 from rif.forms import codes, errors_by_field
@@ -132,11 +133,12 @@ def pca_new(request):
     return render(request, "pca/form.html", context, status=400 if errors else 200)
 
 
+@derived("a PCA's results per participant and their chart")
 @require_safe
 @area_required("pca")
 def pca_detail(request, pk: int):
     pca = _pca(request, pk)
-    results = selectors.results_of(pca)
+    results = selectors.results_of(pca, request.user)
     open_crises = CrisisAlert.objects.filter(status=CrisisStatus.OPEN, risk_area_id=pca.risk_area_id)
     context = {
         "pca": pca,

@@ -15,6 +15,7 @@ from crms.core.api.body import optional_json, read_json
 from crms.core.api.pydantic_schema import ref
 from crms.core.client_input import whole_number
 from crms.core.dates import QUERY, read_moment
+from crms.core.derived import derived
 from crms.declarations.api_docs import ErrorBody
 from crms.declarations.validation import pydantic_errors
 from rif import downloads, schema, selectors, services
@@ -106,6 +107,7 @@ def rif_document(user, rif) -> dict:
     }
 
 
+@derived("RIFs addressed to the caller, filtered")
 class RifCollectionView(APIView):
     @extend_schema(
         summary="RIFs you may see: those addressed to your Member State and your own drafts, oldest first",

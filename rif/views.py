@@ -15,6 +15,7 @@ from crms.accounts.roles import member_state_of
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.core.dates import QUERY, DateRefused, read_day
+from crms.core.derived import derived
 from crms.reference.models import RiskArea
 from rif import downloads, forms, selectors, services
 from rif.models import (
@@ -66,6 +67,7 @@ def _filters(request) -> tuple[selectors.RifFilters, list[str]]:
     ), refused
 
 
+@derived("RIFs, searched and filtered")
 @require_safe
 @area_required("rif")
 def rif_list(request):
@@ -300,6 +302,7 @@ def rif_attachment(request, reference: str, pk: int):
     return downloads.attachment_response(actor=request.user, rif=rif, attachment=attachment, via="browser")
 
 
+@derived("recipients' follow-up of RIFs, who is late")
 @require_safe
 @area_required("rif")
 def overdue(request):
@@ -309,6 +312,7 @@ def overdue(request):
     return render(request, "rif/overdue.html", {"rows": rows, "days": settings.RIF_FOLLOW_UP_DAYS})
 
 
+@derived("what is new for the viewer")
 @require_safe
 @area_required("rif")
 def notifications(request):

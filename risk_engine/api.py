@@ -92,15 +92,17 @@ class CriteriaView(APIView):
         if scope:
             criteria = criteria.filter(scope=scope)
         results = []
-        for criterion in criteria[:1000]:
-            results.append(criterion_document(request.user, criterion))
-            if criterion.restricted:  # the list shows logic too: a restricted criterion's read leaves its trace
-                services.logic_shown(actor=request.user, criterion=criterion, where="api list")
+        for criterion in criteria[:1000]:  # the list shows logic too: a restricted read leaves its trace
+            results.append(criterion_document(request.user, criterion, where="api list"))
         return Response({"results": results})
 
     def _feed(self, request):
-        def logic_read(criterion) -> bool:
-            return services.logic_shown(actor=request.user, criterion=criterion, where="api feed")
+        shown: dict[int, bool] = {}
+
+        def logic_read(criterion) -> bool:  # one audited read per criterion and page
+            if criterion.pk not in shown:
+                shown[criterion.pk] = services.logic_shown(actor=request.user, criterion=criterion, where="api feed")
+            return shown[criterion.pk]
 
         try:
             page = feed.criteria_feed(request.user, request.query_params, on_logic_read=logic_read)
@@ -133,10 +135,7 @@ class CriterionView(APIView):
         responses={200: ref(docs.CriterionRead), 404: ref(ErrorBody)},
     )
     def get(self, request, code: str):
-        criterion = _criterion(request, code)
-        document = criterion_document(request.user, criterion)
-        services.logic_shown(actor=request.user, criterion=criterion, where="api")
-        return Response(document)
+        return Response(criterion_document(request.user, _criterion(request, code)))
 
     @extend_schema(
         summary="Edit the draft, or open a new draft version of a published criterion",

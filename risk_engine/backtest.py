@@ -7,6 +7,13 @@ of ``CHUNK_SIZE`` versions, loads each chunk columnar (``screening.load_batch``)
 backtested version and today's published criteria on it (``columnar.evaluate``), and keeps only
 counts (numpy/pandas), so memory stays flat however long the period.
 
+Rows (issue 13): a backtest reads only the declarations its requester may read
+(``crms.declarations.selectors.row_scope_for``: every Member State for the Commission, the
+requester's own Member State of first entry or unloading otherwise), kept as ``params["rows"]``,
+and compares with the published criteria readable there (no other Member State's national
+profiles). ``risk_engine.selectors.backtests_for`` shows the stored result only to viewers who read
+every one of those rows.
+
 Results (``Backtest.results``)::
 
     {"version": {...}, "screened": {"ens", "items"}, "hits": {"ens", "items", "share_of_screened"},
@@ -15,7 +22,7 @@ Results (``Backtest.results``)::
      "today": {"criteria", "ens"},                           # ENS hit today (published, not shadow)
      "added_load": {"ens", "items", "share_of_screened", "share_of_today"},
      "no_longer_hit": {"ens"},                               # hit today only by the version replaced
-     "overlap": [{"code", "version", "ens", "share"}],       # top 10 published criteria
+     "overlap": [{"code", "version", "ens", "share", "replaced", "restricted"}],  # top 10 published criteria
      "samples": [{"mrn", "received", "member_state", "mode", "items", "explanation", "also_hit_by"}],
      "irregularities": {"controlled", "positive", "precision"}, # see irregularity_counts
      "seconds": float}
@@ -43,11 +50,13 @@ from crms.accounts.roles import COMMISSION_CODE
 from crms.core.dates import QUERY, DateRefused, read_day
 from crms.core.figures import outcomes_of
 from crms.declarations.models import TransportMode
+from crms.declarations.selectors import ALL_MEMBER_STATES, RowScope, row_scope_for
 from risk_engine import columnar, reference
 from risk_engine.compiler import active_criteria, compile_version
 from risk_engine.models import Criterion, CriterionVersion, Scope, Status
 from risk_engine.models_backtest import Backtest
 from risk_engine.screening import load_batch
+from risk_engine.selectors import criteria_readable_in
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +72,7 @@ SELECT v.id, d.id, d.first_entry_member_state_id, d.transport_mode,
        (d.received_at AT TIME ZONE %(tz)s)::date - %(first_day)s::date AS day
 FROM declarations_declaration d
 JOIN declarations_declarationversion v ON v.declaration_id = d.id AND v.version = d.current_version
-WHERE d.received_at >= %(start)s AND d.received_at < %(end)s {filters}
+WHERE d.received_at >= %(start)s AND d.received_at < %(end)s AND {rows} {filters}
 ORDER BY v.id
 """
 
@@ -176,12 +185,13 @@ def release_stale_backtests(*, now: dt.datetime | None = None) -> int:
 
 
 def start_backtest(*, actor, criterion: Criterion, params: dict[str, Any]) -> Backtest:
-    """Queue a backtest of the criterion's open (else published) version for ``actor``.
+    """Queue a backtest of the criterion's open (else published) version for ``actor``, over the
+    declarations ``actor`` may read (stored as ``params["rows"]``).
 
     At most ``BACKTESTS_PER_USER`` of a user's backtests are queued or running at once
     (``TooManyBacktests``): a backtest costs a worker for up to its time limit.
     """
-    cleaned = clean_params(params)
+    cleaned = clean_params(params) | {"rows": row_scope_for(actor).key}
     version = backtested_version(criterion)
     if version is None:
         raise ValidationError({"criterion": ["This criterion has no open or published version to backtest."]})
@@ -213,9 +223,16 @@ def _period(params: dict[str, Any]) -> tuple[dt.date, dt.date, dt.datetime, dt.d
     return first, last, start, end
 
 
+def result_rows(params: dict[str, Any]) -> RowScope:
+    """The declarations a backtest covers: its requester's (a backtest stored before rows were kept: all)."""
+    return RowScope(params.get("rows", ALL_MEMBER_STATES))
+
+
 def _select_versions(params: dict[str, Any]) -> dict[str, np.ndarray]:
     first, _last, start, end = _period(params)
     filters, args = "", {"tz": str(timezone.get_default_timezone()), "first_day": first, "start": start, "end": end}
+    rows_sql, rows_args = result_rows(params).sql("d")
+    args |= rows_args
     if params.get("member_states"):
         filters += " AND d.first_entry_member_state_id = ANY(%(member_states)s)"
         args["member_states"] = list(params["member_states"])
@@ -223,7 +240,7 @@ def _select_versions(params: dict[str, Any]) -> dict[str, np.ndarray]:
         filters += " AND d.transport_mode = ANY(%(modes)s)"
         args["modes"] = list(params["transport_modes"])
     with connection.cursor() as cursor:
-        cursor.execute(VERSIONS_SQL.format(filters=filters), args)
+        cursor.execute(VERSIONS_SQL.format(rows=rows_sql, filters=filters), args)
         rows = cursor.fetchall()
     if not rows:
         empty = np.empty(0, dtype=np.int64)
@@ -363,6 +380,9 @@ def compute(version: CriterionVersion, params: dict[str, Any], *, progress: Call
     started = time.perf_counter()
     draft = compile_version(version)
     today, watch_lists = active_criteria()
+    # Only criteria readable where the rows are: another Member State's national profiles stay out.
+    readable = criteria_readable_in(result_rows(params), [criterion.code for criterion in today])
+    today = [criterion for criterion in today if criterion.code in readable]
     # A criterion's own published version is part of "today" (the backtested version would replace it).
     replaced_ids = {criterion.version_id for criterion in today if criterion.code == draft.code}
     published = [criterion for criterion in today if criterion.version_id != draft.version_id]
@@ -385,6 +405,7 @@ def compute(version: CriterionVersion, params: dict[str, Any], *, progress: Call
             "ens": count,
             "share": _share(count, tally.hit_ens),
             "replaced": key in replaced_ids,
+            "restricted": readable[tally.by_key[key].code],
         }
         for key, count in tally.overlap.most_common()
         if count

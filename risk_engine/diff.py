@@ -82,9 +82,17 @@ def _shown(version: CriterionVersion, name: str) -> str:
     return str(getattr(version, name))
 
 
-def field_changes(a: CriterionVersion, b: CriterionVersion) -> list[FieldChange]:
-    """Every compared field with its value in ``a`` and ``b`` (``changed`` tells them apart)."""
-    return [FieldChange(name, label, _shown(a, name), _shown(b, name)) for name, label in FIELDS]
+LOGIC_FIELDS = frozenset({"description"})  # the plain-language statement of the indicators: logic, like the condition
+
+
+def field_changes(a: CriterionVersion, b: CriterionVersion, *, logic: bool = True) -> list[FieldChange]:
+    """Every compared field with its value in ``a`` and ``b`` (``changed`` tells them apart); without
+    ``logic`` (a restricted criterion, for who may not read it) the logic fields are left out."""
+    return [
+        FieldChange(name, label, _shown(a, name), _shown(b, name))
+        for name, label in FIELDS
+        if logic or name not in LOGIC_FIELDS
+    ]
 
 
 def pretty(condition: Any) -> list[str]:

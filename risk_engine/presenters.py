@@ -6,16 +6,20 @@ from typing import Any
 
 from risk_engine.documents import content_fingerprint, document_of
 from risk_engine.models import Criterion, CriterionVersion, Status
-from risk_engine.selectors import may_see_logic, may_see_version_logic
+from risk_engine.selectors import may_see_logic
+from risk_engine.services import record_logic_read
 
 
 def version_document(version: CriterionVersion, *, logic: bool) -> dict[str, Any]:
-    """The exchange document's version fields plus the lifecycle; the condition only for who may see it.
+    """The exchange document's version fields plus the lifecycle; the logic (condition, description) only
+    for who may see it.
 
     ``editors`` are everyone who wrote the version (none of them may approve it); ``fingerprint`` is
     the digest of its content, which ``approve`` may send back to bind the approval to it.
     """
     content = {key: value for key, value in document_of(version).items() if key not in ("code", "scope")}
+    if not logic:
+        content["description"] = None
     return {
         "version": version.version,
         "status": version.status,
@@ -31,18 +35,21 @@ def version_document(version: CriterionVersion, *, logic: bool) -> dict[str, Any
     }
 
 
-def criterion_document(user, criterion: Criterion) -> dict[str, Any]:
-    logic = may_see_logic(user, criterion)
+def criterion_document(user, criterion: Criterion, *, where: str = "api") -> dict[str, Any]:
+    """The criterion with all its versions, each version's logic only for who may read it (a restricted
+    version's logic: drafts for the Commission, published ones for risk staff and national systems too);
+    a restricted read is audited once per document."""
     versions = list(
         criterion.versions.select_related("author", "published_by", "criterion")
         .prefetch_related("editors")
         .order_by("version")
     )
+    logic_of = {version.pk: may_see_logic(user, criterion, version) for version in versions}
+    if any(logic_of[version.pk] and version.restricted for version in versions):
+        record_logic_read(actor=user, criterion=criterion, where=where)
     published = next((v for v in versions if v.status == Status.PUBLISHED), None)
     current = versions[-1]
-    documents = [
-        version_document(version, logic=logic and may_see_version_logic(user, version)) for version in versions
-    ]
+    documents = [version_document(version, logic=logic_of[version.pk]) for version in versions]
     return {
         "code": criterion.code,
         "scope": criterion.scope,

@@ -1,9 +1,13 @@
 """Who may see which criteria (contract section 3), in one place.
 
 - EU criteria: Commission staff, Member State risk staff (analysts, risk managers) and auditors.
-  The logic of a restricted EU criterion is shown to the Commission only.
 - National profiles: the owning Member State's risk staff and auditors, and the Commission.
-- National systems and anyone else: nothing.
+- National systems and anyone else: nothing (they read hits and explanations in assessments).
+- Logic of a restricted criterion (contract v2 section 3, ``may_see_logic``): the Commission (every
+  version), Member State risk staff and national systems (versions that were published); auditors
+  and anyone else never. Every read of it is audited (``risk_engine.services.logic_shown``).
+- Derived views over criteria (backtests, the workbench's criterion filter) use the same rules:
+  ``criteria_readable_in``, ``visible_criterion_codes``, ``backtests_for``.
 """
 
 from __future__ import annotations
@@ -15,11 +19,24 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from crms.accounts.roles import Role, is_eu_wide_reader, member_state_of
+from crms.accounts.roles import COMMISSION_ROLES, Role, is_eu_wide_reader, member_state_of
 from crms.core import formatting
+from crms.declarations.selectors import RowScope, row_scope_for
 from risk_engine.models import Assessment, Criterion, CriterionVersion, Hit, Scope, Status, WatchList, WatchListEntry
+from risk_engine.models_backtest import Backtest
 
 READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.COMMISSION, Role.COMMISSION_APPROVER, Role.AUDITOR}
+# Contract v2 section 3: restricted logic of published EU criteria is for the Commission, Member State risk
+# staff and national systems (so national engines can implement it); never for auditors or anyone else.
+RESTRICTED_LOGIC_READERS = frozenset({Role.ANALYST, Role.RISK_MANAGER, Role.NATIONAL_SYSTEM})
+PUBLISHED_ONCE = frozenset({Status.PUBLISHED, Status.SUPERSEDED, Status.RETIRED})
+
+
+def _readable_criteria(member_state: str | None) -> Q:
+    """Criteria readable where ``member_state`` reads (None: everywhere): EU criteria and its own profiles."""
+    if member_state is None:
+        return Q()
+    return Q(scope=Scope.EU) | Q(scope=Scope.NATIONAL, owner_id=member_state)
 
 
 def criteria_for(user) -> QuerySet[Criterion]:
@@ -28,28 +45,77 @@ def criteria_for(user) -> QuerySet[Criterion]:
         return criteria.none()
     if is_eu_wide_reader(user) or user.is_superuser:
         return criteria
-    return criteria.filter(Q(scope=Scope.EU) | Q(scope=Scope.NATIONAL, owner_id=member_state_of(user)))
+    return criteria.filter(_readable_criteria(member_state_of(user)))
 
 
 def criterion_for(user, code: str) -> Criterion | None:
     return criteria_for(user).filter(code=code).first()
 
 
+def criteria_readable_in(rows: RowScope, codes: Iterable[str]) -> dict[str, bool]:
+    """Of ``codes``, those readable by whoever reads ``rows`` (a derived result's rows): code -> restricted."""
+    if not rows.key:
+        return {}
+    criteria = Criterion.objects.filter(code__in=list(codes)).filter(_readable_criteria(rows.member_state))
+    pairs = list(criteria.values_list("id", "code"))
+    restricted = restricted_criterion_ids(pk for pk, _code in pairs)
+    return {code: pk in restricted for pk, code in pairs}
+
+
+def visible_criterion_codes(user, codes: Iterable[str]) -> list[str]:
+    """Of ``codes`` (e.g. a case's criteria), those ``user`` may see, in their order: a forwarded case
+    carries the forwarding Member State's national profiles, which the receiving one may not see."""
+    codes = list(codes)
+    if not codes:
+        return []
+    visible = set(criteria_for(user).filter(code__in=codes).values_list("code", flat=True))
+    return [code for code in codes if code in visible]
+
+
+def reads_restricted_logic(user) -> bool:
+    """Whether ``user``'s role reads restricted logic at all (of published versions at least)."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or user.role in COMMISSION_ROLES or user.role in RESTRICTED_LOGIC_READERS
+
+
+def may_see_logic(user, criterion: Criterion, version: CriterionVersion | None = None) -> bool:
+    """May ``user`` read the logic (condition, description) of ``version`` of ``criterion`` (None: its
+    published versions), given that it may see the criterion? Contract v2 section 3, in one place.
+    Restriction belongs to the version (an earlier restricted version stays restricted after a later
+    one lifted it); without a version, the criterion's current restriction counts."""
+    restricted = version.restricted if version is not None else criterion.restricted
+    if not restricted:
+        return True
+    if not reads_restricted_logic(user):
+        return False  # auditors and anyone else: never
+    if user.is_superuser or user.role in COMMISSION_ROLES:
+        return True
+    if version is None:
+        return criterion.versions.filter(status__in=PUBLISHED_ONCE).exists()
+    return version.status in PUBLISHED_ONCE  # drafts of EU criteria are for the Commission
+
+
+def backtests_for(user, criterion: Criterion) -> QuerySet[Backtest]:
+    """Backtests of ``criterion`` whose every row ``user`` reads: computed over all Member States (or stored
+    before rows were kept) only for EU-wide readers, over one Member State's for its own users."""
+    backtests = Backtest.objects.filter(criterion_version__criterion=criterion)
+    rows = row_scope_for(user)
+    if rows.everything:
+        return backtests
+    if not rows.key:
+        return backtests.none()
+    return backtests.filter(params__rows=rows.key)
+
+
 def may_read_restricted_logic(user) -> bool:
-    """Who may read restricted criteria logic (the one place that says so)."""
-    return user.role in (Role.COMMISSION, Role.COMMISSION_APPROVER) or user.is_superuser
-
-
-def may_see_logic(user, criterion: Criterion) -> bool:
-    if criterion.restricted:
-        return may_read_restricted_logic(user)
-    return True
+    """Whether the role reads restricted logic at all (of published versions at least)."""
+    return reads_restricted_logic(user)
 
 
 def may_see_version_logic(user, version: CriterionVersion) -> bool:
-    """A version's own logic: restricted versions (also earlier ones of a criterion no longer restricted)
-    only for entitled readers."""
-    return may_read_restricted_logic(user) or not version.restricted
+    """A version's own logic (``may_see_logic`` for that version)."""
+    return may_see_logic(user, version.criterion, version)
 
 
 def restricted_criterion_ids(criterion_ids: Iterable[int]) -> set[int]:

@@ -481,17 +481,36 @@ def promote_shadow(*, actor, criterion: Criterion, comment: str = "") -> Criteri
     return submitted
 
 
+LOGIC_PLACES = frozenset(
+    {
+        "criterion page",
+        "version diff",
+        "builder",
+        "export",
+        "api",
+        "api list",
+        "api feed",
+        "backtest",
+        "assessment",
+        "audit log",
+    }
+)  # every place that shows criteria logic: tests/security/test_restricted_logic.py has a row for each
+
+
 def record_logic_read(*, actor, criterion: Criterion, where: str) -> None:
     """Restricted criteria (e.g. financial risk criteria) leave a trace each time their logic is shown."""
+    if where not in LOGIC_PLACES:
+        raise ValueError(f"{where!r} is not a registered place showing criteria logic (LOGIC_PLACES)")
     if criterion.restricted:
         record(actor=actor, action="criterion.restricted_logic_read", obj=criterion, after={"where": where})
 
 
-def logic_shown(*, actor, criterion: Criterion, where: str) -> bool:
-    """``may_see_logic``, recording the read when the criterion is restricted and the logic is shown."""
+def logic_shown(*, actor, criterion: Criterion, where: str, version: CriterionVersion | None = None) -> bool:
+    """``may_see_logic`` (of ``version``, or of the published versions), recording the read when the
+    criterion is restricted and the logic is shown."""
     from risk_engine.selectors import may_see_logic
 
-    visible = may_see_logic(actor, criterion)
+    visible = may_see_logic(actor, criterion, version)
     if visible:
         record_logic_read(actor=actor, criterion=criterion, where=where)
     return visible

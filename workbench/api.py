@@ -15,6 +15,7 @@ from crms.core.api.body import read_json
 from crms.core.api.pydantic_schema import ref
 from crms.core.client_input import whole_number
 from crms.core.dates import QUERY, read_moment
+from crms.core.derived import derived
 from crms.declarations.api_docs import ErrorBody
 from crms.declarations.selectors import declaration_for
 from crms.declarations.validation import pydantic_errors
@@ -40,6 +41,7 @@ def control_document(result) -> dict:
     return {"id": result.pk, **services.control_snapshot(result)}
 
 
+@derived("analysts' decisions concerning the caller's Member State")
 class DecisionFeedView(APIView):
     @extend_schema(
         summary="Decisions concerning your Member State (taken by it or forwarded to it), oldest first",

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from crms.accounts.roles import Role, is_eu_wide_reader, member_state_of
 from crms.declarations.models import Declaration
-from crms.declarations.selectors import declarations_for
+from crms.declarations.selectors import declarations_for, row_scope_for
 from workbench.models import Case, CaseState, ControlResult, Decision, InformationRequest, Referral, ReferralStatus
 
 QUEUE_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR}
@@ -59,12 +59,13 @@ class QueueFilters:
     origin: str = ""
 
 
-def _criterion_codes(typed: str) -> list[str]:
-    """Criterion codes the filter's text stands for: case-insensitive prefix of a criterion's code."""
-    from risk_engine.models import Criterion
+def _criterion_codes(user, typed: str) -> list[str]:
+    """Criterion codes the filter's text stands for: case-insensitive prefix of the code of a criterion the
+    user may see (another Member State's national profile, carried by a forwarded case, matches nothing)."""
+    from risk_engine.selectors import criteria_for
 
     typed = typed.strip()
-    return sorted({typed.upper(), *Criterion.objects.filter(code__istartswith=typed).values_list("code", flat=True)})
+    return sorted(criteria_for(user).filter(code__istartswith=typed).values_list("code", flat=True))
 
 
 def _office_codes(typed: str) -> list[str]:
@@ -87,7 +88,8 @@ def filtered_queue(user, filters: QueueFilters, now: dt.datetime) -> QuerySet[Ca
     if filters.risk_area:
         cases = cases.filter(risk_areas__contains=[filters.risk_area])
     if filters.criterion:
-        cases = cases.filter(criteria__overlap=_criterion_codes(filters.criterion))
+        codes = _criterion_codes(user, filters.criterion)
+        cases = cases.filter(criteria__overlap=codes) if codes else cases.none()
     if filters.mode:
         cases = cases.filter(transport_mode=filters.mode)
     if filters.office:
@@ -141,7 +143,17 @@ def queue_page(
         ids += tier.values_list("id", flat=True)[: end - len(ids)]
     page = ids[start:end]
     cases = Case.objects.select_related("declaration", "claimed_by").in_bulk(page)
-    return [cases[pk] for pk in page if pk in cases]
+    return with_shown_criteria(user, [cases[pk] for pk in page if pk in cases])
+
+
+def with_shown_criteria(user, cases: list[Case]) -> list[Case]:
+    """Each case with ``shown_criteria``: its criteria the user may see (``visible_criterion_codes``)."""
+    from risk_engine.selectors import visible_criterion_codes
+
+    visible = set(visible_criterion_codes(user, {code for case in cases for code in case.criteria}))
+    for case in cases:
+        case.shown_criteria = [code for code in case.criteria if code in visible]
+    return cases
 
 
 def queue_counts(user, filters: QueueFilters | None = None, now: dt.datetime | None = None) -> dict[str, int]:
@@ -201,6 +213,18 @@ def decisions_for(user) -> QuerySet[Decision]:
 
 def decisions_on(user, declaration: Declaration) -> QuerySet[Decision]:
     return decisions_for(user).filter(declaration=declaration).order_by("decided_at", "id")
+
+
+def control_results_for(user) -> QuerySet[ControlResult]:
+    """Control results a user reads: those of its own Member State (it recorded them) and those on the
+    declarations it may read; all for EU-wide readers. Figures over control results count these only."""
+    results = ControlResult.objects.all()
+    rows = row_scope_for(user)
+    if rows.everything:
+        return results
+    if not rows.key:
+        return results.none()
+    return results.filter(Q(member_state_id=rows.key) | rows.q("declaration__"))
 
 
 def control_results_on(user, declaration: Declaration) -> QuerySet[ControlResult]:

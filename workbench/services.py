@@ -225,7 +225,24 @@ def decide(
     return decision
 
 
+def _shared_with(case: Case, member_state: str) -> tuple[list[str], list[str]]:
+    """The case's criteria, and their risk areas, that the Member State it is forwarded to may see: EU
+    criteria and its own profiles, never the forwarding Member State's national profiles (their hits are
+    hidden from it, contract 2.4; they were listed and filterable in its queue)."""
+    from crms.declarations.selectors import RowScope
+    from risk_engine.models import Hit
+    from risk_engine.selectors import criteria_readable_in
+
+    readable = criteria_readable_in(RowScope(member_state), case.criteria)
+    criteria = sorted(code for code in case.criteria if code in readable)
+    areas = Hit.objects.filter(
+        assessment__version_id=case.version_id, criterion_code__in=criteria, shadow=False
+    ).exclude(outcome="assessment_complete")
+    return criteria, sorted(set(areas.values_list("risk_area", flat=True)))
+
+
 def _forward(case: Case, decision: Decision, member_state: str, now: dt.datetime) -> Case:
+    shared = _shared_with(case, member_state)
     forwarded, created = Case.objects.select_for_update().get_or_create(
         version_id=case.version_id,
         member_state_id=member_state,
@@ -241,8 +258,8 @@ def _forward(case: Case, decision: Decision, member_state: str, now: dt.datetime
             "transport_mode": case.transport_mode,
             "office_id": case.office_id,
             "aeo": case.aeo,
-            "risk_areas": case.risk_areas,
-            "criteria": case.criteria,
+            "risk_areas": shared[1],
+            "criteria": shared[0],
             "created_at": now,
             "updated_at": now,
         },
@@ -258,8 +275,8 @@ def _forward(case: Case, decision: Decision, member_state: str, now: dt.datetime
         if forwarded.state == CaseState.OPEN:
             forwarded.control_type = decision.control_type
         forwarded.origin, forwarded.forwarded_by = CaseOrigin.FORWARDED, decision
-        forwarded.risk_areas = sorted(set(forwarded.risk_areas) | set(case.risk_areas))
-        forwarded.criteria = sorted(set(forwarded.criteria) | set(case.criteria))
+        forwarded.risk_areas = sorted(set(forwarded.risk_areas) | set(shared[1]))
+        forwarded.criteria = sorted(set(forwarded.criteria) | set(shared[0]))
         forwarded.updated_at = now
         forwarded.save()
     return forwarded

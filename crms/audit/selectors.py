@@ -1,11 +1,19 @@
-"""Who may read which audit entries."""
+"""Who may read which audit entries, and how they read them."""
 
 from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import QuerySet
 
 from crms.accounts.roles import Role, is_eu_wide_reader, member_state_of
 from crms.audit.models import AuditEntry
+
+CRITERION = "risk_engine.criterion"
+LOGIC_KEYS = ("condition", "description")  # a criterion snapshot's logic (risk_engine.services.snapshot)
+NOT_SHOWN = "(restricted logic: not shown to you)"
 
 
 def audit_entries_for(user) -> QuerySet[AuditEntry]:
@@ -17,3 +25,49 @@ def audit_entries_for(user) -> QuerySet[AuditEntry]:
     if member_state_of(user) and user.role in (Role.RISK_MANAGER, Role.AUDITOR):
         return entries.filter(organisation_code=user.organisation_id)
     return entries.none()
+
+
+def _has_logic(snapshot: Any) -> bool:
+    return isinstance(snapshot, dict) and any(key in snapshot for key in LOGIC_KEYS)
+
+
+def entries_as_shown(user, entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+    """The entries with ``shown_before`` / ``shown_after``: a restricted criterion's logic in a snapshot only
+    for who may read that version's logic (``risk_engine.selectors.may_see_logic``, contract v2 section 3),
+    otherwise a notice; each restricted criterion whose logic is shown leaves one read in the log."""
+    from risk_engine.models import Criterion, CriterionVersion
+    from risk_engine.selectors import may_see_logic
+    from risk_engine.services import record_logic_read
+
+    entries = list(entries)
+    ids = {
+        int(entry.object_id)
+        for entry in entries
+        if entry.object_type == CRITERION
+        and entry.object_id.isdigit()
+        and (_has_logic(entry.before) or _has_logic(entry.after))
+    }
+    criteria = Criterion.objects.in_bulk(ids)
+    versions = {(v.criterion_id, v.version): v for v in CriterionVersion.objects.filter(criterion_id__in=ids)}
+    read: dict[int, Criterion] = {}
+
+    def shown(entry: AuditEntry, snapshot: Any) -> Any:
+        if not _has_logic(snapshot) or entry.object_type != CRITERION:
+            return snapshot
+        criterion = criteria.get(int(entry.object_id)) if entry.object_id.isdigit() else None
+        if criterion is None:  # a criterion we cannot place: its logic is not shown
+            return {**snapshot, **{key: NOT_SHOWN for key in LOGIC_KEYS if key in snapshot}}
+        if not (criterion.restricted or snapshot.get("restricted") is True):
+            return snapshot
+        as_restricted = copy.copy(criterion)
+        as_restricted.restricted = True  # restricted then (the snapshot says so) or now: either way
+        if may_see_logic(user, as_restricted, versions.get((criterion.pk, snapshot.get("version")))):
+            read[criterion.pk] = criterion
+            return snapshot
+        return {**snapshot, **{key: NOT_SHOWN for key in LOGIC_KEYS if key in snapshot}}
+
+    for entry in entries:
+        entry.shown_before, entry.shown_after = shown(entry, entry.before), shown(entry, entry.after)
+    for criterion in read.values():
+        record_logic_read(actor=user, criterion=criterion, where="audit log")
+    return entries

@@ -2,7 +2,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from crms.audit.selectors import audit_entries_for
+from crms.audit.selectors import audit_entries_for, entries_as_shown
 from crms.core.access import area_required
 
 
@@ -14,4 +14,5 @@ def audit_log(request):
     if action:
         entries = entries.filter(action__startswith=action)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page.object_list = entries_as_shown(request.user, page.object_list)
     return render(request, "audit/log.html", {"page": page, "action": action})

@@ -17,6 +17,7 @@ from crms.accounts.roles import Role
 from crms.core import keyset
 from crms.core.api.body import read_json
 from crms.core.api.pydantic_schema import ref
+from crms.core.derived import derived
 from crms.declarations import api_docs as docs
 from crms.declarations import selectors
 from crms.declarations.assessment import assessment_for, assessment_history
@@ -44,6 +45,7 @@ def _visible(request, mrn: str):
     return declaration
 
 
+@derived("declarations, filtered, keyset pages")
 class DeclarationCollectionView(APIView):
     permission_classes = [IsAuthenticated, IsNationalSystem]
 

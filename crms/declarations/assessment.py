@@ -51,6 +51,15 @@ def hit_document(hit, *, logic_visible: bool = True) -> dict[str, Any]:
     }
 
 
+def _explanation_shown(user, hit) -> bool:
+    """A hit's explanation carries its criterion's logic (the expected values): shown only to who may read
+    the version that fired, and each read of a restricted criterion's is audited."""
+    from risk_engine.services import logic_shown
+
+    version = hit.criterion_version
+    return logic_shown(actor=user, criterion=version.criterion, version=version, where="assessment")
+
+
 def assessment_for(user, declaration: Declaration) -> dict[str, Any]:
     from risk_engine.models import Assessment
 
@@ -68,12 +77,8 @@ def assessment_for(user, declaration: Declaration) -> dict[str, Any]:
         ).exists():
             document["screening_failed"] = True  # isolated as a poison declaration; an engineer is on it
         return document
-    from risk_engine.selectors import may_see_logic
-
     visible = [hit for hit in assessment.hits.all() if may_see_hit(user, hit)]
-    documents = {
-        hit.pk: hit_document(hit, logic_visible=may_see_logic(user, hit.criterion_version.criterion)) for hit in visible
-    }
+    documents = {hit.pk: hit_document(hit, logic_visible=_explanation_shown(user, hit)) for hit in visible}
     document = {
         "mrn": declaration.mrn,
         "version": declaration.current_version,

@@ -7,22 +7,67 @@ Everyone else gets nothing (the API answers 404, never 403, so existence does no
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from crms.accounts.roles import is_eu_wide_reader, member_state_of
 from crms.declarations.models import Declaration, DeclarationVersion
 
+ALL_MEMBER_STATES = "all"
+
+
+@dataclass(frozen=True)
+class RowScope:
+    """The declarations a viewer reads, as a value a stored result can keep (``key``): every one
+    (``ALL_MEMBER_STATES``), those of one Member State (first entry or unloading), or none (``""``)."""
+
+    key: str
+
+    @property
+    def everything(self) -> bool:
+        return self.key == ALL_MEMBER_STATES
+
+    @property
+    def member_state(self) -> str | None:
+        return None if self.everything or not self.key else self.key
+
+    def covers(self, other: RowScope) -> bool:
+        """Whoever reads ``self`` reads every row of ``other`` (a result computed over ``other``)."""
+        return self.everything or (bool(self.key) and self.key == other.key)
+
+    def q(self, prefix: str = "") -> Q:
+        """The rows as a filter on ``Declaration`` (``prefix`` for a relation, e.g. ``"declaration__"``)."""
+        if self.everything:
+            return Q()
+        if not self.key:
+            return Q(pk__in=[])
+        return Q(**{f"{prefix}first_entry_member_state_id": self.key}) | Q(
+            **{f"{prefix}unloading_member_state_id": self.key}
+        )
+
+    def sql(self, alias: str, name: str = "rows") -> tuple[str, dict[str, str]]:
+        """The same rows as a SQL condition on a ``declarations_declaration`` alias, with its named parameter."""
+        if self.everything:
+            return "TRUE", {}
+        if not self.key:
+            return "FALSE", {}
+        condition = (
+            f"({alias}.first_entry_member_state_id = %({name})s OR {alias}.unloading_member_state_id = %({name})s)"
+        )
+        return condition, {name: self.key}
+
+
+def row_scope_for(user) -> RowScope:
+    if not user.is_authenticated:
+        return RowScope("")
+    if is_eu_wide_reader(user) or user.is_superuser:
+        return RowScope(ALL_MEMBER_STATES)
+    return RowScope(member_state_of(user) or "")
+
 
 def declarations_for(user) -> QuerySet[Declaration]:
-    declarations = Declaration.objects.all()
-    if not user.is_authenticated:
-        return declarations.none()
-    if is_eu_wide_reader(user) or user.is_superuser:
-        return declarations
-    member_state = member_state_of(user)
-    if member_state is None:
-        return declarations.none()
-    return declarations.filter(Q(first_entry_member_state_id=member_state) | Q(unloading_member_state_id=member_state))
+    return Declaration.objects.filter(row_scope_for(user).q())
 
 
 def declaration_branches_for(user) -> list[QuerySet[Declaration]]:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 from crms.core import keyset
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
+from crms.core.derived import derived
 from crms.declarations import selectors
 from crms.declarations.assessment import assessment_for, assessment_history
 from crms.declarations.filters import DeclarationFilter
@@ -21,6 +22,7 @@ LIST_FIELDS = (
 )  # fmt: skip
 
 
+@derived("declarations, searched and filtered")
 @require_safe
 @area_required("declarations")
 def declaration_list(request):
@@ -43,6 +45,7 @@ def declaration_list(request):
     return render(request, template, context, status=400 if refused else 200)
 
 
+@derived("house filings under the same master document, the screening history")
 @require_safe
 @area_required("declarations")
 def declaration_detail(request, mrn: str):

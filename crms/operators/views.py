@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from crms.core.access import area_required
+from crms.core.derived import derived
 from crms.operators import selectors, services
 from crms.operators.forms import AuthorisationForm, ImportForm, OperatorForm
 from crms.operators.models import MRA_PROGRAMMES, AeoAuthorisation, Operator
@@ -76,6 +77,7 @@ def operator_list(request):
     return render(request, "operators/list.html", context)
 
 
+@derived("recent ENS naming the operator")
 @area_required("operators")
 def operator_detail(request, eori):
     operator = _get_operator(eori)

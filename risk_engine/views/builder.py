@@ -73,9 +73,12 @@ def builder(request, code: str | None = None):
     criterion = None
     if code is not None:
         criterion = selectors.criterion_for(request.user, code)
-        if criterion is None or not services.logic_shown(actor=request.user, criterion=criterion, where="builder"):
+        version = working_version(criterion) if criterion is not None else None
+        if criterion is None or not services.logic_shown(
+            actor=request.user, criterion=criterion, version=version, where="builder"
+        ):
             raise Http404
-        document = document_of(working_version(criterion))
+        document = document_of(version)
     else:
         document = _blank_document(request.user)
     context = {
@@ -193,9 +196,11 @@ def lookup(request):
 def export_document(request, code: str):
     """The contract's document of the working version, for exchange with national engines."""
     criterion = selectors.criterion_for(request.user, code)
-    if criterion is None or not services.logic_shown(actor=request.user, criterion=criterion, where="export"):
+    version = working_version(criterion) if criterion is not None else None
+    if criterion is None or not services.logic_shown(
+        actor=request.user, criterion=criterion, version=version, where="export"
+    ):
         raise Http404
-    version = working_version(criterion)
     response = JsonResponse(document_of(version), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{code}.json"'
     # Every export leaves the platform and the record (restricted ones were the only trace before).

@@ -13,6 +13,7 @@ from crms.accounts.roles import member_state_of
 from crms.audit.models import AuditEntry
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
+from crms.core.derived import derived
 from pca.selectors import campaign_restriction
 from risk_engine import selectors, services
 from risk_engine.diff import condition_diff, field_changes
@@ -32,6 +33,7 @@ TRANSITIONS = {
 HIT_WINDOWS = selectors.HIT_WINDOWS
 
 
+@derived("hit figures of every criterion over the assessments the viewer reads")
 @require_safe
 @area_required("criteria")
 def criteria_list(request):
@@ -69,7 +71,7 @@ def _detail_context(request, criterion) -> dict:
     user = request.user
     versions = list(criterion.versions.select_related("author", "published_by").order_by("-version"))
     current = versions[0]
-    logic = services.logic_shown(actor=user, criterion=criterion, where="criterion page")
+    logic = services.logic_shown(actor=user, criterion=criterion, version=current, where="criterion page")
     audit = AuditEntry.objects.filter(object_type="risk_engine.criterion", object_id=str(criterion.pk))[:50]
     actions = []
     wrote_it = services.is_editor(user, current)
@@ -148,10 +150,10 @@ def criterion_diff(request, code):
     if missing:
         raise Http404(f"{criterion.code} has no version {missing[0]}.")
     a, b = versions[chosen["a"]], versions[chosen["b"]]
-    changes = field_changes(a, b)
-    logic = services.logic_shown(actor=request.user, criterion=criterion, where="version diff")
-    # An earlier restricted version stays restricted after the criterion's restriction was lifted.
-    logic = logic and all(selectors.may_see_version_logic(request.user, v) for v in (a, b))
+    logic = selectors.may_see_logic(request.user, criterion, a) and selectors.may_see_logic(request.user, criterion, b)
+    if logic:
+        services.record_logic_read(actor=request.user, criterion=criterion, where="version diff")
+    changes = field_changes(a, b, logic=logic)
     context |= {
         "a": a,
         "b": b,

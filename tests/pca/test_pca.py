@@ -162,10 +162,14 @@ def test_results_are_computed_from_control_results_in_scope(people, designate):
     assert (fr.total_controls, fr.total_detections, fr.total_seizures, fr.progress) == (11, 3, 2, 0.11)
     assert (de.total_controls, de.total_detections, de.total_seizures, de.target, de.progress) == (1, 1, 0, 50, 0.02)
     client = Client()
-    client.force_login(people["de_analyst"])
+    client.force_login(people["commission"])
     html = client.get(f"/pca/{pca.pk}/").content.decode()
     assert 'id="pca-data"' in html and "data-pca-chart" in html and "pca-charts.js" in html
     assert '"controls": [1, 11]' in html and '"targets": [50, 100]' in html
+    # A participant's page counts what it reads (issue 13): DE its own control and FR's report, not FR's
+    # control on an ENS DE may not read.
+    client.force_login(people["de_analyst"])
+    assert '"controls": [1, 10]' in client.get(f"/pca/{pca.pk}/").content.decode()
 
 
 def test_only_participants_report_and_values_are_checked(people, designate):

@@ -262,9 +262,24 @@ def test_start_through_the_form(world, django_capture_on_commit_callbacks, monke
         "date_to": "2026-03-03",
         "member_states": ["FR"],
         "transport_modes": ["air"],
+        "rows": "all",  # the Commission reads every Member State's declarations
     }
     refused = client.post("/criteria/CRC-T-ARMS/backtests/", {"date_from": "2026-03-04", "date_to": "2026-03-01"})
     assert refused.status_code == 400 and "ends before it starts" in refused.content.decode()
+
+
+def test_a_member_state_backtest_covers_the_declarations_it_may_read(world):
+    """Issue 13: an NL analyst's backtest over every Member State reads NL's ENS only (5, 6, 7 of HISTORY)."""
+    nl_analyst = make_user("bt-nl-analyst", "NL", "analyst")
+    backtest = backtests.start_backtest(actor=nl_analyst, criterion=world["criterion"], params=PERIOD)
+    assert backtest.params["rows"] == "NL"
+    results = backtests.run_backtest(backtest.pk).results
+    assert results["screened"]["ens"] == 3 and results["hits"]["ens"] == 2  # 5 and 6
+    assert [row["key"] for row in results["per_member_state"]] == ["NL"]
+    assert {sample["mrn"] for sample in results["samples"]} == {world["mrns"][4], world["mrns"][5]}
+    # The same backtest by the Commission reads all of them.
+    everything = backtests.start_backtest(actor=world["author"], criterion=world["criterion"], params=PERIOD)
+    assert backtests.run_backtest(everything.pk).results["hits"]["ens"] == 6
 
 
 def test_permissions(personas):

@@ -40,6 +40,7 @@ READERS = [
 AUTHORS = ["commission", "commission_approver", "fr_analyst", "fr_risk_manager", "nl_analyst", "de_analyst"]
 AUDITORS = ["eu_auditor", "fr_auditor"]
 EU_SIDE = ["commission", "commission_approver", "eu_auditor"]
+COMMISSION = ["commission", "commission_approver"]
 FR_SIDE = ["fr_analyst", "fr_risk_manager", "fr_auditor"]
 SIGNED_OUT = {"outsider": 302, "anonymous": 302}
 
@@ -79,13 +80,21 @@ def matrix_criteria(personas, cast):
     for code, scope, author in (("CRC-PM-SUB", "eu", cast["eu_author"]), ("FR-PM-SUB", "national", cast["fr_author"])):
         version = services.create_criterion(actor=author, data=make_criterion(code, scope=scope))
         services.submit_criterion(actor=author, criterion=version.criterion)
+    # Each backtest covers its requester's rows (issue 13): the Commission's all, FR's France's.
     backtests = {
-        code: Backtest.objects.create(
+        name: Backtest.objects.create(
             criterion_version=Criterion.objects.get(code=code).versions.get(),
-            requested_by=cast["eu_author"],
-            params={"date_from": "2026-03-01", "date_to": "2026-03-03", "member_states": [], "transport_modes": []},
+            requested_by=cast["eu_author"] if rows == "all" else cast["fr_author"],
+            params={"date_from": "2026-03-01", "date_to": "2026-03-03", "member_states": [], "transport_modes": []}
+            | {"rows": rows},
         ).pk
-        for code in ("CRC-PM-EU", "FR-PM-NP", "CRC-PM-FIN")
+        for name, code, rows in (
+            ("CRC-PM-EU", "CRC-PM-EU", "all"),
+            ("CRC-PM-EU by FR", "CRC-PM-EU", "FR"),
+            ("FR-PM-NP", "FR-PM-NP", "FR"),
+            ("CRC-PM-FIN", "CRC-PM-FIN", "all"),
+            ("CRC-PM-FIN by FR", "CRC-PM-FIN", "FR"),
+        )
     }
     return published, backtests
 
@@ -94,7 +103,7 @@ def matrix_criteria(personas, cast):
 
 
 def test_criteria_pages_matrix(personas, matrix_criteria):
-    restricted_logic = ["commission", "commission_approver"]
+    restricted_logic = AUTHORS  # contract v2 section 3: risk staff read published restricted logic, auditors never
     check_matrix(
         personas,
         [
@@ -123,7 +132,7 @@ def test_criteria_pages_matrix(personas, matrix_criteria):
             Case(
                 "GET",
                 "/criteria/CRC-PM-FIN/edit/",
-                expect(restricted_logic, hidden=["fr_analyst", "fr_risk_manager", "nl_analyst", "de_analyst"]),
+                expect(restricted_logic),  # auditors: 403, they author nothing
             ),
             Case("GET", "/criteria/CRC-PM-EU/export.json", expect(READERS)),
             Case(
@@ -132,7 +141,7 @@ def test_criteria_pages_matrix(personas, matrix_criteria):
             Case(
                 "GET",
                 "/criteria/CRC-PM-FIN/export.json",
-                expect(restricted_logic, hidden=[r for r in READERS if r not in restricted_logic]),
+                expect(restricted_logic, hidden=AUDITORS),
             ),
             Case("GET", "/criteria/builder/lookup/?kind=hs&q=93", expect(READERS)),
             Case("GET", "/criteria/builder/lookup/?kind=bogus", expect(READERS, status=400)),
@@ -180,14 +189,19 @@ def test_criteria_pages_matrix(personas, matrix_criteria):
 def test_backtest_pages_matrix(personas, matrix_criteria):
     _, backtests = matrix_criteria
     eu, fr, fin = backtests["CRC-PM-EU"], backtests["FR-PM-NP"], backtests["CRC-PM-FIN"]
-    restricted_logic = ["commission", "commission_approver"]
-    not_commission = [r for r in READERS if r not in restricted_logic]
+    eu_by_fr, fin_by_fr = backtests["CRC-PM-EU by FR"], backtests["CRC-PM-FIN by FR"]
+    member_states = [r for r in READERS if r not in EU_SIDE]
+    not_fr = ["nl_analyst", "de_analyst"]
     risk_staff = AUTHORS
     check_matrix(
         personas,
         [
-            Case("GET", f"/criteria/CRC-PM-EU/backtests/{eu}/", expect(READERS)),
-            Case("GET", f"/criteria/CRC-PM-EU/backtests/{eu}/progress/", expect(READERS)),
+            # A stored result only for who reads every row of it: all Member States' for the EU side ...
+            Case("GET", f"/criteria/CRC-PM-EU/backtests/{eu}/", expect(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/criteria/CRC-PM-EU/backtests/{eu}/progress/", expect(EU_SIDE, hidden=member_states)),
+            # ... France's for France and the EU side.
+            Case("GET", f"/criteria/CRC-PM-EU/backtests/{eu_by_fr}/", expect(EU_SIDE + FR_SIDE, hidden=not_fr)),
+            Case("GET", f"/criteria/CRC-PM-EU/backtests/{eu_by_fr}/progress/", expect(EU_SIDE + FR_SIDE, hidden=not_fr)),
             Case("GET", "/criteria/CRC-PM-EU/backtests/latest/", expect(READERS)),
             Case("GET", f"/criteria/CRC-PM-EU/backtests/{eu + 1000}/", expect([], hidden=READERS)),
             Case("GET", f"/criteria/CRC-PM-EU/backtests/{fr}/", expect([], hidden=READERS)),  # not this criterion's
@@ -201,8 +215,11 @@ def test_backtest_pages_matrix(personas, matrix_criteria):
                 "/criteria/FR-PM-NP/backtests/latest/",
                 expect(EU_SIDE + FR_SIDE, hidden=["nl_analyst", "de_analyst"]),
             ),
-            Case("GET", f"/criteria/CRC-PM-FIN/backtests/{fin}/", expect(restricted_logic, hidden=not_commission)),
-            Case("GET", "/criteria/CRC-PM-FIN/backtests/latest/", expect(restricted_logic, hidden=not_commission)),
+            # Restricted: never auditors; risk staff read the published version's backtests over their rows.
+            Case("GET", f"/criteria/CRC-PM-FIN/backtests/{fin}/", expect(COMMISSION, hidden=[*AUDITORS, *AUTHORS[2:]])),
+            Case("GET", f"/criteria/CRC-PM-FIN/backtests/{fin_by_fr}/", expect(COMMISSION + FR_SIDE[:2],
+                                                                                hidden=[*AUDITORS, *not_fr])),
+            Case("GET", "/criteria/CRC-PM-FIN/backtests/latest/", expect(AUTHORS, hidden=AUDITORS)),
             # Starting one without parameters: 400 for risk staff (nothing queued), 403 for auditors.
             Case("POST", "/criteria/CRC-PM-EU/backtests/", expect(risk_staff, status=400)),
             Case(
@@ -214,12 +231,10 @@ def test_backtest_pages_matrix(personas, matrix_criteria):
                     hidden=["nl_analyst", "de_analyst"],
                 ),
             ),
-            Case(
-                "POST", "/criteria/CRC-PM-FIN/backtests/", expect(restricted_logic, status=400, hidden=not_commission)
-            ),
+            Case("POST", "/criteria/CRC-PM-FIN/backtests/", expect(AUTHORS, status=400, hidden=AUDITORS)),
         ],
-    )
-    assert Backtest.objects.count() == 3
+    )  # fmt: skip
+    assert Backtest.objects.count() == 5
 
 
 def test_edit_controls_follow_the_role(personas, matrix_criteria):

@@ -299,12 +299,13 @@ def test_the_author_of_the_published_version_cannot_retire_it_alone(people, api)
 # --- reading -----------------------------------------------------------------------------------------------
 
 
-def test_restricted_eu_criterion_logic_only_for_the_commission(people, api, criterion):
+def test_restricted_eu_criterion_logic_for_its_readers_never_auditors(people, api, criterion):
+    """Contract v2 section 3: the Commission and Member State risk staff read published restricted logic."""
     doc = criterion("CRC-LC-FIN", restricted=True, risk_area="financial")
     assert create(api, people["commission"], doc).status_code == 201
     assert transition(api, people["commission"], "CRC-LC-FIN", "submit").status_code == 200
     assert transition(api, people["commission_approver"], "CRC-LC-FIN", "approve").status_code == 200
-    visible = {"commission": True, "commission_approver": True}
+    visible = dict.fromkeys(("commission", "commission_approver", "fr_analyst", "fr_risk_manager", "nl_analyst"), True)
     for persona in (
         "commission",
         "commission_approver",
@@ -324,6 +325,7 @@ def test_restricted_eu_criterion_logic_only_for_the_commission(people, api, crit
                 assert conditions == [doc["condition"]] * 2, persona
             else:
                 assert conditions == [None, None], persona
+                assert document["description"] is None, persona  # the plain-language logic too
             assert document["title"] == doc["title"]  # the rest stays readable
 
 

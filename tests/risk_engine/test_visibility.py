@@ -107,9 +107,12 @@ def test_restricted_criterion_logic_does_not_leak_through_hit_explanations(
     )
     (mrn,) = file_ens(people["fr_system"], make_ens())
     screen(mrn)
-    commission_hit = assessment(people["commission"], mrn)["hits"][0]
-    assert commission_hit["explanation"][0]["expected"] == 17.25  # the Commission sees the logic
-    for persona in ("eu_auditor", "fr_auditor", "fr_analyst", "fr_system"):
+    # Contract v2 section 3: the Commission, Member State risk staff and national systems read it (audited) ...
+    for persona in ("commission", "fr_analyst", "fr_system"):
+        (hit,) = assessment(people[persona], mrn)["hits"]
+        assert hit["explanation"][0]["expected"] == 17.25, persona
+    # ... auditors never.
+    for persona in ("eu_auditor", "fr_auditor"):
         (hit,) = assessment(people[persona], mrn)["hits"]
         assert hit["criterion"] == "CRC-VIS-SECRET"
         assert all("expected" not in entry for entry in hit["explanation"]), (persona, hit["explanation"])

@@ -52,7 +52,11 @@ MODELS = (Criterion, CriterionVersion, WatchList, WatchListEntry, Rif, RifFeedba
 
 
 def counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in MODELS}
+    """Rows of every model a refused request could write. A page shown again may record a read of restricted
+    logic (``criterion.restricted_logic_read``, issue 13): a trace of what was read, not a change."""
+    rows = {model.__name__: model.objects.count() for model in MODELS}
+    rows["AuditEntry"] = AuditEntry.objects.exclude(action="criterion.restricted_logic_read").count()
+    return rows
 
 
 def send(client: Client, method: str, url: str, raw: bytes = b"", content_type: str = "application/json"):

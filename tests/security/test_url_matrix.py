@@ -73,8 +73,8 @@ def browser_rows(w: World) -> list[Case]:
     rif_readers = [*EU_SIDE, *FR_PEOPLE, "nl_analyst"]  # NL wrote it, FR received it; DE did not
     workbench = ["eu_auditor", *FR_PEOPLE, "nl_analyst", "de_analyst"]  # Member State staff and auditors
     workbench_page = {"commission": 403, "commission_approver": 403}
-    restricted_logic = COMMISSION
-    not_commission = [p for p in PEOPLE if p not in restricted_logic]
+    restricted_logic = AUTHORS  # contract v2 section 3: risk staff read published restricted logic, auditors never
+    member_states = [p for p in PEOPLE if p not in EU_SIDE]
     editors = [*COMMISSION, "fr_risk_manager"]  # the operator registry (FR operator)
     return [
         # --- the shell ------------------------------------------------------------------------------------------
@@ -110,16 +110,16 @@ def browser_rows(w: World) -> list[Case]:
         Case("GET", "/criteria/", page(PEOPLE)),
         Case("GET", f"/criteria/{TOY}/", page(PEOPLE)),
         Case("GET", f"/criteria/{FR_PROFILE}/", page(fr_and_eu, hidden=not_fr)),
-        Case("GET", f"/criteria/{RESTRICTED}/", page(PEOPLE)),  # the page; its logic only for the Commission
+        Case("GET", f"/criteria/{RESTRICTED}/", page(PEOPLE)),  # the page; its logic never for auditors
         Case("GET", f"/criteria/{TOY}/diff/", page(PEOPLE)),
         Case("GET", f"/criteria/{FR_PROFILE}/diff/", page(fr_and_eu, hidden=not_fr)),
         Case("GET", "/criteria/new/", page(AUTHORS)),
         Case("GET", f"/criteria/{TOY}/edit/", page(AUTHORS)),
         Case("GET", f"/criteria/{FR_PROFILE}/edit/", page([*COMMISSION, *FR_WORKERS], hidden=not_fr)),
-        Case("GET", f"/criteria/{RESTRICTED}/edit/", page(restricted_logic, hidden=[*FR_WORKERS, *not_fr])),
+        Case("GET", f"/criteria/{RESTRICTED}/edit/", page(restricted_logic)),
         Case("GET", f"/criteria/{TOY}/export.json", page(PEOPLE)),
         Case("GET", f"/criteria/{FR_PROFILE}/export.json", page(fr_and_eu, hidden=not_fr)),
-        Case("GET", f"/criteria/{RESTRICTED}/export.json", page(restricted_logic, hidden=not_commission)),
+        Case("GET", f"/criteria/{RESTRICTED}/export.json", page(restricted_logic, hidden=AUDITORS)),
         Case("POST", "/criteria/builder/preview/", page(PEOPLE), data={}),  # the problems, in the answer
         Case("POST", "/criteria/builder/save/", page(AUTHORS, status=400), data={}),
         Case("GET", "/criteria/builder/lookup/?kind=hs&q=93", page(PEOPLE)),
@@ -128,11 +128,12 @@ def browser_rows(w: World) -> list[Case]:
         Case("POST", f"/criteria/{TOY}/transition/retire/", page(["commission_approver"], status=400)),
         Case("POST", f"/criteria/{TOY}/promote/", page(COMMISSION, status=409)),
         Case("POST", f"/criteria/{FR_PROFILE}/promote/", page(FR_WORKERS, status=409, hidden=not_fr)),
-        Case("GET", f"/criteria/{TOY}/backtests/{bt}/", page(PEOPLE)),
-        Case("GET", f"/criteria/{TOY}/backtests/{bt}/progress/", page(PEOPLE)),
+        # The Commission's backtest covers every Member State: EU-wide readers only (issue 13).
+        Case("GET", f"/criteria/{TOY}/backtests/{bt}/", page(EU_SIDE, hidden=member_states)),
+        Case("GET", f"/criteria/{TOY}/backtests/{bt}/progress/", page(EU_SIDE, hidden=member_states)),
         Case("GET", f"/criteria/{TOY}/backtests/latest/", page(PEOPLE)),
         Case("GET", f"/criteria/{FR_PROFILE}/backtests/latest/", page(fr_and_eu, hidden=not_fr)),
-        Case("GET", f"/criteria/{RESTRICTED}/backtests/latest/", page(restricted_logic, hidden=not_commission)),
+        Case("GET", f"/criteria/{RESTRICTED}/backtests/latest/", page(restricted_logic, hidden=AUDITORS)),
         Case("POST", f"/criteria/{TOY}/backtests/", page(AUTHORS, status=400)),  # no period: nothing queued
         Case("POST", f"/criteria/{FR_PROFILE}/backtests/", page([*COMMISSION, *FR_WORKERS], status=400,
                                                                  hidden=not_fr)),
@@ -426,9 +427,9 @@ def test_restricted_logic_reads_in_the_builder_the_diff_and_the_rest_list_are_au
         action="criterion.restricted_logic_read", object_id=str(Criterion.objects.get(code=RESTRICTED).pk)
     )
     assert sorted(e.after["where"] for e in reads) == ["api list", "builder", "version diff"]
-    # Who may not see the logic leaves no read: the list hides it from an analyst, the builder is 404.
-    api_client(world.people["fr_analyst"]).get("/api/v1/criteria/")
-    assert _signed_in(world.people["fr_analyst"]).get(f"/criteria/{RESTRICTED}/edit/").status_code == 404
+    # Who may not see the logic leaves no read: the list hides it from an auditor, the export is 404.
+    api_client(world.people["eu_auditor"]).get("/api/v1/criteria/")
+    assert _signed_in(world.people["fr_auditor"]).get(f"/criteria/{RESTRICTED}/export.json").status_code == 404
     assert reads.count() == 3
     # Reading an ordinary criterion is not a restricted read.
     commission.get(f"/criteria/{TOY}/diff/")
@@ -453,7 +454,7 @@ def test_criteria_json_exports_and_rif_attachment_downloads_are_audited(world):
     assert fr.get(f"/rif/{world.rif.reference}/attachments/{world.attachment.pk}/").status_code == 200
     downloaded = AuditEntry.objects.get(action="rif.attachment_downloaded")
     assert (downloaded.actor_username, downloaded.after["name"]) == ("fr_analyst", "photo.png")
-    # Refused exports leave no entry: DE may not see the RIF, an analyst may not export restricted logic.
+    # Refused exports leave no entry: DE may not see the RIF, an auditor may not export restricted logic.
     _signed_in(world.people["de_analyst"]).get(f"/rif/{world.rif.reference}/attachments/{world.attachment.pk}/")
-    fr.get(f"/criteria/{RESTRICTED}/export.json")
+    _signed_in(world.people["fr_auditor"]).get(f"/criteria/{RESTRICTED}/export.json")
     assert AuditEntry.objects.filter(action__in=["criterion.exported", "rif.attachment_downloaded"]).count() == 2

@@ -38,6 +38,10 @@ EXTRA_PEOPLE = {
 
 TOY = "CRC-SEC-TOY"
 RESTRICTED = "CRC-SEC-RESTR"
+# Words only the restricted criterion's logic holds (its condition and description): no page or answer may
+# show them to someone who may not read that logic (tests/security/test_restricted_logic.py greps for them).
+RESTRICTED_MARKER = "qzxrestrictedword"
+RESTRICTED_DESCRIPTION_MARKER = "qzxrestricteddescription"
 FR_PROFILE = "FR-SEC-NP"
 FR_WATCH_LIST = "FR-WL-SEC"
 EORI = "FR123456789012"
@@ -80,6 +84,24 @@ class World:
         return self.fr_only_case.declaration.mrn
 
 
+def restricted_criterion(*extra_words: str) -> dict:
+    """The restricted EU criterion: toys (so it hits the world's ENS) described by a marked word list."""
+    words = ["toy", RESTRICTED_MARKER, *extra_words]
+    return make_criterion(
+        RESTRICTED,
+        restricted=True,
+        risk_area="financial",
+        title="Undervaluation (restricted)",
+        description=f"Toys declared with the indicator words {RESTRICTED_DESCRIPTION_MARKER}.",
+        condition={
+            "all": [
+                {"field": "item.hs_code", "op": "starts_with", "value": ["9503"]},
+                {"field": "item.description", "op": "contains_any", "value": words},
+            ]
+        },
+    )
+
+
 def file_fr_to_nl(people, **overrides) -> str:
     body = make_ens(**({"place_of_unloading": "NLRTM", "countries_of_routing": ["CN", "NL"]} | overrides))
     (mrn,) = file_bodies(people["fr_system"], body)
@@ -89,11 +111,7 @@ def file_fr_to_nl(people, **overrides) -> str:
 def build_world(personas: dict, *, media_root=None) -> World:
     people = {**personas, **{name: make_user(name, *spec) for name, spec in EXTRA_PEOPLE.items()}}
     toy = publish_criterion(make_criterion(TOY, control_type="physical"), people["sec_author"], people["sec_approver"])
-    publish_criterion(
-        make_criterion(RESTRICTED, restricted=True, risk_area="financial", title="Undervaluation (restricted)"),
-        people["sec_author"],
-        people["sec_approver"],
-    )
+    publish_criterion(restricted_criterion(), people["sec_author"], people["sec_approver"])
     publish_criterion(
         make_criterion(FR_PROFILE, scope="national", title="French toys profile"),
         people["fr_analyst_2"],

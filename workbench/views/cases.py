@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from crms.accounts.roles import member_state_of
 from crms.core.access import area_required
 from crms.core.dates import RECORDED, DateRefused, read_moment
+from crms.core.derived import derived
 from crms.declarations.assessment import assessment_for
 from workbench import presenters, selectors, services
 from workbench.models import (
@@ -46,6 +47,7 @@ def may_record_control(user, case) -> bool:
     return case.state in (CaseState.DECIDED, CaseState.CLOSED)
 
 
+@derived("the case's hits, and earlier ENS of the same parties with their outcomes, decisions and controls")
 @require_safe
 @area_required("workbench")
 def case_detail(request, pk: int):

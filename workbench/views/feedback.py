@@ -8,10 +8,12 @@ from django.views.decorators.http import require_safe
 
 from crms.accounts.roles import is_eu_wide_reader, member_state_of
 from crms.core.access import area_required
+from crms.core.derived import derived
 from risk_engine.selectors import HIT_WINDOWS, criterion_for, hit_counts_for
 from workbench.feedback import criterion_feedback
 
 
+@derived("hits, decisions, controls and precision of a criterion per Member State")
 @require_safe
 @area_required("criteria")
 def criterion_feedback_panel(request, code: str):

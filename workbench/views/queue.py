@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 from crms.accounts.roles import is_eu_wide_reader
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
+from crms.core.derived import derived
 from crms.declarations.models import TransportMode
 from risk_engine.models import OutcomeChoice
 from workbench import selectors
@@ -51,6 +52,7 @@ def filters_from(request) -> selectors.QueueFilters:
     )
 
 
+@derived("the open cases, their filters (criterion, risk area, office, ...) and the counts bar")
 @require_safe
 @area_required("workbench")
 def queue(request):
@@ -87,6 +89,7 @@ def queue(request):
     return render(request, template, context)
 
 
+@derived("decided controls still waiting for a result")
 @require_safe
 @area_required("workbench")
 def awaiting_results(request):

@@ -14,12 +14,14 @@ from django.views.decorators.http import require_POST, require_safe
 from crms.accounts.models import Organisation
 from crms.accounts.roles import member_state_of
 from crms.core.access import area_required
+from crms.core.derived import derived
 from exchange.deadlines import with_deadline
 from exchange.services import open_request
 from workbench import selectors, services
 from workbench.models import InformationRequest, LegalBasis
 
 
+@derived("information requests of the viewer, searchable")
 @require_safe
 @area_required("workbench")
 def request_list(request):
