@@ -6,7 +6,7 @@ from typing import Any
 
 from risk_engine.documents import content_fingerprint, document_of
 from risk_engine.models import Criterion, CriterionVersion, Status
-from risk_engine.selectors import may_see_logic
+from risk_engine.selectors import may_see_logic, versions_shown
 from risk_engine.services import record_logic_read
 
 
@@ -39,10 +39,14 @@ def criterion_document(user, criterion: Criterion, *, where: str = "api") -> dic
     """The criterion with all its versions, each version's logic only for who may read it (a restricted
     version's logic: drafts for the Commission, published ones for risk staff and national systems too);
     a restricted read is audited once per document."""
-    versions = list(
-        criterion.versions.select_related("author", "published_by", "criterion")
-        .prefetch_related("editors")
-        .order_by("version")
+    versions = versions_shown(
+        user,
+        criterion,
+        list(
+            criterion.versions.select_related("author", "published_by", "criterion")
+            .prefetch_related("editors")
+            .order_by("version")
+        ),
     )
     logic_of = {version.pk: may_see_logic(user, criterion, version) for version in versions}
     if any(logic_of[version.pk] and version.restricted for version in versions):

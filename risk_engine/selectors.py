@@ -2,7 +2,8 @@
 
 - EU criteria: Commission staff, Member State risk staff (analysts, risk managers) and auditors.
 - National profiles: the owning Member State's risk staff and auditors, and the Commission.
-- National systems and anyone else: nothing (they read hits and explanations in assessments).
+- National systems: like their Member State's people (published EU criteria, own national profiles).
+- Drafts and submitted versions of EU criteria: the Commission (and EU-wide readers) only.
 - Logic of a restricted criterion (contract v2 section 3, ``may_see_logic``): the Commission (every
   version), Member State risk staff and national systems (versions that were published); auditors
   and anyone else never. Every read of it is audited (``risk_engine.services.logic_shown``).
@@ -16,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from crms.accounts.roles import COMMISSION_ROLES, Role, is_eu_wide_reader, member_state_of
@@ -25,7 +26,14 @@ from crms.declarations.selectors import RowScope, row_scope_for
 from risk_engine.models import Assessment, Criterion, CriterionVersion, Hit, Scope, Status, WatchList, WatchListEntry
 from risk_engine.models_backtest import Backtest
 
-READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.COMMISSION, Role.COMMISSION_APPROVER, Role.AUDITOR}
+READERS = {
+    Role.ANALYST,
+    Role.RISK_MANAGER,
+    Role.COMMISSION,
+    Role.COMMISSION_APPROVER,
+    Role.AUDITOR,
+    Role.NATIONAL_SYSTEM,
+}
 # Contract v2 section 3: restricted logic of published EU criteria is for the Commission, Member State risk
 # staff and national systems (so national engines can implement it); never for auditors or anyone else.
 RESTRICTED_LOGIC_READERS = frozenset({Role.ANALYST, Role.RISK_MANAGER, Role.NATIONAL_SYSTEM})
@@ -40,12 +48,26 @@ def _readable_criteria(member_state: str | None) -> Q:
 
 
 def criteria_for(user) -> QuerySet[Criterion]:
+    """Contract v2 section 3: EU-wide readers everything; a Member State's people and national system the
+    EU criteria that were ever published (drafts and submitted EU criteria are the Commission's) and the
+    Member State's own national profiles."""
     criteria = Criterion.objects.select_related("owner")
     if not user.is_authenticated or (user.role not in READERS and not user.is_superuser):
         return criteria.none()
     if is_eu_wide_reader(user) or user.is_superuser:
         return criteria
-    return criteria.filter(_readable_criteria(member_state_of(user)))
+    once_published = CriterionVersion.objects.filter(criterion=OuterRef("pk"), status__in=PUBLISHED_ONCE)
+    return criteria.filter(
+        (Q(scope=Scope.EU) & Exists(once_published)) | Q(scope=Scope.NATIONAL, owner_id=member_state_of(user))
+    )
+
+
+def versions_shown(user, criterion: Criterion, versions: list[CriterionVersion]) -> list[CriterionVersion]:
+    """The versions of ``criterion`` ``user`` reads: an EU criterion's drafts and submitted versions are the
+    Commission's (contract v2 section 3); a national profile's are its Member State's, like the profile."""
+    if criterion.scope != Scope.EU or is_eu_wide_reader(user) or user.is_superuser:
+        return versions
+    return [version for version in versions if version.status in PUBLISHED_ONCE]
 
 
 def criterion_for(user, code: str) -> Criterion | None:

@@ -128,3 +128,25 @@ def test_bad_feed_parameters_are_400_naming_the_field(cast, params, field):
     response = api_client(cast["fr_analyst"]).get(URL, params)
     assert response.status_code == 400
     assert [error["field"] for error in response.json()["errors"]] == [field]
+
+
+def test_a_national_system_keeps_its_copy_too(cast, history):
+    """Contract v2 section 3: national engines implement the common criteria, so national systems read them."""
+    system = make_user("fd_fr_system", "FR", "national_system")
+    copy = replay(follow(system, after="0"))
+    assert {code: doc["version"] for code, doc in copy.items()} == published_for({"FD-A", "FR-FD-B", "FD-C"})
+    assert copy["FD-A"]["condition"]
+    assert api_client(system).get(f"{URL}FD-A/").status_code == 200
+    de_system = make_user("fd_de_system", "DE", "national_system")
+    assert "FR-FD-B" not in {item["code"] for item in follow(de_system, after="0")}
+
+
+def test_eu_drafts_are_the_commissions(cast, history):
+    """Drafts and submitted versions of EU criteria are read by the Commission only (contract v2 section 3)."""
+    services.create_criterion(actor=cast["author"], data=make_criterion("FD-DRAFT"))
+    services.update_criterion(actor=cast["author"], criterion=history["a"], data=make_criterion("FD-A", weight=12))
+    assert api_client(cast["fr_analyst"]).get(f"{URL}FD-DRAFT/").status_code == 404
+    versions = api_client(cast["fr_analyst"]).get(f"{URL}FD-A/").json()["versions"]
+    assert [v["status"] for v in versions] == ["superseded", "published"]
+    commission = api_client(cast["author"]).get(f"{URL}FD-A/").json()["versions"]
+    assert [v["status"] for v in commission] == ["superseded", "published", "draft"]
