@@ -23,7 +23,7 @@ from crms.accounts.roles import COMMISSION_CODE
 from crms.declarations.validation import reference_sets
 from crms.learning.history import LineResult, import_lines
 
-CHUNK = 1000
+CHUNK = 5000  # lines per transaction: fewer commits and look-ups (a batch of file_history each)
 
 
 def open_lines(path: Path) -> BinaryIO:
