@@ -11,6 +11,7 @@ from crms.audit.views import audit_log
 from crms.core import views as core_views
 from crms.core.navigation import AREAS
 from crms.declarations import api as declarations_api
+from crms.learning import api as learning_api
 from crms.reference import views as reference_views
 from indicators import api as indicators_api
 from rif import api as rif_api
@@ -69,6 +70,8 @@ api_v1 = [
         workbench_api.ControlResultsView.as_view(),
         name="api-declaration-control-results",
     ),
+    path("history/batch/", learning_api.HistoryBatchView.as_view(), name="api-history-batch"),
+    path("models/<int:pk>/", learning_api.ModelDetailView.as_view(), name="api-model"),
     path("rifs/", rif_api.RifCollectionView.as_view(), name="api-rifs"),
     path("rifs/<str:reference>/", rif_api.RifDetailView.as_view(), name="api-rif"),
     path("rifs/<str:reference>/feedback/", rif_api.RifFeedbackView.as_view(), name="api-rif-feedback"),
