@@ -70,33 +70,37 @@ class FeatureSpec:
         return cls(list(data["names"]), {k: list(v) for k, v in data["categorical"].items()}, data["smoothing"])
 
 
-def _prior_sums(codes: np.ndarray, times: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """For each row: the sum of ``values`` over earlier rows (strictly earlier time) with the same code."""
-    order = np.lexsort((times, codes))
-    c, t, v = codes[order], times[order], values[order]
+def _prior_sums(codes: np.ndarray, times: np.ndarray, *values: np.ndarray) -> list[np.ndarray]:
+    """For each row and each of ``values``: its sum over the rows with the same code received strictly
+    earlier. ``times`` must be sorted (the caller sorts once by time; one stable sort by code here)."""
+    order = np.argsort(codes, kind="stable")  # within a code, rows stay in time order
+    c, t = codes[order], times[order]
     n = len(c)
     index = np.arange(n)
-    before = np.cumsum(v) - v  # exclusive running sum over the sorted rows
     new_code = np.ones(n, dtype=bool)
     new_code[1:] = c[1:] != c[:-1]
     new_run = new_code.copy()
     new_run[1:] |= t[1:] != t[:-1]
     code_start = np.maximum.accumulate(np.where(new_code, index, 0))
     run_start = np.maximum.accumulate(np.where(new_run, index, 0))
-    within = before - before[code_start]
-    out = np.empty(n, dtype=np.float64)
-    out[order] = within[run_start]
-    return out
+    sums = []
+    for value in values:
+        v = value[order]
+        before = np.cumsum(v) - v  # exclusive running sum over the sorted rows
+        within = before - before[code_start]
+        out = np.empty(n, dtype=np.float64)
+        out[order] = within[run_start]  # ties in time share the prior of the first of them
+        sums.append(out)
+    return sums
 
 
-def _codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
-    if len(columns) == 1:
-        return pd.factorize(frame[columns[0]], use_na_sentinel=False)[0]
-    parts = [pd.factorize(frame[column], use_na_sentinel=False)[0].astype(np.int64) for column in columns]
-    combined = parts[0]
-    for part in parts[1:]:
+def _key_codes(base: dict[str, np.ndarray], columns: tuple[str, ...]) -> np.ndarray:
+    """Integer codes of a (possibly combined) key from the columns' own codes."""
+    combined = base[columns[0]].astype(np.int64)
+    for column in columns[1:]:
+        part = base[column].astype(np.int64)
         combined = combined * (int(part.max()) + 1 if len(part) else 1) + part
-    return pd.factorize(combined)[0]
+    return combined
 
 
 def derived(frame: pd.DataFrame) -> pd.DataFrame:
@@ -114,14 +118,15 @@ def build(frame: pd.DataFrame, spec: FeatureSpec | None = None) -> tuple[np.ndar
     """The feature matrix (float64, rows in frame order) and its spec; with ``spec``, the same columns
     and category codes as the model it came from (a category unseen in training is missing)."""
     frame = derived(frame)
-    times = frame["received"].to_numpy(dtype=np.int64)
+    raw_times = frame["received"].to_numpy(dtype=np.int64)
+    by_time = np.argsort(raw_times, kind="stable")
+    frame = frame.iloc[by_time].reset_index(drop=True)
+    times = raw_times[by_time]
     label = frame["label"].to_numpy(dtype=np.float64)
-    labelled = ~np.isnan(label)
-    positive = np.where(labelled, label, 0.0)
-    labelled_f = labelled.astype(np.float64)
+    labelled = (~np.isnan(label)).astype(np.float64)
+    positive = np.where(labelled > 0, label, 0.0)
     everyone = np.zeros(len(frame), dtype=np.int64)
-    seen_all = _prior_sums(everyone, times, labelled_f)
-    positive_all = _prior_sums(everyone, times, positive)
+    seen_all, positive_all = _prior_sums(everyone, times, labelled, positive)
     prior_rate = (positive_all + 1.0) / (seen_all + 2.0)  # all labels before: the smoothing target
     smoothing = spec.smoothing if spec else SMOOTHING
 
@@ -130,18 +135,20 @@ def build(frame: pd.DataFrame, spec: FeatureSpec | None = None) -> tuple[np.ndar
     for name in CATEGORICAL:
         values = frame[name].fillna("").astype(str)
         if spec is None:
-            categories[name] = sorted(set(values) - {""})
-        lookup = {value: code for code, value in enumerate(categories[name])}
-        columns[name] = values.map(lookup).to_numpy(dtype=np.float64, na_value=np.nan)
+            categories[name] = sorted(set(pd.unique(values)) - {""})
+        codes = pd.Categorical(values, categories=categories[name]).codes.astype(np.float64)
+        columns[name] = np.where(codes < 0, np.nan, codes)
     for name in NUMERIC:
         columns[name] = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
+    used = sorted({column for keys in BEHAVIOUR.values() for column in keys})
+    base = {column: pd.factorize(frame[column], use_na_sentinel=False)[0] for column in used}
     for name, keys in BEHAVIOUR.items():
-        codes = _codes(frame, keys)
-        controls = _prior_sums(codes, times, labelled_f)
-        irregular = _prior_sums(codes, times, positive)
+        controls, irregular = _prior_sums(_key_codes(base, keys), times, labelled, positive)
         columns[f"{name}_controls"] = controls
         columns[f"{name}_irregular"] = irregular
         columns[f"{name}_rate"] = (irregular + smoothing * prior_rate) / (controls + smoothing)
     names = spec.names if spec else list(columns)
-    matrix = np.column_stack([columns[name] for name in names]) if len(frame) else np.empty((0, len(names)))
+    matrix = np.empty((len(frame), len(names)), dtype=np.float64)
+    for position, name in enumerate(names):
+        matrix[by_time, position] = columns[name]  # back to the frame's own row order
     return matrix, spec or FeatureSpec(names, categories, smoothing)

@@ -26,10 +26,10 @@ from crms.learning import dataset, features
 from crms.learning.evaluation import evaluate
 from crms.learning.models import ModelVersion
 
-ROUNDS = 300
+ROUNDS = 150
 PARAMS = {
     "objective": "binary",
-    "learning_rate": 0.05,
+    "learning_rate": 0.1,
     "num_leaves": 31,
     "min_data_in_leaf": 50,
     "feature_fraction": 0.8,
