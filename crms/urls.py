@@ -71,7 +71,7 @@ api_v1 = [
         name="api-declaration-control-results",
     ),
     path("history/batch/", learning_api.HistoryBatchView.as_view(), name="api-history-batch"),
-    path("models/<int:pk>/", learning_api.ModelDetailView.as_view(), name="api-model"),
+    path("models/<str:model_id>/", learning_api.ModelDetailView.as_view(), name="api-model"),
     path("rifs/", rif_api.RifCollectionView.as_view(), name="api-rifs"),
     path("rifs/<str:reference>/", rif_api.RifDetailView.as_view(), name="api-rif"),
     path("rifs/<str:reference>/feedback/", rif_api.RifFeedbackView.as_view(), name="api-rif-feedback"),

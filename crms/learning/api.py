@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from pydantic import ValidationError
 from rest_framework import exceptions, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -18,6 +20,7 @@ from crms.learning.history import import_lines
 from crms.learning.presenters import model_document
 from crms.learning.selectors import model_for
 
+MODEL_ID = re.compile(r"[0-9]{1,9}")
 HISTORY_IMPORTERS = {Role.NATIONAL_SYSTEM, Role.RISK_MANAGER}
 
 
@@ -49,10 +52,11 @@ class HistoryBatchView(APIView):
 class ModelDetailView(APIView):
     @extend_schema(
         summary="A risk model version: periods, features, evaluation on its validation period, status",
+        parameters=[OpenApiParameter("model_id", str, OpenApiParameter.PATH, description="The model version id")],
         responses={200: OpenApiResponse(description="The model version"), 404: OpenApiResponse()},
     )
-    def get(self, request, pk: int):
-        model = model_for(request.user, pk)
+    def get(self, request, model_id: str):
+        model = model_for(request.user, int(model_id)) if MODEL_ID.fullmatch(model_id) else None
         if model is None:
             raise exceptions.NotFound("No model version with this id that you may see.")
         return Response(model_document(model))

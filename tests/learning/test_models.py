@@ -125,6 +125,9 @@ def test_score_command_writes_mrn_lrn_score_for_the_period_in_scope(history, tmp
     assert len(rows) == 101 and lines[-1].startswith("Wrote 100 scores")
     assert all(row[1].startswith("HIST-FR-") and 0 <= float(row[2]) <= 1 for row in rows[1:])
     with pytest.raises(CommandError, match="--model"):
+        command("score_declarations", "--model", "\u00b2", "--from", "2020-01-21", "--to", "2020-01-30",
+                "--out", str(out))  # fmt: skip
+    with pytest.raises(CommandError, match="--model"):
         command("score_declarations", "--model", "999999", "--from", "2020-01-21", "--to", "2020-01-30",
                 "--out", str(out))  # fmt: skip
 
@@ -164,3 +167,5 @@ def test_model_api_is_scoped_by_member_state(history):
     assert document["training_period"] == {"from": "2020-01-01", "to": "2020-01-20"}
     assert "consignee_rate" in document["features"] and document["library"] == "lightgbm"
     assert api_client(None).get(f"/api/v1/models/{eu_model.pk}/").status_code == 401
+    for odd in ("abc", "\u00b2", "9" * 30):
+        assert api_client(people["commission"]).get(f"/api/v1/models/{odd}/").status_code == 404

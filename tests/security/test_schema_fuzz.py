@@ -88,6 +88,7 @@ def _real_path_parameters(world) -> dict[str, list[str]]:
         "mrn": [world.mrn, world.forwarded_mrn],
         "code": [TOY, "FR-SEC-NP"],
         "reference": [world.rif.reference],
+        "model_id": [str(world.fr_model.pk)],
     }
 
 

@@ -7,6 +7,7 @@ model) received in the period, in received order; score 0-1, higher is riskier (
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="CSV file to write")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not str(options["model"]).isdigit():
+        if not re.fullmatch(r"[0-9]{1,9}", str(options["model"])):
             raise CommandError(f"--model: not a model version id: {options['model']!r}")
         model = ModelVersion.objects.filter(pk=int(options["model"])).first()
         if model is None:
