@@ -52,4 +52,14 @@ def evaluate(scores: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
                 "lift": precision / base_rate if precision is not None and base_rate else None,
             }
         )
-    return {"declarations": n, "irregular": positives, "base_rate": base_rate, "auc": auc(scores, labels), "at": at}
+    return {
+        "declarations": n,
+        "irregular": positives,
+        "base_rate": base_rate,
+        "auc": auc(scores, labels),
+        "at": at,
+        # The same figures keyed by percent, for readers that want one of them directly.
+        "precision_at": {str(row["percent"]): row["precision"] for row in at},
+        "recall_at": {str(row["percent"]): row["recall"] for row in at},
+        "lift_at": {str(row["percent"]): row["lift"] for row in at},
+    }

@@ -140,6 +140,8 @@ def test_evaluation_figures():
     top2 = result["at"][1]
     assert (top2["declarations"], top2["irregular"], top2["precision"], top2["recall"]) == (2, 1, 0.5, 1 / 3)
     assert top2["lift"] == pytest.approx(0.5 / 0.03)
+    assert result["precision_at"]["2"] == 0.5 and result["recall_at"]["2"] == 1 / 3
+    assert result["lift_at"]["2"] == top2["lift"]
     assert result["auc"] == pytest.approx((97 + 96 + 96) / (3 * 97))  # 0.8 is the only negative above 0.7 and 0.1
 
 
