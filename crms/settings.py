@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "crms.audit",
     "crms.operators",
     "crms.declarations",
+    "crms.learning",
     "risk_engine",
     "workbench",
     "indicators",

@@ -11,6 +11,7 @@ from crms.audit.views import audit_log
 from crms.core import views as core_views
 from crms.core.navigation import AREAS
 from crms.declarations import api as declarations_api
+from crms.learning import api as learning_api
 from crms.reference import api as reference_api
 from crms.reference import views as reference_views
 from exchange import api as exchange_api
@@ -82,6 +83,8 @@ api_v1 = [
     path("events/", notifications_api.EventFeedView.as_view(), name="api-events"),
     path("subscriptions/", notifications_api.SubscriptionsView.as_view(), name="api-subscriptions"),
     path("subscriptions/<int:pk>/", notifications_api.SubscriptionView.as_view(), name="api-subscription"),
+    path("history/batch/", learning_api.HistoryBatchView.as_view(), name="api-history-batch"),
+    path("models/<str:model_id>/", learning_api.ModelDetailView.as_view(), name="api-model"),
     path("rifs/", rif_api.RifCollectionView.as_view(), name="api-rifs"),
     path("rifs/<str:reference>/", rif_api.RifDetailView.as_view(), name="api-rif"),
     path("rifs/<str:reference>/feedback/", rif_api.RifFeedbackView.as_view(), name="api-rif-feedback"),

@@ -6,7 +6,8 @@ for the queue that works it (first entry for EU criteria, the owner for a nation
 profile), on the day its declaration was received, with the control outcome defined in
 ``crms.core.figures``; a control for the Member State that did it; a criterion for its owner ("EU" for
 the Commission); an information request for the requesting Member State.
-Days are UTC dates. Other areas (risk information, PCAs) add metrics with :func:`register`.
+Imported history (issue 16) is never counted. Days are UTC dates. Other areas (risk information,
+PCAs) add metrics with :func:`register`.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ METRICS: list[Metric] = [
         """SELECT (d.received_at AT TIME ZONE 'UTC')::date, d.first_entry_member_state_id, d.transport_mode, d.phase,
                   count(*)
            FROM declarations_declaration d
-           WHERE d.received_at >= %(start)s AND d.received_at < %(end)s GROUP BY 1, 2, 3, 4""",
+           WHERE d.received_at >= %(start)s AND d.received_at < %(end)s AND NOT d.is_history
+           GROUP BY 1, 2, 3, 4""",
     ),
     Metric(
         "ens_aeo_filer",
@@ -68,7 +70,7 @@ METRICS: list[Metric] = [
                JOIN operators_aeoauthorisation au ON au.operator_id = o.id AND au.status = 'active'
                     AND au.valid_from <= (d.received_at AT TIME ZONE 'UTC')::date
                     AND (au.valid_to IS NULL OR au.valid_to >= (d.received_at AT TIME ZONE 'UTC')::date)
-               WHERE d.received_at >= %(start)s AND d.received_at < %(end)s
+               WHERE d.received_at >= %(start)s AND d.received_at < %(end)s AND NOT d.is_history
                GROUP BY d.id, 1, 2, 3) filed GROUP BY 1, 2, 3, 4""",
     ),
     Metric(
@@ -79,7 +81,8 @@ METRICS: list[Metric] = [
            FROM declarations_declaration d
            JOIN risk_engine_assessment a ON a.declaration_id = d.id
            JOIN declarations_declarationversion v ON v.id = a.version_id AND v.version = d.current_version
-           WHERE d.received_at >= %(start)s AND d.received_at < %(end)s AND a.aeo GROUP BY 1, 2, 3""",
+           WHERE d.received_at >= %(start)s AND d.received_at < %(end)s AND NOT d.is_history AND a.aeo
+           GROUP BY 1, 2, 3""",
     ),
     Metric(
         "hits_automated",

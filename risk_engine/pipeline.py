@@ -60,6 +60,7 @@ def pending_version_ids(*, older_than: dt.timedelta, limit: int) -> list[int]:
     return list(
         DeclarationVersion.objects.filter(
             declaration__screening_status=ScreeningStatus.PENDING,
+            declaration__is_history=False,  # imported history is never screened live (issue 16)
             declaration__updated_at__lt=cutoff,
             version=F("declaration__current_version"),
         )
@@ -88,7 +89,9 @@ def open_version_ids(behind: int | None = None) -> list[int]:
     """
     since = timezone.now() - dt.timedelta(hours=24)
     versions = DeclarationVersion.objects.filter(
-        declaration__expected_arrival__gte=since, version=F("declaration__current_version")
+        declaration__expected_arrival__gte=since,
+        declaration__is_history=False,
+        version=F("declaration__current_version"),
     )
     if behind is not None:
         versions = versions.filter(

@@ -76,6 +76,7 @@ FROM (VALUES %%s) AS x(declaration_id, version_id, member_state_id, pre_loading,
                       aeo, random_selection, risk_areas, criteria)
 JOIN declarations_declarationversion v ON v.id = x.version_id
 JOIN declarations_declaration d ON d.id = v.declaration_id AND d.current_version = v.version
+    AND NOT d.is_history  -- imported history never reaches a queue, even if something screens it
 ON CONFLICT (version_id, member_state_id) DO UPDATE SET
     score = EXCLUDED.score, outcome = EXCLUDED.outcome, control_type = EXCLUDED.control_type,
     aeo = EXCLUDED.aeo, random_selection = EXCLUDED.random_selection, risk_areas = EXCLUDED.risk_areas,

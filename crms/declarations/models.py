@@ -78,6 +78,10 @@ class Declaration(MovementFields):
     personal_data_removed_at = models.DateTimeField(
         null=True, blank=True, help_text="Set by data-retention housekeeping: parties pseudonymised"
     )
+    # History (contract 6): imported with its control result for backtests and training. Never
+    # screened by the live pipeline, so never in a queue; left out of the operational indicators.
+    # db_default: the COPY paths and benchmarks that name their columns need not know about it.
+    is_history = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -63,6 +63,7 @@ class _Accepted:
     body: dict[str, Any]
     body_hash: str
     filer_key: str
+    received_at: dt.datetime | None = None  # history only: when it was filed (contract 6)
 
 
 def normalise(ens: EntrySummaryDeclaration) -> tuple[dict[str, Any], str]:
@@ -71,9 +72,13 @@ def normalise(ens: EntrySummaryDeclaration) -> tuple[dict[str, Any], str]:
     return body, hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def filer_key_for(ens: EntrySummaryDeclaration, user) -> str:
+def filer_key_for(ens: EntrySummaryDeclaration, user, *, history: bool = False) -> str:
+    """The filer half of the idempotency key. A history line is "identified by its filer's lrn"
+    (contract 6) whoever imports it, so without an EORI the filer's name stands for the filer."""
     if ens.filer is not None and ens.filer.eori:
         return f"eori:{ens.filer.eori}"
+    if history and ens.filer is not None:
+        return f"name:{ens.filer.name}"[:160]
     return f"user:{user.get_username()}"
 
 
@@ -93,25 +98,31 @@ def _forbidden_office(office_code: str) -> Error:
     return error("office_of_first_entry", "forbidden", f"You may not file for office {office_code}.")
 
 
-def _check(index: int, body: Any, user, ref: ReferenceSets) -> _Accepted | FilingResult:
+def _check(
+    index: int, body: Any, user, ref: ReferenceSets, received_at: dt.datetime | None = None
+) -> _Accepted | FilingResult:
+    history = received_at is not None
     office_code = body.get("office_of_first_entry") if isinstance(body, dict) else None
     lrn = body.get("lrn") if isinstance(body, dict) and isinstance(body.get("lrn"), str) else None
     if isinstance(office_code, str) and not may_file_for_office(user, office_code, ref):
         return FilingResult(index, 403, lrn=lrn, errors=[_forbidden_office(office_code)])
-    ens, errors = validate_declaration(body, ref)
+    ens, errors = validate_declaration(body, ref, history=history)
     if ens is None:
         return FilingResult(index, 400, lrn=lrn, errors=errors)
     normalised, body_hash = normalise(ens)
-    return _Accepted(index, ens, normalised, body_hash, filer_key_for(ens, user))
+    return _Accepted(index, ens, normalised, body_hash, filer_key_for(ens, user, history=history), received_at)
 
 
-def _mrns(count: int, member_states: list[str]) -> list[str]:
+def _mrns(count: int, member_states: list[str], years: list[str] | None = None) -> list[str]:
     """MRNs: year, Member State of first entry, 13-digit sequence number and a check digit (18 chars)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('declarations_mrn_seq') FROM generate_series(1, %s)", [count])
         numbers = [row[0] for row in cursor.fetchall()]
-    year = timezone.now().strftime("%y")
-    return [_with_check_digit(f"{year}{ms}{number:013d}") for ms, number in zip(member_states, numbers, strict=True)]
+    years = years or [timezone.now().strftime("%y")] * count
+    return [
+        _with_check_digit(f"{year}{ms}{number:013d}")
+        for year, ms, number in zip(years, member_states, numbers, strict=True)
+    ]
 
 
 def _with_check_digit(stem: str) -> str:
@@ -263,11 +274,21 @@ def _retry_or_conflict(item: _Accepted, declaration: Declaration, hashes: dict[s
 
 def file_declarations(bodies: list[Any], *, user) -> list[FilingResult]:
     """File ENS bodies for ``user`` (a national system). One result per body, in input order."""
+    return _file(bodies, None, user=user)
+
+
+def file_history(bodies: list[Any], received: list[dt.datetime], *, user) -> list[FilingResult]:
+    """Import past ENS (contract 6) received at the given times: the same rules as a filing except
+    the arrival window; stored as history, never announced to the screening pipeline."""
+    return _file(bodies, received, user=user)
+
+
+def _file(bodies: list[Any], received: list[dt.datetime] | None, *, user) -> list[FilingResult]:
     ref = reference_sets()
     results: dict[int, FilingResult] = {}
     accepted: list[_Accepted] = []
     for index, body in enumerate(bodies):
-        checked = _check(index, body, user, ref)
+        checked = _check(index, body, user, ref, received[index] if received is not None else None)
         if isinstance(checked, FilingResult):
             results[index] = checked
         else:
@@ -300,7 +321,7 @@ def _store(accepted: list[_Accepted], *, user, ref: ReferenceSets) -> dict[int, 
     if new:
         now = timezone.now()
         member_states = [ref.offices[item.ens.office_of_first_entry].member_state for item in new]
-        mrns = _mrns(len(new), member_states)
+        mrns = _mrns(len(new), member_states, [(item.received_at or now).strftime("%y") for item in new])
         declaration_ids = allocate_ids(Declaration, len(new))
         version_ids = allocate_ids(DeclarationVersion, len(new))
         copy_insert(
@@ -313,12 +334,13 @@ def _store(accepted: list[_Accepted], *, user, ref: ReferenceSets) -> dict[int, 
                     "filer_org_id": user.organisation_id,
                     "filer_key": item.filer_key,
                     "submitted_by_id": user.pk,
-                    "received_at": now,
+                    "received_at": item.received_at or now,
                     "updated_at": now,
                     "current_version": 1,
                     "consignor_name": item.ens.consignor.name,
                     "consignee_name": item.ens.consignee.name,
                     "screening_status": ScreeningStatus.PENDING,
+                    "is_history": item.received_at is not None,
                     **_current_fields(item.ens, ref),
                 }
                 for declaration_id, mrn, item in zip(declaration_ids, mrns, new, strict=True)
@@ -333,11 +355,13 @@ def _store(accepted: list[_Accepted], *, user, ref: ReferenceSets) -> dict[int, 
                 number=1,
                 accepted=item,
                 user_id=user.pk,
-                now=now,
+                now=item.received_at or now,
                 ref=ref,
                 operators=operators,
             )
-        _announce(rows.write())
+        written = rows.write()
+        # History is not screened by the live pipeline (docs/decisions.md, issue 16): no queue row.
+        _announce([version_id for version_id, item in zip(written, new, strict=True) if item.received_at is None])
         for mrn, item in zip(mrns, new, strict=True):
             results[item.index] = FilingResult(item.index, 201, mrn, item.ens.lrn, 1)
     # Later occurrences of an LRN within the same batch: a retry of the first, or a conflict.
@@ -352,6 +376,9 @@ def _store(accepted: list[_Accepted], *, user, ref: ReferenceSets) -> dict[int, 
 def amend_declaration(declaration: Declaration, body: Any, *, user) -> FilingResult:
     """A full new body for an existing ENS: version n+1, screened again; earlier versions stay."""
     ref = reference_sets()
+    if declaration.is_history:
+        message = "A history declaration is not amended: it records what was filed then."
+        return FilingResult(0, 409, declaration.mrn, declaration.lrn, errors=[error(None, "history", message)])
     checked = _check(0, body, user, ref)
     if isinstance(checked, FilingResult):
         return checked

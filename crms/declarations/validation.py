@@ -191,11 +191,14 @@ def _check_item(errors: list[Error], ref: ReferenceSets, prefix: str, item: dict
             errors.append(error(f"{prefix}.value.amount", "implausible", "Value above EUR 10 billion for one item."))
 
 
-def business_errors(data: dict, ref: ReferenceSets, *, now: dt.datetime | None = None) -> list[Error]:
+def business_errors(
+    data: dict, ref: ReferenceSets, *, now: dt.datetime | None = None, history: bool = False
+) -> list[Error]:
     """Rules beyond structure: reference data, consistency between fields, plausibility.
 
     Works on the raw body and skips values of the wrong type (the structural check reports
     those), so a body with a type error still gets its reference problems listed too.
+    ``history``: an imported past declaration (contract 6), exempt from the arrival window only.
     """
     errors: list[Error] = []
     office_code = _text(data.get("office_of_first_entry"))
@@ -221,7 +224,7 @@ def business_errors(data: dict, ref: ReferenceSets, *, now: dt.datetime | None =
 
     arrival = data.get("expected_arrival")
     aware = isinstance(arrival, dt.datetime) and arrival.tzinfo is not None
-    if aware and abs(arrival - (now or timezone.now())) > ARRIVAL_WINDOW:
+    if aware and not history and abs(arrival - (now or timezone.now())) > ARRIVAL_WINDOW:
         errors.append(error("expected_arrival", "out_of_range", "Expected arrival must be within a year of today."))
 
     for name in ("place_of_loading", "place_of_unloading"):
@@ -247,9 +250,12 @@ def business_errors(data: dict, ref: ReferenceSets, *, now: dt.datetime | None =
 
 
 def validate_declaration(
-    body: Any, ref: ReferenceSets | None = None
+    body: Any, ref: ReferenceSets | None = None, *, history: bool = False
 ) -> tuple[EntrySummaryDeclaration | None, list[Error]]:
-    """Check one ENS body. Returns the parsed declaration (None when invalid) and every error."""
+    """Check one ENS body. Returns the parsed declaration (None when invalid) and every error.
+
+    ``history``: a past declaration being imported, exempt from the "within a year of today" rule.
+    """
     if not isinstance(body, dict):
         return None, [error(None, "invalid", "An entry summary declaration must be a JSON object.")]
     ref = ref or reference_sets()
@@ -262,7 +268,7 @@ def validate_declaration(
         structural = pydantic_errors(exc)
         flagged = {item["field"] for item in structural}
         # Reference problems in fields that are structurally fine are reported as well.
-        extra = [item for item in business_errors(body, ref) if item["field"] not in flagged]
+        extra = [item for item in business_errors(body, ref, history=history) if item["field"] not in flagged]
         return None, structural + extra
-    errors = business_errors(ens.model_dump(), ref)
+    errors = business_errors(ens.model_dump(), ref, history=history)
     return (None, errors) if errors else (ens, [])

@@ -183,6 +183,7 @@ def _real_path_parameters(world, path: str = "") -> dict[str, list[str]]:
         "code": [TOY, "FR-SEC-NP"],
         "reference": [world.rif.reference],
         "id": next((pks for prefix, pks in ids.items() if path.startswith(prefix)), [1]),
+        "model_id": [str(world.fr_model.pk)],
     }
 
 

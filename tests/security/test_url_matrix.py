@@ -250,6 +250,15 @@ def api_rows(w: World) -> list[Case]:
         Case("GET", "/api/v1/declarations/", api(EVERYONE), api=True),
         Case("POST", "/api/v1/declarations/", api(["fr_system"], status=400), data={}, api=True),
         Case("POST", "/api/v1/declarations/batch/", api(["fr_system"], status=400), data={}, api=True),
+        Case(
+            "POST", "/api/v1/history/batch/", api(["fr_system", "fr_risk_manager"], status=400), data={}, api=True
+        ),
+        Case(
+            "GET",
+            f"/api/v1/models/{w.fr_model.pk}/",
+            api([*EU_SIDE, *FR_PEOPLE], hidden=["fr_system", "nl_analyst", "de_analyst"]),
+            api=True,
+        ),
         Case("GET", f"/api/v1/declarations/{mrn}/", api([*fr_side, "nl_analyst"], hidden=["de_analyst"]), api=True),
         Case("GET", f"/api/v1/declarations/{fr_only}/", api(fr_side, hidden=not_fr), api=True),
         Case("GET", f"/api/v1/declarations/{mrn}/assessment/", api([*fr_side, "nl_analyst"], hidden=["de_analyst"]),

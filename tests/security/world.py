@@ -18,6 +18,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from crms.learning.models import ModelVersion
 from crms.operators import services as operator_services
 from indicators.models import RefreshRun
 from notifications.models import Subscription
@@ -70,6 +71,7 @@ class World:
     fr_only_case: Case  # entering and unloaded in FR (NL may not read it either): a documentary control decided
     referral: Any = None  # FR's request for information on a fourth FR -> NL ENS, open
     subscription: Any = None  # FR's national system's webhook
+    fr_model: Any = None  # a risk model version trained for FR (issue 16)
 
     @property
     def mrn(self) -> str:
@@ -208,6 +210,19 @@ def build_world(personas: dict, *, media_root=None) -> World:
     refresh = RefreshRun.objects.create(
         day_from=now.date() - dt.timedelta(days=1), day_to=now.date(), requested_by=people["commission"]
     )
+    fr_model = ModelVersion.objects.create(
+        name="fr-world",
+        number=1,
+        member_state_id="FR",
+        train_from=dt.date(2026, 1, 1),
+        train_to=dt.date(2026, 1, 31),
+        features={"names": [], "categorical": {}, "smoothing": 5.0},
+        params={},
+        library_version="4.7.0",
+        model_text="",
+        training={"declarations": 0, "irregular": 0, "seconds": 0},
+        created_at=now,
+    )
     return World(
         people=people,
         open_case=open_case,
@@ -230,4 +245,5 @@ def build_world(personas: dict, *, media_root=None) -> World:
         fr_only_case=fr_only_case,
         referral=referral,
         subscription=subscription,
+        fr_model=fr_model,
     )

@@ -1,0 +1,74 @@
+"""History labels and trained risk-model versions (issue 16, contract 6).
+
+``HistoryLabel`` is what an imported history line said its control found, kept apart from the
+workbench's ``ControlResult`` (no officer recorded it, no control type, no Member State's
+queue): one row per declaration version. ``ModelVersion`` is one trained model, immutable
+once written except for its governance ``status`` (draft until the governance of issue 16 point 3).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class HistoryLabel(models.Model):
+    version = models.OneToOneField(
+        "declarations.DeclarationVersion", on_delete=models.CASCADE, primary_key=True, related_name="history_label"
+    )
+    declaration = models.ForeignKey("declarations.Declaration", on_delete=models.CASCADE, related_name="+")
+    irregularity_found = models.BooleanField()
+    recorded_at = models.DateTimeField(help_text="When the label was imported (or last changed)")
+
+    class Meta:
+        indexes = [models.Index(fields=["declaration"], name="history_label_decl_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}: {'irregular' if self.irregularity_found else 'regular'}"
+
+
+class ModelStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    SHADOW = "shadow", "Shadow"
+    LIVE = "live", "Live"
+    RETIRED = "retired", "Retired"
+
+
+class ModelVersion(models.Model):
+    """One trained risk model: its data, features, library, parameters, the model itself and its evaluation."""
+
+    name = models.CharField(max_length=120)
+    number = models.PositiveIntegerField(help_text="1, 2, ... per name")
+    member_state = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Trained on and for this Member State's declarations; empty: EU-wide",
+    )
+    status = models.CharField(max_length=10, choices=ModelStatus.choices, default=ModelStatus.DRAFT)
+    train_from = models.DateField()
+    train_to = models.DateField()
+    validate_from = models.DateField(null=True, blank=True)
+    validate_to = models.DateField(null=True, blank=True)
+    features = models.JSONField(help_text="Feature names in order, category codes, smoothing")
+    params = models.JSONField(help_text="Library parameters and boosting rounds")
+    library = models.CharField(max_length=40, default="lightgbm")
+    library_version = models.CharField(max_length=40)
+    model_text = models.TextField(help_text="The model as the library saves it (LightGBM text format)")
+    training = models.JSONField(help_text="Declarations, irregular ones and seconds of the training run")
+    evaluation = models.JSONField(null=True, blank=True, help_text="On the validation period; null without one")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["name", "number"], name="model_version_name_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.number}"

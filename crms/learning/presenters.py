@@ -1,0 +1,33 @@
+"""The model version document of ``GET /api/v1/models/<id>/`` (contract 6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crms.learning.models import ModelVersion
+
+
+def model_document(model: ModelVersion) -> dict[str, Any]:
+    features = model.features
+    return {
+        "id": model.pk,
+        "name": model.name,
+        "version": model.number,
+        "member_state": model.member_state_id,
+        "scope": "member_state" if model.member_state_id else "eu",
+        "status": model.status,
+        "training_period": {"from": model.train_from.isoformat(), "to": model.train_to.isoformat()},
+        "validation_period": (
+            {"from": model.validate_from.isoformat(), "to": model.validate_to.isoformat()}
+            if model.validate_from and model.validate_to
+            else None
+        ),
+        "features": features["names"],
+        "categorical_features": sorted(features["categorical"]),
+        "library": model.library,
+        "library_version": model.library_version,
+        "params": model.params,
+        "training": model.training,
+        "evaluation": model.evaluation,
+        "created_at": model.created_at.isoformat(),
+    }

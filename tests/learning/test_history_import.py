@@ -1,0 +1,166 @@
+"""History import (contract 6, issue 16 point 1): the command, the REST batch, and where history never goes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.utils import timezone
+
+from crms.declarations.models import Declaration, ScreeningStatus
+from crms.declarations.services import amend_declaration, file_declarations
+from crms.learning.models import HistoryLabel
+from tests.declarations.conftest import api_client, contract_body, post_json
+from tests.learning.conftest import history_line, small_history, write_jsonl
+
+pytestmark = pytest.mark.django_db
+HISTORY_URL = "/api/v1/history/batch/"
+
+
+def run(*args: str) -> list[str]:
+    out = io.StringIO()
+    call_command("import_history", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue().splitlines()
+
+
+def test_import_is_idempotent_and_prints_the_counts_last(tmp_path):
+    lines = small_history(60)
+    path = write_jsonl(tmp_path / "h.jsonl.gz", lines, gz=True)
+    assert run(str(path))[-1] == "imported 60, unchanged 0, rejected 0"
+    assert Declaration.objects.filter(is_history=True).count() == 60
+    assert HistoryLabel.objects.count() == 60
+    before = list(Declaration.objects.order_by("id").values_list("mrn", "received_at", "updated_at"))
+
+    assert run(str(path))[-1] == "imported 0, unchanged 60, rejected 0"
+    assert list(Declaration.objects.order_by("id").values_list("mrn", "received_at", "updated_at")) == before
+    first = Declaration.objects.get(lrn=lines[0]["lrn"])
+    assert first.received_at == dt.datetime.fromisoformat(lines[0]["received_at"])
+    assert first.mrn.startswith("20FR")  # the year it was received
+    assert first.screening_status == ScreeningStatus.PENDING
+
+
+def test_a_changed_label_is_imported_again_and_nothing_else_changes(tmp_path):
+    lines = [history_line(1, day=dt.date(2020, 3, 1), irregular=False), history_line(2, day=dt.date(2020, 3, 1))]
+    run(str(write_jsonl(tmp_path / "a.jsonl", lines)))
+    lines[0]["control_result"] = {"irregularity_found": True}
+    assert run(str(write_jsonl(tmp_path / "b.jsonl", lines)))[-1] == "imported 1, unchanged 1, rejected 0"
+    label = HistoryLabel.objects.get(declaration__lrn=lines[0]["lrn"])
+    assert label.irregularity_found is True
+    assert Declaration.objects.count() == 2
+
+
+def test_rejected_lines_are_reported_with_their_numbers_and_errors(tmp_path):
+    good = history_line(1, day=dt.date(2020, 5, 1))
+    no_time = history_line(2, day=dt.date(2020, 5, 1))
+    del no_time["received_at"]
+    bad_hs = history_line(3, day=dt.date(2020, 5, 1), hs_code="12")
+    bad_label = history_line(4, day=dt.date(2020, 5, 1))
+    bad_label["control_result"] = {"irregularity_found": "yes"}
+    extra = history_line(5, day=dt.date(2020, 5, 1)) | {"colour": "red"}
+    path = write_jsonl(tmp_path / "h.jsonl", [good, b"{not json", no_time, bad_hs, b"", bad_label, extra])
+    out = run(str(path))
+    assert out[-1] == "imported 1, unchanged 0, rejected 5"
+    rejected = "\n".join(out[:-1])
+    assert "line 2: rejected:" in rejected
+    assert "line 3: rejected: received_at:" in rejected
+    assert "line 4: rejected: goods_items[0].hs_code:" in rejected
+    assert "line 6: rejected: control_result.irregularity_found:" in rejected
+    assert "line 7: rejected: colour:" in rejected
+    assert Declaration.objects.count() == 1
+
+
+def test_history_is_exempt_from_the_arrival_window_only(tmp_path):
+    old = history_line(1, day=dt.date(2019, 2, 1))
+    bad = history_line(2, day=dt.date(2019, 2, 1))
+    bad["office_of_first_entry"] = "FR999999"
+    out = run(str(write_jsonl(tmp_path / "h.jsonl", [old, bad])))
+    assert out[-1] == "imported 1, unchanged 0, rejected 1"
+    assert "office_of_first_entry" in out[0]
+    live = file_declarations([contract_body(expected_arrival=old["expected_arrival"])], user=_fr_system())[0]
+    assert live.status == 400 and live.errors[0]["field"] == "expected_arrival"
+
+
+def test_member_state_option_refuses_other_member_states_lines(tmp_path):
+    lines = [history_line(1, day=dt.date(2020, 1, 2)), history_line(2, day=dt.date(2020, 1, 2), member_state="NL")]
+    out = run(str(write_jsonl(tmp_path / "h.jsonl", lines)), "--member-state", "NL")
+    assert out[-1] == "imported 1, unchanged 0, rejected 1"
+    assert "line 1: rejected: office_of_first_entry:" in out[0]
+    assert Declaration.objects.get().first_entry_member_state_id == "NL"
+    with pytest.raises(CommandError, match="--member-state"):
+        run(str(tmp_path / "h.jsonl"), "--member-state", "XX")
+    with pytest.raises(CommandError, match="PATH"):
+        run(str(tmp_path / "missing.jsonl"))
+
+
+def _fr_system():
+    from tests.conftest import make_user
+
+    return make_user("fr_sys_hist", "FR", "national_system")
+
+
+def test_history_batch_endpoint_answers_per_line_and_is_idempotent(personas):
+    lines = [history_line(1, day=dt.date(2020, 2, 1)), history_line(2, day=dt.date(2020, 2, 1), hs_code="1")]
+    for who in ("fr_system", "fr_risk_manager"):
+        response = post_json(api_client(personas[who]), HISTORY_URL, {"declarations": lines})
+        assert response.status_code == 200, response.content
+        results = response.json()["results"]
+        assert [r["status"] for r in results] == ([201, 400] if who == "fr_system" else [200, 400])
+        assert results[1]["errors"][0]["field"] == "goods_items[0].hs_code"
+    assert Declaration.objects.filter(is_history=True).count() == 1  # keyed by the filer's LRN, not the account
+    nl_line = history_line(3, day=dt.date(2020, 2, 1), member_state="NL")
+    response = post_json(api_client(personas["fr_system"]), HISTORY_URL, {"declarations": [nl_line]})
+    assert response.json()["results"][0]["status"] == 403
+    assert post_json(api_client(personas["fr_analyst"]), HISTORY_URL, {"declarations": lines}).status_code == 403
+    too_many = post_json(api_client(personas["fr_system"]), HISTORY_URL, {"declarations": [lines[0]] * 1001})
+    assert too_many.status_code == 400 and too_many.json()["errors"][0]["field"] == "declarations"
+
+
+def test_history_is_never_screened_queued_or_counted(tmp_path, personas, django_capture_on_commit_callbacks):
+    from indicators.metrics import METRICS
+    from indicators.services import refresh_metric
+    from risk_engine.pipeline import open_version_ids, pending_version_ids
+    from workbench.cases import sync_cases
+    from workbench.models import Case
+
+    soon = dt.date.today()
+    line = history_line(1, day=soon)  # arriving now: it would be "open" if it were live
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run(str(write_jsonl(tmp_path / "h.jsonl", [line])))
+    assert callbacks == []  # nothing announced to the screening pipeline
+    history = Declaration.objects.get(lrn=line["lrn"])
+    Declaration.objects.filter(pk=history.pk).update(updated_at=history.updated_at - dt.timedelta(days=1))
+    version_id = history.versions.get().pk
+    assert version_id not in pending_version_ids(older_than=dt.timedelta(0), limit=100)
+    assert version_id not in open_version_ids()
+    # Even when something screens it (a backtest helper, a shell) and picks it at random, no case opens.
+    live = file_declarations([contract_body(lrn="LIVE-1")], user=personas["fr_system"])[0]
+    assert live.status == 201
+    live_declaration = Declaration.objects.get(mrn=live.mrn)
+    picked = [
+        {
+            "id": 0,
+            "declaration_id": declaration.pk,
+            "version_id": declaration.versions.get().pk,
+            "responsible_member_state_id": "FR",
+            "random_selection": True,
+            "outcome": "control_recommended",
+            "score": 0,
+            "control_type": "documentary",
+        }
+        for declaration in (history, live_declaration)
+    ]
+    sync_cases(None, assessments=picked, hits=[], phases=["pre_arrival"] * 2, aeo=[False] * 2, now=timezone.now())
+    assert list(Case.objects.values_list("declaration_id", flat=True)) == [live_declaration.pk]
+    # Not amendable (an amendment would be screened live).
+    assert amend_declaration(history, line, user=personas["fr_system"]).status == 409
+
+    Declaration.objects.filter(mrn=live.mrn).update(received_at=history.received_at)
+    ens = next(metric for metric in METRICS if metric.name == "ens")
+    refresh_metric(ens, soon, soon)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sum(value) FROM indicators_dailyfigure WHERE metric = 'ens' AND day = %s", [soon])
+        assert cursor.fetchone()[0] == 1  # the live ENS only
