@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr
 
+from crms.core.dates import PlannedDay
 from workbench.models import InformationRequest, LegalBasis
 
 
@@ -30,7 +31,7 @@ class RequestBody(_Strict):
     legal_basis: Literal[tuple(LegalBasis.values)]  # type: ignore[valid-type]
     purpose: Text
     question: Text
-    answer_by: dt.date | None = Field(
+    answer_by: PlannedDay | None = Field(
         None,
         description="Last day (UTC, included) to answer, from today to a year ahead; "
         "default INFORMATION_REQUEST_ANSWER_DAYS (14) days after today",

@@ -92,8 +92,8 @@ def _item(change: CriteriaChange, criterion, version: CriterionVersion | None, o
     document = None
     if version is not None:
         document = document_of(version)
-        if not on_logic_read(criterion):
-            document["condition"] = None
+        if not on_logic_read(criterion):  # logic is the condition and the description (contract v2 section 3)
+            document["condition"] = document["description"] = None
             document["logic_restricted"] = True
     return {
         "cursor": str(change.id),

@@ -107,10 +107,14 @@ def may_see_logic(user, criterion: Criterion, version: CriterionVersion | None =
     Restriction belongs to the version (an earlier restricted version stays restricted after a later
     one lifted it); without a version, the criterion's current restriction counts."""
     restricted = version.restricted if version is not None else criterion.restricted
-    if not restricted:
-        return True
+    return not restricted or may_see_restricted_logic(user, criterion, version)
+
+
+def may_see_restricted_logic(user, criterion: Criterion, version: CriterionVersion | None = None) -> bool:
+    """The rule for logic known to be restricted: the Commission every version; Member State risk staff and
+    national systems versions that were published; auditors and anyone else never."""
     if not reads_restricted_logic(user):
-        return False  # auditors and anyone else: never
+        return False
     if user.is_superuser or user.role in COMMISSION_ROLES:
         return True
     if version is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,10 +32,10 @@ def _has_logic(snapshot: Any) -> bool:
 
 def entries_as_shown(user, entries: Iterable[AuditEntry]) -> list[AuditEntry]:
     """The entries with ``shown_before`` / ``shown_after``: a restricted criterion's logic in a snapshot only
-    for who may read that version's logic (``risk_engine.selectors.may_see_logic``, contract v2 section 3),
+    for who may read that version's logic (``risk_engine.selectors.may_see_restricted_logic``, contract v2 section 3),
     otherwise a notice; each restricted criterion whose logic is shown leaves one read in the log."""
     from risk_engine.models import Criterion, CriterionVersion
-    from risk_engine.selectors import may_see_logic
+    from risk_engine.selectors import may_see_restricted_logic
     from risk_engine.services import record_logic_read
 
     entries = list(entries)
@@ -59,9 +58,8 @@ def entries_as_shown(user, entries: Iterable[AuditEntry]) -> list[AuditEntry]:
             return {**snapshot, **{key: NOT_SHOWN for key in LOGIC_KEYS if key in snapshot}}
         if not (criterion.restricted or snapshot.get("restricted") is True):
             return snapshot
-        as_restricted = copy.copy(criterion)
-        as_restricted.restricted = True  # restricted then (the snapshot says so) or now: either way
-        if may_see_logic(user, as_restricted, versions.get((criterion.pk, snapshot.get("version")))):
+        # Restricted then (the snapshot says so) or now: either way the rule for restricted logic applies.
+        if may_see_restricted_logic(user, criterion, versions.get((criterion.pk, snapshot.get("version")))):
             read[criterion.pk] = criterion
             return snapshot
         return {**snapshot, **{key: NOT_SHOWN for key in LOGIC_KEYS if key in snapshot}}

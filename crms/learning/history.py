@@ -18,13 +18,13 @@ from django.utils import timezone
 from psycopg2.extras import execute_values
 from pydantic import TypeAdapter, ValidationError
 
+from crms.core.dates import RecordedTime
 from crms.declarations.models import DeclarationVersion
-from crms.declarations.schema import IsoDateTime
 from crms.declarations.services import file_history
 from crms.declarations.validation import Error, error, validate_declaration
 
 HISTORY_KEYS = ("received_at", "control_result")
-_received_at = TypeAdapter(IsoDateTime)
+_received_at = TypeAdapter(RecordedTime)  # history: filed between 2000 and tomorrow
 
 
 @dataclass

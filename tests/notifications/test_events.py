@@ -109,11 +109,10 @@ def test_exchange_events_follow_the_areas_read_rules(people, feed):
     assert types(fr_people) == ["rif.published", "rif.published", "crisis.opened", "criterion.changed"]
     assert fr_people[1]["data"]["title"] == secret.title and fr_people[3]["data"]["status"] == "published"
     # FR's national system: the CRMS-restricted RIF; the people-only RIF announced without its content;
-    # no crisis (the crisis area is for people); its own national profile when the criteria area lets it
-    # read criteria (contract 3 v2), not before.
+    # the crisis (contract 5: national systems read crisis alerts); its own national profile (contract 3 v2).
     machine = feed(people["fr_system"])
-    reads_profile = criteria_for(people["fr_system"]).filter(code="FR-EV-NP").exists()
-    assert types(machine) == ["rif.published", "rif.published"] + ["criterion.changed"] * reads_profile
+    assert criteria_for(people["fr_system"]).filter(code="FR-EV-NP").exists()
+    assert types(machine) == ["rif.published", "rif.published", "crisis.opened", "criterion.changed"]
     assert (
         machine[0]["data"]["reference"] == shared.reference and machine[0]["url"] == f"/api/v1/rifs/{shared.reference}/"
     )

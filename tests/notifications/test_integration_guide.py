@@ -24,7 +24,8 @@ GUIDE = Path(__file__).resolve().parents[2] / "docs" / "integration.md"
 
 def blocks(language: str) -> list[str]:
     """The examples of the referral and notification sections (the exchange section has its own test)."""
-    text = GUIDE.read_text().split("\n## Exchange endpoints", 1)[0]
+    before, _, rest = GUIDE.read_text().partition("\n## Exchange endpoints")
+    text = before + ("\n## " + rest.split("\n## ", 1)[1] if "\n## " in rest else "")
     return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
 
 

@@ -8,7 +8,17 @@ import pkgutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("crms", "risk_engine", "workbench", "rif", "pca", "indicators")
+
+
+def _project_packages() -> tuple[str, ...]:
+    """Every installed app that lives in this repository (a new app is walked without anyone listing it)."""
+    from django.conf import settings
+
+    tops = {app.split(".")[0] for app in settings.INSTALLED_APPS}
+    return tuple(sorted(top for top in tops if (ROOT / top / "__init__.py").exists()))
+
+
+PACKAGES = _project_packages()
 
 
 def project_modules():

@@ -197,6 +197,46 @@ def pca_service() -> Probe:
     return Probe(send, check)
 
 
+INFORMATION_REQUEST = {
+    "requested_state": "NL", "subject": "party", "party_name": "Shenzhen Bright Trading Co",
+    "party_eori": "CN1234567", "legal_basis": "reg_515_97", "purpose": "Risk analysis of toy imports.",
+    "question": "Have you controlled consignments from this consignor, and with what results?",
+}  # fmt: skip
+
+
+def command_day(option: str) -> Probe:
+    """The learning commands' calendar days (train_risk_model, score_declarations): a CommandError naming it."""
+
+    def send(w, value):
+        from django.core.management.base import CommandError
+
+        from crms.learning.management.commands._dates import day
+
+        with pytest.raises(CommandError) as refused:
+            day(option, str(value)[:10])
+        return refused.value
+
+    def check(error, field):
+        assert str(error).startswith(field), error
+
+    return Probe(send, check)
+
+
+def request_deadline() -> Probe:
+    """An information request's deadline as typed in the browser (ISO or 28/02/2027)."""
+
+    def send(w, value):
+        from workbench.views.requests import _day
+
+        return _day(str(value)[:10])
+
+    def check(result, field):
+        day, errors = result
+        assert day is None and [e["field"] for e in errors] == [field], result
+
+    return Probe(send, check)
+
+
 def backtest_form(name: str) -> Probe:
     def send(w, value):
         form = {"date_from": "2026-03-01", "date_to": "2026-03-03"} | {name: value}
@@ -340,6 +380,11 @@ ROWS = [
     Row("call:pca/views.py:_day", "starts_at", PLANNED, False, (pca_form("starts_on"),)),
     Row("call:pca/views.py:_day", "ends_at", PLANNED, False, (pca_form("ends_on"),)),  # 9999-12-31 was a 500
     Row("call:pca/periods.py:allowed", "ends_at", PLANNED, True, (pca_service(),)),
+    Row("body:exchange.schema.RequestBody.answer_by", "answer_by", PLANNED, False,
+        (Probe(lambda w, v: post_json(api(w, "fr_analyst"), "/api/v1/information-requests/",
+                                      INFORMATION_REQUEST | {"answer_by": v[:10]}), refused_in_json),)),
+    Row("call:crms/learning/management/commands/_dates.py:day", "--from", QUERY, False, (command_day("--from"),)),
+    Row("call:workbench/views/requests.py:_day", "answer_by", PLANNED, False, (request_deadline(),)),
     Row("call:risk_engine/backtest.py:_date", "date_from", QUERY, False, (backtest_form("date_from"),)),
     Row("call:risk_engine/backtest.py:_date", "date_to", QUERY, False, (backtest_form("date_to"),)),
     Row("call:crms/operators/services.py:_parse_date", "aeo_valid_from", PLANNED, False,
@@ -402,6 +447,22 @@ READ_ONLY_MODELS = {
     "rif.schema.RecipientRead",
     "rif.schema.RifRead",
     "rif.schema.RifSummary",
+    "pca.schema.PcaRead",
+    "pca.schema.PcaSummary",
+    "rif.schema.AttachmentRead",
+    "rif.schema.ReadReceipt",
+    "rif.schema_crises.CrisisPostRead",
+    "rif.schema_crises.CrisisRead",
+    "rif.schema_crises.CrisisSummary",
+    "workbench.schema.ReferralAnswerRead",
+    "workbench.schema.ReferralQuestionRead",
+    "workbench.schema.ReferralRead",
+    "exchange.schema.MessageRead",
+    "exchange.schema.RequestRead",
+    "exchange.schema.RequestSummary",
+    "notifications.schema.DeliveryRead",
+    "notifications.schema.EventRead",
+    "notifications.schema.SubscriptionRead",
 }
 
 

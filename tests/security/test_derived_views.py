@@ -116,6 +116,8 @@ NOT_DERIVED = {
     "api-declaration-decisions": "the decisions on one ENS the viewer reads (decisions_on)",
     "indicators-refresh": "asks for a refresh (POST)",
     "indicators-refresh-progress": "a refresh run's progress bar: no figures",
+    "api-history-batch": "imports history lines (POST): nothing derived is shown",
+    "api-information-requests": "the requests themselves (workbench.selectors.information_requests_for), no figures",
 }
 LOOKS_DERIVED = re.compile(r"(-list$|export|report|records|queue|awaiting|feedback|backtest|indicators|overdue|"
                            r"notifications|search|decisions$|requests$|history|chart)")  # fmt: skip
@@ -227,7 +229,8 @@ def test_the_reported_leaks(scoping):
     assert {row["key"] for row in fr_run["per_member_state"]} == {"FR"}
     assert scoping.de_mrn not in {sample["mrn"] for sample in fr_run["samples"]}
     assert DE_PROFILE not in {row["code"] for row in fr_run["overlap"]}
-    assert fr_run["screened"]["ens"] == 5  # the FR/NL pair, the two French-only ones, the one unloaded in DE
+    # The FR/NL pair, the two French-only ones, the one unloaded in DE, the FR -> NL one with a referral.
+    assert fr_run["screened"]["ens"] == 6
     # FR auditors read it (their Member State's rows); NL analysts and the German side do not.
     fr_detail = f"/criteria/{TOY}/backtests/{scoping.backtests['fr_analyst'].pk}/"
     assert [fetch(scoping, v, fr_detail)[0] for v in ("fr_auditor", "nl_analyst", "de_analyst", "eu_auditor")] == [

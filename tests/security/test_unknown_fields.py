@@ -57,6 +57,11 @@ def _amendment(w: World) -> dict:
 
 
 FEEDBACK = {"relevance": "relevant", "measures": [], "comment": "Seen here too."}
+INFORMATION_REQUEST = {
+    "requested_state": "NL", "subject": "party", "party_name": "Shenzhen Bright Trading Co",
+    "party_eori": "CN1234567", "legal_basis": "reg_515_97", "purpose": "Risk analysis of toy imports.",
+    "question": "Have you controlled consignments from this consignor, and with what results?",
+}  # fmt: skip
 CONTROL = {"control_type": "physical", "result": "no_irregularity"}
 WATCH_LIST = {
     "code": "WL-UNKNOWN",
@@ -87,7 +92,7 @@ ROWS = [
         lambda w: f"/api/v1/criteria/{FR_PROFILE}/", lambda w: make_criterion(FR_PROFILE, scope="national")),
     Row("POST /api/v1/criteria/{code}/submit/", f"{CRITERIA}:_comment", "fr_analyst",
         lambda w: f"/api/v1/criteria/{FR_PROFILE}/submit/", lambda w: {"comment": "Ready"}),
-    Row("POST /api/v1/criteria/{code}/approve/", f"{CRITERIA}:_comment", "commission_approver",
+    Row("POST /api/v1/criteria/{code}/approve/", f"{CRITERIA}:_approval", "commission_approver",
         lambda w: f"/api/v1/criteria/{TOY}/approve/", lambda w: {"comment": "Reviewed"}),
     Row("POST /api/v1/criteria/{code}/retire/", f"{CRITERIA}:_comment", "commission_approver",
         lambda w: f"/api/v1/criteria/{TOY}/retire/", lambda w: {"comment": "Obsolete"}),
@@ -100,6 +105,31 @@ ROWS = [
         nested=("goods[0]." + UNKNOWN, lambda w: rif_body(goods=[{"hs_code": "950300", UNKNOWN: 1}]))),
     Row("POST /api/v1/rifs/{reference}/feedback/", "rif/api.py:RifFeedbackView.post", "fr_system",
         lambda w: f"/api/v1/rifs/{w.rif.reference}/feedback/", lambda w: FEEDBACK),
+    Row("POST /api/v1/crises/{id}/posts/", "rif/api_crises.py:CrisisPostsView.post", "fr_analyst",
+        lambda w: f"/api/v1/crises/{w.crisis.pk}/posts/", lambda w: {"body": "Lab tests confirm it here too."}),
+    Row("POST /api/v1/rifs/{reference}/read/", "crms/core/api/body.py:optional_json", "fr_system",
+        lambda w: f"/api/v1/rifs/{w.rif.reference}/read/", lambda w: {}),
+    Row("POST /api/v1/information-requests/", "exchange/api.py:RequestCollectionView.post", "fr_analyst",
+        lambda w: "/api/v1/information-requests/", lambda w: INFORMATION_REQUEST),
+    Row("POST /api/v1/information-requests/{id}/messages/", "exchange/api.py:RequestMessagesView.post",
+        "nl_analyst", lambda w: f"/api/v1/information-requests/{w.request.pk}/messages/",
+        lambda w: {"body": "Nothing more on our side."}),
+    Row("POST /api/v1/information-requests/{id}/close/", "crms/core/api/body.py:optional_json", "fr_analyst",
+        lambda w: f"/api/v1/information-requests/{w.request.pk}/close/", lambda w: {}),
+    Row("POST /api/v1/referrals/{id}/answers/", "workbench/api.py:ReferralAnswersView.post", "fr_system",
+        lambda w: f"/api/v1/referrals/{w.referral.pk}/answers/",
+        lambda w: {"kind": "additional_information", "text": "The goods are toy cars.", "amendment_mrn_version": None}),
+    Row("POST /api/v1/subscriptions/", "notifications/api.py:SubscriptionsView.post", "fr_system",
+        lambda w: "/api/v1/subscriptions/",
+        lambda w: {"url": "https://hooks.example.org/crms", "events": ["referral.opened"],
+                   "secret": "0123456789abcdef0123"}),
+    Row("PUT /api/v1/selection-settings/", "selection/api.py:SelectionSettingsView.put", "fr_risk_manager",
+        lambda w: "/api/v1/selection-settings/", lambda w: {"random_selection_rate": 0.01, "daily_capacity": {}}),
+    Row("PUT /api/v1/reference/high-interest-countries/", "crms/reference/api.py:HighInterestCountriesView.put",
+        "commission", lambda w: "/api/v1/reference/high-interest-countries/", lambda w: {"countries": ["AE"]}),
+    Row("POST /api/v1/history/batch/", "crms/learning/api.py:HistoryBatchView.post", "fr_system",
+        lambda w: "/api/v1/history/batch/",
+        lambda w: {"declarations": [make_ens() | {"received_at": "2025-06-01T08:00:00Z"}]}),
     # The criteria builder (browser, JSON): the same document as POST /api/v1/criteria/.
     Row("POST /criteria/builder/save/", "risk_engine/views/builder.py:_body", "commission",
         lambda w: "/criteria/builder/save/", lambda w: make_criterion("CRC-UNKNOWN"), api=False),

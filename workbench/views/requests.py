@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from crms.accounts.models import Organisation
 from crms.accounts.roles import member_state_of
 from crms.core.access import area_required
+from crms.core.dates import PLANNED, DateRefused, read_day
 from crms.core.derived import derived
 from exchange.deadlines import with_deadline
 from exchange.services import open_request
@@ -86,16 +88,20 @@ def request_new(request):
     )
 
 
+EUROPEAN_DAY = re.compile(r"\s*([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})\s*")
+
+
 def _day(text: str) -> tuple[dt.date | None, list[dict]]:
-    """The deadline as typed: a date field sends YYYY-MM-DD; people may type 28/02/2027."""
-    if not text:
-        return None, []
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, pattern).date(), []
-        except ValueError:
-            continue
-    return None, [{"field": "answer_by", "code": "invalid", "message": f"{text!r} is not a day (e.g. 28/02/2027)."}]
+    """The deadline as typed: a date field sends YYYY-MM-DD; people may type 28/02/2027. Within the planning
+    window (``crms.core.dates``), else the error names ``answer_by``."""
+    european = EUROPEAN_DAY.fullmatch(text or "")
+    if european:
+        day_, month, year = european.groups()
+        text = f"{year}-{int(month):02d}-{int(day_):02d}"
+    try:
+        return read_day(text, field="answer_by", window=PLANNED, european=True), []
+    except DateRefused as refused:
+        return None, [refused.error()]
 
 
 def _fail(request, error: services.WorkbenchError) -> None:
