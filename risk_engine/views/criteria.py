@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import member_state_of
 from crms.audit.models import AuditEntry
+from crms.audit.presenters import history_rows
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from pca.selectors import campaign_restriction
@@ -96,6 +97,8 @@ def _detail_context(request, criterion) -> dict:
         "plain": describe(current.condition) if logic else None,
         "scope_text": describe_scope(scope=criterion.scope, owner=criterion.owner_id, applies_to=current.applies_to),
         "audit": audit,
+        # The History tab: this criterion's audit entries the viewer may read, as readable changes.
+        "history": history_rows(user, "risk_engine.criterion", criterion.pk),
         "actions": actions,
         "may_author": user.role in AUTHOR_ROLES,
         "may_promote": services.may_author(user, criterion),
