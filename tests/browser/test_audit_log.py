@@ -24,7 +24,7 @@ def test_auditor_filters_the_log_and_reads_the_history_tab(live_server, referenc
     login(page, base, "br_auditor", PASSWORD)
     page.goto(f"{base}/audit/")
     page.get_by_label("Object", exact=True).fill(CODE)
-    page.get_by_label("User").fill("br_approver")
+    page.get_by_label("User", exact=True).fill("br_approver")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("table.audit-log > tbody > tr")
     assert rows.count() == 1
