@@ -111,6 +111,7 @@ class EntryRow:
     object_type: str
     changes: list[ChangeRow]
     withheld: bool
+    created: bool = False  # no before side: one value column
 
 
 def entry_rows(user, entries: list[AuditEntry]) -> list[EntryRow]:
@@ -123,6 +124,7 @@ def entry_rows(user, entries: list[AuditEntry]) -> list[EntryRow]:
             object_type=object_type_label(entry.object_type),
             changes=[] if entry.pk in withheld else change_rows(entry.before, entry.after),
             withheld=entry.pk in withheld,
+            created=entry.before is None,
         )
         for entry in entries
     ]
