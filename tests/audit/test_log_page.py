@@ -143,3 +143,18 @@ def test_criterion_history_tab_lists_its_entries(personas):
     section = page[page.index('id="history"') :]
     assert "Criterion: submitted" in section and "Criterion: draft created" in section
     assert "Unrelated" not in section  # same id, other object type
+
+
+def test_rif_history_tab_lists_its_entries_to_log_readers_only(personas):
+    from django.urls import reverse
+
+    from tests.conftest import make_user
+    from tests.rif.conftest import published
+
+    rif = published(personas["nl_analyst"], make_user("nl_rm_audit", "NL", "risk_manager"))
+    url = reverse("rif-detail", args=[rif.reference])
+    page = _client(personas["commission"]).get(url).content.decode()
+    section = page[page.index('id="history"') :]
+    assert "Rif: submitted" in section and "Rif: draft created" in section
+    # An analyst may read the RIF page but not the audit log: no History section.
+    assert 'id="history"' not in _client(personas["nl_analyst"]).get(url).content.decode()
