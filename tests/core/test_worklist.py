@@ -9,7 +9,7 @@ from django.test import Client
 from rif import services as rif_services
 from risk_engine import services
 from tests.conftest import make_user
-from tests.risk_engine.conftest import make_criterion
+from tests.risk_engine.conftest import make_criterion, publish_criterion
 
 
 def _home(user) -> str:
@@ -72,3 +72,21 @@ def test_open_crises_banner_on_every_page(cast, personas):
     for url in ("/", "/criteria/"):
         page = client.get(url).content.decode()
         assert 'id="crisis-banner"' in page and f'href="/rif/crises/{crisis.pk}/"' in page
+
+
+def test_claimed_cases_wait_for_who_claimed_them(personas):
+    from tests.workbench.conftest import file_and_screen
+    from workbench import services as workbench_services
+    from workbench.models import Case
+
+    publish_criterion(
+        make_criterion("CRC-WL-TOY", control_type="physical"),
+        make_user("wl_toy_author", "EU", "commission"),
+        make_user("wl_toy_approver", "EU", "commission_approver"),
+    )
+    mrn = file_and_screen(personas["fr_system"])
+    case = Case.objects.get(declaration__mrn=mrn, member_state_id="FR")
+    workbench_services.claim_case(actor=personas["fr_analyst"], case=case)
+    claimed = _part(_home(personas["fr_analyst"]), "claimed")
+    assert f'href="/workbench/cases/{case.pk}/"' in claimed and mrn in claimed
+    assert mrn not in _home(personas["fr_risk_manager"])
