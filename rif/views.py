@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from crms.accounts.models import Organisation
 from crms.accounts.roles import member_state_of
+from crms.audit.presenters import history_rows
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.core.dates import QUERY, DateRefused, read_day
@@ -191,6 +192,8 @@ def rif_detail(request, reference: str):
         "own_profiles": own_profiles,
         "relevances": Relevance.choices,
         "measures": Measure.choices,
+        # The History tab: this RIF's audit entries the viewer may read.
+        "audit_history": history_rows(user, rif._meta.label_lower, rif.pk),
     }
     return render(request, "rif/detail.html", context)
 

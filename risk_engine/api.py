@@ -169,6 +169,8 @@ def _transition(action, summary: str):
 
 SubmitView = _transition(services.submit_criterion, "Submit the draft for approval (its author)")
 RetireView = _transition(services.retire_criterion, "Retire the published version")
+ReturnView = _transition(services.return_criterion, "Return the submitted version to its authors (comment required)")
+RejectView = _transition(services.reject_criterion, "Reject the submitted version (comment required; back to draft)")
 APPROVAL = {"application/json": ref(ApprovalBody)}
 
 

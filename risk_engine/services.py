@@ -326,6 +326,42 @@ def approve_criterion(
     return version
 
 
+SEND_BACK = {"return": "criterion.returned", "reject": "criterion.rejected"}
+
+
+@transaction.atomic
+def send_back_criterion(*, actor, criterion: Criterion, comment: str, outcome: str) -> CriterionVersion:
+    """An approver returns the submitted version to its authors (``return``: revise and submit again) or
+    rejects it (``reject``: refused as it stands). Both put the version back to draft, the one state its
+    authors can act on (edit, submit again or leave it), so rejecting needs no new state; the comment is
+    required, audited and shown on the criterion page and in the authors' worklist. Four-eyes as approving."""
+    criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
+    if not _may_approve(actor, criterion):
+        raise CriteriaError(403, [NOT_AN_APPROVER])
+    version = _open_version(criterion)
+    if version is None or version.status != Status.SUBMITTED:
+        raise _refuse(409, "There is no submitted version to send back.", code="conflict")
+    if is_editor(actor, version):
+        raise _refuse(403, "Four-eyes rule: an author cannot return or reject their own version.", code="four_eyes")
+    comment = (comment or "").strip()
+    if not comment:
+        raise _refuse(400, "Say why, for the authors.", "comment", "required")
+    version.status, version.submitted_at = Status.DRAFT, None
+    version.save(update_fields=["status", "submitted_at"])
+    record(actor=actor, action=SEND_BACK[outcome], obj=criterion, after={**snapshot(version), "comment": comment})
+    return version
+
+
+def return_criterion(*, actor, criterion: Criterion, comment: str = "") -> CriterionVersion:
+    """Back to its authors to revise (see :func:`send_back_criterion`)."""
+    return send_back_criterion(actor=actor, criterion=criterion, comment=comment, outcome="return")
+
+
+def reject_criterion(*, actor, criterion: Criterion, comment: str = "") -> CriterionVersion:
+    """Refused as it stands (see :func:`send_back_criterion`)."""
+    return send_back_criterion(actor=actor, criterion=criterion, comment=comment, outcome="reject")
+
+
 @transaction.atomic
 def retire_criterion(*, actor, criterion: Criterion, comment: str = "") -> CriterionVersion:
     criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)

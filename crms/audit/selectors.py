@@ -1,4 +1,4 @@
-"""Who may read which audit entries, and how they read them."""
+"""Who may read which audit entries, how they read them, and which entries' before/after a reader may see."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from crms.audit.models import AuditEntry
 CRITERION = "risk_engine.criterion"
 LOGIC_KEYS = ("condition", "description")  # a criterion snapshot's logic (risk_engine.services.snapshot)
 NOT_SHOWN = "(restricted logic: not shown to you)"
+CRITERION_TYPE = CRITERION
 
 
 def audit_entries_for(user) -> QuerySet[AuditEntry]:
@@ -69,3 +70,30 @@ def entries_as_shown(user, entries: Iterable[AuditEntry]) -> list[AuditEntry]:
     for criterion in read.values():
         record_logic_read(actor=user, criterion=criterion, where="audit log")
     return entries
+
+
+def history_for(user, object_type: str, object_id: str) -> QuerySet[AuditEntry]:
+    """One object's entries, as far as the viewer may read the log (the per-object History tab)."""
+    return audit_entries_for(user).filter(object_type=object_type, object_id=str(object_id))
+
+
+def _carries_restricted_flag(snapshot) -> bool:
+    return isinstance(snapshot, dict) and snapshot.get("restricted") is True
+
+
+def withheld_entry_ids(user, entries: Iterable[AuditEntry]) -> set[int]:
+    """Entries whose before/after would show restricted criteria logic to someone who may not read it
+    (``risk_engine.selectors`` decides both who reads and which criteria are restricted): an entry on a
+    criterion that is restricted now, or whose snapshot was of a restricted version."""
+    from risk_engine.selectors import may_read_restricted_logic, restricted_criterion_ids
+
+    entries = list(entries)
+    if may_read_restricted_logic(user):
+        return set()
+    on_criteria = [e for e in entries if e.object_type == CRITERION_TYPE and e.object_id.isdigit()]
+    restricted = restricted_criterion_ids(int(e.object_id) for e in on_criteria)
+    return {
+        e.pk
+        for e in on_criteria
+        if int(e.object_id) in restricted or _carries_restricted_flag(e.before) or _carries_restricted_flag(e.after)
+    }

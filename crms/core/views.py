@@ -23,12 +23,15 @@ from crms.core.api.errors import (
     json_error_response,
 )
 from crms.core.navigation import AREAS_BY_KEY, areas_for
+from crms.core.worklist import worklist_for
 
 log = logging.getLogger(__name__)
 
 
 def home(request):
-    return render(request, "core/home.html", {"areas": areas_for(request.user)})
+    """The worklist (what awaits me), then the areas."""
+    user = request.user
+    return render(request, "core/home.html", {"areas": areas_for(user), "worklist": worklist_for(user)})
 
 
 def area_placeholder(key: str):

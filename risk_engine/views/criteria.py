@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import member_state_of
 from crms.audit.models import AuditEntry
+from crms.audit.presenters import history_rows
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.core.derived import derived
@@ -27,6 +28,8 @@ TRANSITIONS = {
     "submit": services.submit_criterion,
     "approve": services.approve_criterion,
     "retire": services.retire_criterion,
+    "return": services.return_criterion,
+    "reject": services.reject_criterion,
 }
 
 
@@ -81,6 +84,7 @@ def _detail_context(request, criterion) -> dict:
         actions.append("approve")
     if current.status == Status.PUBLISHED and services.may_approve(user, criterion) and not wrote_it:
         actions.append("retire")
+    published = next((v for v in versions if v.status == Status.PUBLISHED), None)
     return {
         "criterion": criterion,
         "current": current,
@@ -98,11 +102,32 @@ def _detail_context(request, criterion) -> dict:
         "plain": describe(current.condition) if logic else None,
         "scope_text": describe_scope(scope=criterion.scope, owner=criterion.owner_id, applies_to=current.applies_to),
         "audit": audit,
+        # What the approver compares before approving: the last published version against the submitted one.
+        "published_version": published.version if published and "approve" in actions else None,
+        "sent_back": _sent_back(criterion, current),
+        # The History tab: this criterion's audit entries the viewer may read, as readable changes.
+        "history": history_rows(user, "risk_engine.criterion", criterion.pk),
         "actions": actions,
         "may_author": user.role in AUTHOR_ROLES,
         "may_promote": services.may_author(user, criterion),
         "campaign": campaign_restriction(criterion.code),  # linked to PCAs: runs only within their periods
     }
+
+
+def _sent_back(criterion, current) -> AuditEntry | None:
+    """The approver's return or rejection of the current draft (its comment is shown on the page)."""
+    if current.status != Status.DRAFT:
+        return None
+    return (
+        AuditEntry.objects.filter(
+            object_type="risk_engine.criterion",
+            object_id=str(criterion.pk),
+            action__in=list(services.SEND_BACK.values()),
+            after__version=current.version,
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
 
 
 def render_detail(request, criterion, *, status: int = 200, **extra):
@@ -170,7 +195,13 @@ def criterion_diff(request, code):
     return render(request, "criteria/diff.html", context)
 
 
-TRANSITION_DONE = {"submit": "Submitted for approval.", "approve": "Published.", "retire": "Retired."}
+TRANSITION_DONE = {
+    "submit": "Submitted for approval.",
+    "approve": "Published.",
+    "retire": "Retired.",
+    "return": "Returned to the authors as a draft.",
+    "reject": "Rejected: the version is a draft again.",
+}
 
 
 @require_POST

@@ -100,10 +100,11 @@ def test_audit_log_scoped_by_organisation(client, personas):
     record(actor=personas["de_analyst"], action="de.thing", object_type="t", object_id="2")
     client.force_login(personas["fr_risk_manager"])
     html = client.get("/audit/").content.decode()
-    assert "fr.thing" in html and "de.thing" not in html
+    # Actions are shown as labels ("Fr: thing"), not codes (issue 14).
+    assert "Fr: thing" in html and "De: thing" not in html
     client.force_login(personas["commission"])
     html = client.get("/audit/").content.decode()
-    assert "fr.thing" in html and "de.thing" in html
+    assert "Fr: thing" in html and "De: thing" in html
 
 
 @pytest.mark.django_db

@@ -299,6 +299,11 @@ def api_rows(w: World) -> list[Case]:
                                                                    hidden=[*not_fr, "fr_system"]), data={}, api=True),
         Case("POST", f"/api/v1/criteria/{FR_PROFILE}/approve/", api(["fr_risk_manager"], status=409,
                                                                     hidden=[*not_fr, "fr_system"]), data={}, api=True),
+        # Return and reject: the approvers only, and nothing is submitted (409).
+        Case("POST", f"/api/v1/criteria/{FR_PROFILE}/return/", api(["fr_risk_manager"], status=409,
+                                                                   hidden=[*not_fr, "fr_system"]), data={}, api=True),
+        Case("POST", f"/api/v1/criteria/{FR_PROFILE}/reject/", api(["fr_risk_manager"], status=409,
+                                                                   hidden=[*not_fr, "fr_system"]), data={}, api=True),
         Case("GET", "/api/v1/watch-lists/", api(EVERYONE), api=True),
         Case("POST", "/api/v1/watch-lists/", api(AUTHORS, status=400), data={}, api=True),
         # --- indicators ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import member_state_of
+from crms.audit.presenters import history_rows
 from crms.core.access import area_required
 from crms.core.dates import RECORDED, DateRefused, read_moment
 from crms.core.derived import derived
@@ -92,6 +93,8 @@ def case_detail(request, pk: int):
         "irregularity_types": IrregularityType.choices,
         "legal_bases": LegalBasis.choices,
         "now": timezone.now(),
+        # The History tab: this case's audit entries the viewer may read.
+        "audit_history": history_rows(request.user, case._meta.label_lower, case.pk),
     }
     return render(request, "workbench/case.html", context)
 
