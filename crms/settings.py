@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "notifications",
     "exchange",
     "selection",
+    "analysis",
 ]
 
 MIDDLEWARE = [
