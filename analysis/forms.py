@@ -6,10 +6,11 @@ from django import forms
 
 from crms.accounts.models import Organisation
 from crms.accounts.roles import COMMISSION_CODE
+from crms.core.dates import QUERY, WindowDateField
 from crms.reference.models import RiskArea
 from risk_engine.models import OutcomeChoice
 
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]  # within the query window of crms.core.dates
 EORI = r"^[A-Za-z]{2}[A-Za-z0-9]{1,15}$"
 
 
@@ -17,8 +18,8 @@ class HitFilterForm(forms.Form):
     criterion = forms.CharField(required=False, max_length=40, label="EU criterion (code)")
     member_state = forms.ChoiceField(required=False, label="Member State")
     risk_area = forms.ChoiceField(required=False, label="Risk area")
-    since = forms.DateField(required=False, input_formats=DATE_FORMATS, label="From (dd/mm/yyyy)")
-    until = forms.DateField(required=False, input_formats=DATE_FORMATS, label="To (dd/mm/yyyy)")
+    since = WindowDateField(window=QUERY, required=False, input_formats=DATE_FORMATS, label="From (dd/mm/yyyy)")
+    until = WindowDateField(window=QUERY, required=False, input_formats=DATE_FORMATS, label="To (dd/mm/yyyy)")
     outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *OutcomeChoice.choices])
 
     def __init__(self, data):

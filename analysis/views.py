@@ -28,6 +28,8 @@ def hits(request):
     _reader(request)
     form = HitFilterForm(request.GET or None)
     found = selectors.eu_hits(request.user, form.filters() if request.GET else {})
+    # A refused filter: 400 naming it beside the form, the other filters applied.
+    status = 400 if request.GET and form.errors else 200
     return render(
         request,
         "analysis/hits.html",
@@ -38,6 +40,7 @@ def hits(request):
             "limit": selectors.ROW_LIMIT,
             "per_member_state": selectors.hits_per_member_state(found),
         },
+        status=status,
     )
 
 

@@ -8,7 +8,7 @@ import pkgutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("crms", "risk_engine", "workbench", "rif", "pca", "indicators")
+PACKAGES = ("crms", "risk_engine", "workbench", "rif", "pca", "indicators", "analysis")
 
 
 def project_modules():
