@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "notifications",
     "exchange",
     "selection",
+    "analysis",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from analysis import api as analysis_api
 from crms.accounts.api import MeView, TokenView
 from crms.accounts.views import LoginView
 from crms.audit.views import audit_log
@@ -110,6 +111,7 @@ api_v1 = [
         exchange_api.RequestCloseView.as_view(),
         name="api-information-request-close",
     ),
+    path("declarations/<str:mrn>/flags/", analysis_api.FlagsView.as_view(), name="api-declaration-flags"),
     path("selection-settings/", selection_api.SelectionSettingsView.as_view(), name="api-selection-settings"),
     path(
         "reference/high-interest-countries/",
@@ -153,6 +155,7 @@ urlpatterns = [
     path("pca/", include("pca.urls")),
     path("selection/", include("selection.urls")),
     path("indicators/", include("indicators.urls")),
+    path("analysis/", include("analysis.urls")),
     *placeholders,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

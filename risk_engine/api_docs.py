@@ -23,6 +23,9 @@ class CriterionVersionRead(BaseModel):
     allows_aeo_facilitation: bool
     shadow: bool
     restricted: bool  # part of the version: changes only through approval
+    legal_act: str | None  # e.g. "C(2018)3293 final"
+    financial_subtype: str | None  # financial risk area only
+    control_stage: str | None  # pre_loading, entry, import_clearance, post_clearance
     author: str
     editors: list[str]  # everyone who wrote the version: none of them may approve it
     fingerprint: str  # digest of the content; approve {"version", "fingerprint"} binds to it

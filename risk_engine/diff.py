@@ -59,6 +59,9 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("allows_aeo_facilitation", "AEO facilitation"),
     ("shadow", "Shadow mode"),
     ("restricted", "Restricted logic"),
+    ("legal_act", "Legal act"),
+    ("financial_subtype", "Financial risk type"),
+    ("control_stage", "Control stage"),
 )
 
 
@@ -79,6 +82,12 @@ def _shown(version: CriterionVersion, name: str) -> str:
         return "shadow (counted, no outcome)" if version.shadow else "live"
     if name == "restricted":
         return "restricted (entitled readers only)" if version.restricted else "not restricted"
+    if name == "financial_subtype":
+        return version.get_financial_subtype_display() if version.financial_subtype else "none"
+    if name == "control_stage":
+        return version.get_control_stage_display() if version.control_stage else "not stated"
+    if name == "legal_act":
+        return version.legal_act or "none"
     return str(getattr(version, name))
 
 

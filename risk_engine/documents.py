@@ -29,6 +29,9 @@ def document_of(version: CriterionVersion) -> dict[str, Any]:
         "allows_aeo_facilitation": version.allows_aeo_facilitation,
         "shadow": version.shadow,
         "restricted": version.restricted,
+        "legal_act": version.legal_act,
+        "financial_subtype": version.financial_subtype,
+        "control_stage": version.control_stage,
     }
 
 

@@ -34,6 +34,28 @@ class OutcomeChoice(models.TextChoices):
     DO_NOT_LOAD = "do_not_load", "Do not load"
 
 
+class FinancialSubtype(models.TextChoices):
+    """The types of financial risk the common financial risk criteria address (C(2018)3293, 001:594)."""
+
+    ECONOMIC_OPERATORS = "economic_operators", "Economic operators at risk"
+    GOODS = "goods", "Goods at risk"
+    UNDERVALUATION = "undervaluation", "Undervaluation"
+    ANTI_DUMPING_EVASION = "anti_dumping_evasion", "Evasion of anti-dumping duties"
+    OTHER = "other", "Other financial risk"
+
+
+class ControlStage(models.TextChoices):
+    """The most opportune time and place of the control a criterion aims at (001:594)."""
+
+    PRE_LOADING = "pre_loading", "Before loading"
+    ENTRY = "entry", "At entry / arrival"
+    IMPORT_CLEARANCE = "import_clearance", "At import clearance"
+    POST_CLEARANCE = "post_clearance", "After clearance"
+
+
+FINANCIAL_RISK_AREA = "financial"
+
+
 class Criterion(models.Model):
     """The stable identity of a criterion: its code, scope and owner. Content lives in versions."""
 
@@ -87,6 +109,20 @@ class CriterionVersion(models.Model):
     shadow = models.BooleanField(default=False, help_text="Evaluated and counted, but sets no outcome")
     restricted = models.BooleanField(
         default=False, help_text="Logic for entitled readers only (e.g. financial risk criteria); changes by approval"
+    )
+    # Optional (null: not stated); added after publication began, so older versions have none.
+    legal_act = models.CharField(
+        max_length=100, null=True, blank=True, help_text='The legal act it implements, e.g. "C(2018)3293 final"'
+    )
+    financial_subtype = models.CharField(
+        max_length=24, choices=FinancialSubtype.choices, null=True, blank=True, help_text="Financial risk area only"
+    )
+    control_stage = models.CharField(
+        max_length=20,
+        choices=ControlStage.choices,
+        null=True,
+        blank=True,
+        help_text="When and where the control is best made",
     )
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -11,6 +11,8 @@ from risk_engine.watchlists import CSV_MAX_LINES
 
 Phase = Literal["pre_loading", "pre_arrival"]
 Mode = Literal["sea", "air", "express", "postal", "road", "rail", "inland_water"]
+FinancialSubtypeText = Literal["economic_operators", "goods", "undervaluation", "anti_dumping_evasion", "other"]
+ControlStageText = Literal["pre_loading", "entry", "import_clearance", "post_clearance"]
 OutcomeText = Literal[
     "assessment_complete", "request_for_information", "control_recommended", "high_risk_cargo_screening", "do_not_load"
 ]
@@ -41,12 +43,28 @@ class CriterionDocument(BaseModel):
     allows_aeo_facilitation: StrictBool = False
     shadow: StrictBool = False
     restricted: StrictBool = False
+    # v2 (issue 15): the legal act, the financial risk type (financial risk area only) and the control stage.
+    legal_act: Annotated[StrictStr, Field(min_length=1, max_length=100)] | None = None
+    financial_subtype: FinancialSubtypeText | None = None
+    control_stage: ControlStageText | None = None
 
     @model_validator(mode="after")
     def _window(self):
         if self.valid_to is not None and self.valid_to <= self.valid_from:
             raise ValueError("valid_to must be after valid_from")
         return self
+
+    def problems(self) -> list[dict[str, Any]]:
+        """Rules across fields, each naming its field (checked after the structure)."""
+        if self.financial_subtype is not None and self.risk_area != "financial":
+            return [
+                {
+                    "field": "financial_subtype",
+                    "code": "invalid",
+                    "message": "A financial subtype is only for criteria of the financial risk area.",
+                }
+            ]
+        return []
 
 
 class _Body(BaseModel):

@@ -69,7 +69,7 @@ def check_document(data: Any, *, actor) -> Checked:
         errors = pydantic_errors(exc)
         errors += _condition_errors(data.get("condition"), actor) if "condition" in data else []
         raise CriteriaError(400, errors) from None
-    errors = _condition_errors(document.condition, actor)
+    errors = _condition_errors(document.condition, actor) + document.problems()
     if not RiskArea.objects.filter(code=document.risk_area).exists():
         errors.append({"field": "risk_area", "code": "unknown", "message": f"No risk area {document.risk_area!r}."})
     if errors:
@@ -104,6 +104,9 @@ def _version_fields(document: CriterionDocument) -> dict[str, Any]:
         "allows_aeo_facilitation": document.allows_aeo_facilitation,
         "shadow": document.shadow,
         "restricted": document.restricted,
+        "legal_act": document.legal_act,
+        "financial_subtype": document.financial_subtype,
+        "control_stage": document.control_stage,
     }
 
 
@@ -122,6 +125,9 @@ def snapshot(version: CriterionVersion) -> dict[str, Any]:
         "shadow": version.shadow,
         "restricted": version.restricted,
         "allows_aeo_facilitation": version.allows_aeo_facilitation,
+        "legal_act": version.legal_act,
+        "financial_subtype": version.financial_subtype,
+        "control_stage": version.control_stage,
     }
 
 

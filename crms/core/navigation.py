@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crms.accounts.roles import Role
+from crms.accounts.roles import COMMISSION_CODE, Role
 
 ALL_ROLES = frozenset(Role.values)
 PEOPLE = ALL_ROLES - {Role.NATIONAL_SYSTEM}
@@ -23,9 +23,15 @@ class Area:
     summary: str
     roles: frozenset[str]
     built: bool = False  # False: a later issue fills it; the page says what it will hold
+    commission_only: bool = False  # True: only the Commission's people with those roles (not an MS auditor)
 
     def allows(self, user) -> bool:
-        return user.is_authenticated and (user.is_superuser or user.role in self.roles)
+        if not user.is_authenticated:
+            return False
+        if user.is_superuser:
+            return True
+        at_commission = user.organisation_id == COMMISSION_CODE
+        return user.role in self.roles and (at_commission or not self.commission_only)
 
 
 AREAS: tuple[Area, ...] = (
@@ -100,6 +106,15 @@ AREAS: tuple[Area, ...] = (
         "Participants, customs offices, countries, the HS nomenclature, risk areas and vague goods terms.",
         ALL_ROLES,
         built=True,
+    ),
+    Area(
+        "analysis",
+        "Commission analysis",
+        "analysis-hits",
+        "Hits of EU criteria across Member States, flags for the responsible Member State, one party everywhere.",
+        frozenset({Role.COMMISSION, Role.COMMISSION_APPROVER, Role.AUDITOR}),
+        built=True,
+        commission_only=True,
     ),
     Area(
         "audit",

@@ -61,6 +61,9 @@ def _blank_document(user) -> dict[str, Any]:
         "allows_aeo_facilitation": False,
         "shadow": False,
         "restricted": False,
+        "legal_act": None,
+        "financial_subtype": None,
+        "control_stage": None,
     }
 
 

@@ -37,6 +37,7 @@
     area.value = doc.risk_area;
     form.querySelector("[name=outcome]").value = doc.outcome;
     form.querySelector("[name=control_type]").value = doc.control_type || "";
+    for (const name of ["legal_act", "financial_subtype", "control_stage"]) form.querySelector(`[name=${name}]`).value = doc[name] || "";
     for (const name of ["allows_aeo_facilitation", "shadow", "restricted"]) form.querySelector(`[name=${name}]`).checked = !!doc[name];
     const applies = doc.applies_to || {};
     form.querySelectorAll("[name=phases]").forEach((box) => { box.checked = (applies.phases || []).includes(box.value); });
@@ -53,6 +54,7 @@
     doc.weight = weight === "" ? null : Number(weight);
     doc.outcome = form.querySelector("[name=outcome]").value;
     doc.control_type = form.querySelector("[name=control_type]").value || null;
+    for (const name of ["legal_act", "financial_subtype", "control_stage"]) doc[name] = form.querySelector(`[name=${name}]`).value.trim() || null;
     doc.valid_from = form.querySelector("[name=valid_from]").value.trim();
     doc.valid_to = form.querySelector("[name=valid_to]").value.trim() || null;
     for (const name of ["allows_aeo_facilitation", "shadow", "restricted"]) doc[name] = form.querySelector(`[name=${name}]`).checked;

@@ -61,6 +61,8 @@ def test_shell_pages_matrix(personas):
             expect(["fr_analyst", "fr_risk_manager", "fr_auditor", "eu_auditor", "nl_analyst", "de_analyst"]),
         ),
         Case("GET", "/indicators/", expect(PEOPLE)),
+        # The Commission's analysis workspace: its people only (an FR auditor has the role, not the seat).
+        Case("GET", "/analysis/", expect(["commission", "commission_approver", "eu_auditor"])),
         Case("GET", "/api/docs/", expect(EVERYONE_SIGNED_IN, anonymous=401)),
         Case("GET", "/admin/", {"commission": 302, "fr_analyst": 302, "anonymous": 302}),
     ]
@@ -79,7 +81,7 @@ def test_api_matrix(personas):
 def test_every_area_is_in_the_matrix():
     """A new area must be added to the matrix above (this fails when one is not)."""
     covered = {"declarations", "criteria", "workbench", "rif", "pca", "indicators", "reference", "audit", "operators"}
-    covered |= {"selection"}
+    covered |= {"selection", "analysis"}
     assert {area.key for area in AREAS} == covered
 
 

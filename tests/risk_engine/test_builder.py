@@ -99,6 +99,8 @@ def test_json_export_then_import_gives_the_same_document(client, author):
         applies_to={"phases": ["pre_loading"], "transport_modes": ["air"]},
         allows_aeo_facilitation=True,
         valid_to="2027-01-01T00:00:00+00:00",
+        legal_act="C(2018)3293 final",
+        control_stage="pre_loading",
     )
     post(client, "/criteria/builder/save/", original)
     exported = client.get("/criteria/CRC-B-4/export.json").json()
@@ -108,7 +110,9 @@ def test_json_export_then_import_gives_the_same_document(client, author):
     assert again == imported
     assert {k: v for k, v in exported.items() if k not in ("valid_from", "valid_to")} == {
         k: v
-        for k, v in (original | {"restricted": False, "shadow": False, "description": ""}).items()
+        for k, v in (
+            original | {"restricted": False, "shadow": False, "description": "", "financial_subtype": None}
+        ).items()
         if k not in ("valid_from", "valid_to")
     }
 

@@ -38,7 +38,8 @@ CODE = "CRC-AB-001"
 ATTRIBUTES: dict[str, tuple[str, object, object]] = {
     "title": ("title", "Toys", "Toys and games"),
     "description": ("description", "Plain words.", "Other plain words."),
-    "risk_area": ("risk_area", "product_safety", "security_safety"),
+    # Financial at first, so that a financial risk type may be added by an edit (it is refused elsewhere).
+    "risk_area": ("risk_area", "financial", "product_safety"),
     "applies_to": (
         "applies_to",
         {"phases": [], "transport_modes": []},
@@ -58,6 +59,9 @@ ATTRIBUTES: dict[str, tuple[str, object, object]] = {
     "shadow": ("shadow", False, True),
     # The probe's finding: a commission user lifted the restriction of a published criterion with one PUT.
     "restricted": ("restricted", True, False),
+    "legal_act": ("legal_act", "C(2018)3293 final", "C(2021)0001 final"),
+    "financial_subtype": ("financial_subtype", None, "undervaluation"),
+    "control_stage": ("control_stage", "entry", "post_clearance"),
 }
 # Lifecycle and identity: who wrote it, where it stands. Never content.
 LIFECYCLE = {

@@ -361,6 +361,10 @@ ROWS = [
         (authorisation_form("valid_from"),)),
     Row("form:crms.operators.forms.AuthorisationForm.valid_to", "valid_to", PLANNED, False,
         (authorisation_form("valid_to"),)),
+    Row("form:analysis.forms.HitFilterForm.since", "since", QUERY, False,
+        (query("/analysis/?since={value}", "commission", api_=False, check=refused_on_page(QUERY)),)),
+    Row("form:analysis.forms.HitFilterForm.until", "until", QUERY, False,
+        (query("/analysis/?until={value}", "commission", api_=False, check=refused_on_page(QUERY)),)),
     # --- read by hand through crms.core.dates ----------------------------------------------------------------------
     Row("call:workbench/api.py:DecisionFeedView.get", "since", QUERY, True,
         (query("/api/v1/decisions/?since={value}", "fr_system", api_=True, check=refused_in_json),)),

@@ -222,6 +222,13 @@ def browser_rows(w: World) -> list[Case]:
         Case("POST", "/selection/", page(["fr_risk_manager"], status=302)),  # the empty form: nothing changes
         Case("GET", "/reference/high-interest-countries/", page(EVERYONE)),
         Case("POST", "/reference/high-interest-countries/", page(COMMISSION, status=400)),  # no list sent
+        # --- the Commission's analysis workspace (issue 15 point 8): Commission people only; experts flag --------
+        Case("GET", "/analysis/", page(EU_SIDE)),
+        Case("GET", "/analysis/?member_state=FR&since=01/01/2026&outcome=control_recommended", page(EU_SIDE)),
+        Case("GET", f"/analysis/parties/?eori={w.operator.eori}", page(EU_SIDE)),
+        Case("GET", f"/analysis/declarations/{mrn}/", page(EU_SIDE)),
+        Case("POST", f"/analysis/declarations/{mrn}/", page(COMMISSION, status=400)),  # no note: nothing flagged
+        Case("GET", "/analysis/declarations/00XX0000000000000/", page([], hidden=EU_SIDE)),
         # --- indicators (exports are audited: see below) ----------------------------------------------------
         Case("GET", "/indicators/", page(PEOPLE)),
         Case("GET", f"/indicators/refresh/{w.refresh.pk}/", page(PEOPLE)),
@@ -273,6 +280,9 @@ def api_rows(w: World) -> list[Case]:
         Case("POST", f"/api/v1/declarations/{fwd}/control-results/",
              api(["fr_system", *FR_WORKERS, "nl_analyst"], status=400, hidden=["de_analyst"]), data={}, api=True),
         Case("GET", "/api/v1/decisions/", api(EVERYONE), api=True),
+        # Commission flags: whoever reads the ENS (each Member State only the flags written for it)
+        Case("GET", f"/api/v1/declarations/{mrn}/flags/", api([*fr_side, "nl_analyst"], hidden=["de_analyst"]),
+             api=True),
         # --- ICS2 referrals: both Member States' staff and systems read; the first-entry system answers -------
         Case("GET", "/api/v1/referrals/", api(EVERYONE), api=True),
         Case("GET", f"/api/v1/referrals/{w.referral.pk}/", api(fr_side, hidden=not_fr), api=True),

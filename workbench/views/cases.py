@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from analysis.selectors import flags_on
 from crms.accounts.roles import member_state_of
 from crms.audit.presenters import history_rows
 from crms.core.access import area_required
@@ -82,6 +83,7 @@ def case_detail(request, pk: int):
         "history": selectors.party_history(request.user, declaration, version),
         "requests": selectors.information_requests_for(request.user).filter(declaration=declaration),
         "referrals": referral_rows(request.user, declaration),
+        "flags": flags_on(request.user, declaration),  # the Commission's notes for this Member State
         "linked_rifs": _linked_rifs(request.user, version),
         "may_work": request.user.role in services.WORKERS and member_state_of(request.user) == case.member_state_id,
         "may_record": may_record_control(request.user, case),
