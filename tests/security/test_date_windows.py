@@ -384,6 +384,9 @@ ROWS = [
     Row("call:pca/views.py:_day", "starts_at", PLANNED, False, (pca_form("starts_on"),)),
     Row("call:pca/views.py:_day", "ends_at", PLANNED, False, (pca_form("ends_on"),)),  # 9999-12-31 was a 500
     Row("call:pca/periods.py:allowed", "ends_at", PLANNED, True, (pca_service(),)),
+    Row("call:crms/audit/views.py:_filtered", "from", QUERY, False,
+        (query("/audit/?from={value}", "commission", api_=False, check=refused_on_page(QUERY)),
+         query("/audit/?to={value}", "commission", api_=False, check=refused_on_page(QUERY)))),
     Row("body:exchange.schema.RequestBody.answer_by", "answer_by", PLANNED, False,
         (Probe(lambda w, v: post_json(api(w, "fr_analyst"), "/api/v1/information-requests/",
                                       INFORMATION_REQUEST | {"answer_by": v[:10]}), refused_in_json),)),
