@@ -57,7 +57,7 @@ def crisis_opened(crisis: Any) -> None:
     emit(
         EventType.CRISIS_OPENED,
         member_states=participants(),
-        url=f"/rif/crises/{crisis.pk}/",
+        url=f"/api/v1/crises/{crisis.pk}/",
         subject=crisis.reference,
         occurred_at=crisis.opened_at,
         data={
@@ -73,7 +73,7 @@ def pca_designated(pca: Any) -> None:
     emit(
         EventType.PCA_DESIGNATED,
         member_states=pca.participants,
-        url=f"/pca/{pca.pk}/",
+        url=f"/api/v1/pcas/{pca.pk}/",
         subject=pca.reference,
         data={
             "reference": pca.reference,
