@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import member_state_of
@@ -90,8 +92,27 @@ def case_detail(request, pk: int):
         "irregularity_types": IrregularityType.choices,
         "legal_bases": LegalBasis.choices,
         "now": timezone.now(),
+        "from_queue": request.GET.get("queue") if "queue" in request.GET else None,
     }
     return render(request, "workbench/case.html", context)
+
+
+def _case_in_queue(case_pk: int, queue: str) -> str:
+    """The case page's address opened from the queue whose query string is ``queue`` (for "next case")."""
+    return f"{reverse('workbench-case', args=[case_pk])}?{urlencode({'queue': queue[:2000]})}"
+
+
+def _next_in_queue(request, decided, queue: str, text: str):
+    """After a decision taken from the queue: the next open case of the same filtered, sorted queue,
+    or the queue itself once it is empty."""
+    from workbench.views.queue import filters_from_query
+
+    following = selectors.next_case(request.user, filters_from_query(QueryDict(queue)), after=decided.pk)
+    if following is None:
+        messages.success(request, f"{text} No other open case in this queue.")
+        return redirect(f"{reverse('workbench-queue')}?{queue}" if queue else reverse("workbench-queue"))
+    messages.success(request, f"{text} Next case: {following.declaration.mrn}.")
+    return redirect(_case_in_queue(following.pk, queue))
 
 
 def referral_rows(user, declaration) -> list:
@@ -147,7 +168,8 @@ def claim(request, pk: int):
             return HttpResponse(error.errors[0]["message"], status=error.status)
         return _fail(request, case, error)
     if request.POST.get("next") == "queue":
-        return redirect("workbench-case", pk=case.pk)
+        messages.success(request, "You hold this case.")
+        return redirect(_case_in_queue(case.pk, request.POST.get("queue", "")))
     return _after_action(request, case, "You hold this case.")
 
 
@@ -182,6 +204,8 @@ def decide(request, pk: int):
     text = f"Decision recorded: {decision.get_action_display().lower()}."
     if decision.forwarded_to_id:
         text += f" Forwarded to {decision.forwarded_to_id} for the control at the place of unloading."
+    if "queue" in post and not request.headers.get("HX-Request"):
+        return _next_in_queue(request, case, post["queue"], text)
     return _after_action(request, case, text)
 
 

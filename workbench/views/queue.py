@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -36,7 +37,11 @@ def _office_example(user) -> str:
 
 
 def filters_from(request) -> selectors.QueueFilters:
-    get = request.GET
+    return filters_from_query(request.GET)
+
+
+def filters_from_query(get: QueryDict) -> selectors.QueueFilters:
+    """The queue's filters and sort from a query string (the page's, or the one a case page was opened from)."""
     return selectors.QueueFilters(
         member_state=get.get("member_state", "").upper()[:2] or None,
         outcome=get.get("outcome", "") if get.get("outcome") in OutcomeChoice.values else "",
@@ -48,7 +53,41 @@ def filters_from(request) -> selectors.QueueFilters:
         hours_left=_int(get.get("hours_left"), high=24 * 365),
         mine=get.get("mine") == "1",
         origin=get.get("origin", "") if get.get("origin") in CaseOrigin.values else "",
+        sort=selectors.sort_key(get.get("sort", "")),
     )
+
+
+COLUMNS = (
+    ("mrn", "MRN"),
+    ("outcome", "Outcome"),
+    ("score", "Score"),
+    ("arrival", "Arrival"),
+    ("mode", "Mode"),
+    ("office", "Office"),
+    ("", "Risk areas / criteria"),
+    ("", "Parties"),
+    ("claimed", "Claimed"),
+)
+
+
+def column_headers(query: QueryDict, current: str) -> list[dict]:
+    """The queue's column headers. A sortable one links to the query that sorts by it: ascending first,
+    descending when already ascending, back to the urgency order when already descending; ``state`` is
+    its aria-sort."""
+    headers = []
+    for key, label in COLUMNS:
+        if not key:
+            headers.append({"label": label, "query": None, "state": None})
+            continue
+        following = "" if current == f"-{key}" else f"-{key}" if current == key else key
+        target = query.copy()
+        target.pop("page", None)
+        target.pop("sort", None)
+        if following:
+            target["sort"] = following
+        state = "ascending" if current == key else "descending" if current == f"-{key}" else "none"
+        headers.append({"label": label, "query": target.urlencode(), "state": state})
+    return headers
 
 
 @require_safe
@@ -72,6 +111,7 @@ def queue(request):
         "overdue_minutes": settings.REFERRAL_OVERDUE_MINUTES,
         "overdue_referrals": selectors.overdue_referral_count(request.user, now),
         "query": query.urlencode(),
+        "headers": column_headers(request.GET, filters.sort),
         "refresh_seconds": settings.QUEUE_REFRESH_SECONDS,
         "eu_wide": is_eu_wide_reader(request.user),
         "outcomes": OutcomeChoice.choices,
