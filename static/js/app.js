@@ -24,6 +24,6 @@ document.addEventListener("htmx:confirm", (event) => {
 });
 
 // A case opened at #decision (the queue's "d" key) puts the keyboard in the decision form.
-document.addEventListener("DOMContentLoaded", () => {
+window.addEventListener("load", () => {
   if (window.location.hash === "#decision") document.querySelector("#decision-form select, #decision-form textarea")?.focus();
 });
