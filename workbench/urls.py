@@ -4,6 +4,8 @@ from workbench.views import cases, feedback, queue, referrals, requests
 
 urlpatterns = [
     path("", queue.queue, name="workbench-queue"),
+    path("filters/", queue.save_filter, name="workbench-filter-save"),
+    path("filters/<int:pk>/delete/", queue.delete_filter, name="workbench-filter-delete"),
     path("awaiting-results/", queue.awaiting_results, name="workbench-awaiting"),
     path("cases/<int:pk>/", cases.case_detail, name="workbench-case"),
     path("cases/<int:pk>/claim/", cases.claim, name="workbench-claim"),

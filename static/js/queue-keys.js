@@ -63,3 +63,8 @@
     if (event.detail.target?.id === "queue") restore();
   });
 })();
+
+// Saving filters saves what the queue shows now: the filters change the address (hx-push-url), not the form.
+document.addEventListener("submit", (event) => {
+  if (event.target.id === "save-filter") event.target.elements.query.value = window.location.search.slice(1);
+});

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import QueryDict
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import is_eu_wide_reader
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.declarations.models import TransportMode
 from risk_engine.models import OutcomeChoice
-from workbench import selectors
+from workbench import saved_filters, selectors
 from workbench.models import CaseOrigin
+from workbench.services import WorkbenchError
 
 PAGE_SIZE = 50
 MAX_PAGE = 200
@@ -122,6 +125,8 @@ def queue(request):
         "office_example": _office_example(request.user),
         "may_work": request.user.role in ("analyst", "risk_manager"),
         "now": now,
+        "saved_filters": saved_filters.saved_filters(request.user),
+        "saved_query": saved_filters.normalised(request.GET.urlencode()),
     }
     template = "workbench/_queue.html" if request.headers.get("HX-Request") else "workbench/queue.html"
     return render(request, template, context)
@@ -132,3 +137,26 @@ def queue(request):
 def awaiting_results(request):
     cases = list(selectors.awaiting_results(request.user).select_related("declaration", "decision")[:200])
     return render(request, "workbench/awaiting.html", {"cases": cases})
+
+
+@require_POST
+@area_required("workbench")
+def save_filter(request):
+    """Save the queue's current filters under a name; back to the queue, filtered as saved."""
+    try:
+        saved = saved_filters.save_filter(request.user, request.POST.get("name", ""), request.POST.get("query", ""))
+    except WorkbenchError as error:
+        messages.error(request, error.errors[0]["message"])
+        query = saved_filters.normalised(request.POST.get("query", ""))
+        return redirect(f"{reverse('workbench-queue')}?{query}" if query else reverse("workbench-queue"))
+    messages.success(request, f"Filter “{saved.name}” saved.")
+    return redirect(f"{reverse('workbench-queue')}?{saved.query}" if saved.query else reverse("workbench-queue"))
+
+
+@require_POST
+@area_required("workbench")
+def delete_filter(request, pk: int):
+    if not saved_filters.delete_filter(request.user, pk):
+        raise Http404
+    messages.success(request, "Saved filter deleted.")
+    return redirect("workbench-queue")
