@@ -45,6 +45,17 @@ def case_for(user, pk: int) -> Case | None:
     )
 
 
+def colleagues_of(user) -> QuerySet:
+    """The active analysts and risk managers of the user's Member State: who a case may be assigned to."""
+    from django.contrib.auth import get_user_model
+
+    member_state = member_state_of(user)
+    users = get_user_model().objects.filter(is_active=True, role__in=[Role.ANALYST, Role.RISK_MANAGER])
+    if member_state is None:
+        return users.none()
+    return users.filter(organisation_id=member_state).order_by("username")
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     member_state: str | None = None

@@ -9,6 +9,7 @@ urlpatterns = [
     path("awaiting-results/", queue.awaiting_results, name="workbench-awaiting"),
     path("cases/<int:pk>/", cases.case_detail, name="workbench-case"),
     path("cases/<int:pk>/claim/", cases.claim, name="workbench-claim"),
+    path("cases/<int:pk>/assign/", cases.assign, name="workbench-assign"),
     path("cases/<int:pk>/release/", cases.release, name="workbench-release"),
     path("cases/<int:pk>/decide/", cases.decide, name="workbench-decide"),
     path("cases/<int:pk>/control-results/", cases.record_control, name="workbench-control"),

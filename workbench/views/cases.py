@@ -85,6 +85,9 @@ def case_detail(request, pk: int):
         "may_work": request.user.role in services.WORKERS and member_state_of(request.user) == case.member_state_id,
         "may_record": may_record_control(request.user, case),
         "claim_held_by_other": services.held_by_other(case, request.user),
+        "colleagues": selectors.colleagues_of(request.user).exclude(pk=case.claimed_by_id)
+        if request.user.role in services.WORKERS
+        else [],
         "actions": DecisionAction.choices,
         "places": ControlPlace.choices,
         "control_kinds": ControlKind.choices,
@@ -171,6 +174,17 @@ def claim(request, pk: int):
         messages.success(request, "You hold this case.")
         return redirect(_case_in_queue(case.pk, request.POST.get("queue", "")))
     return _after_action(request, case, "You hold this case.")
+
+
+@require_POST
+@area_required("workbench")
+def assign(request, pk: int):
+    case = _case(request, pk)
+    try:
+        case = services.assign_case(actor=request.user, case=case, assignee=request.POST.get("assignee", ""))
+    except services.WorkbenchError as error:
+        return _fail(request, case, error)
+    return _after_action(request, case, f"Assigned to {case.claimed_by.get_username()}.")
 
 
 @require_POST
