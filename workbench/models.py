@@ -397,3 +397,20 @@ class ReferralAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on referral {self.referral_id}"
+
+
+class SavedQueueFilter(models.Model):
+    """A named set of queue filters (and sort) one analyst keeps: the queue's query string, re-read
+    through the queue's own filter parsing when opened, so a saved filter never bypasses its checks."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_filters")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_queue_filter_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name

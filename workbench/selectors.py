@@ -45,6 +45,17 @@ def case_for(user, pk: int) -> Case | None:
     )
 
 
+def colleagues_of(user) -> QuerySet:
+    """The active analysts and risk managers of the user's Member State: who a case may be assigned to."""
+    from django.contrib.auth import get_user_model
+
+    member_state = member_state_of(user)
+    users = get_user_model().objects.filter(is_active=True, role__in=[Role.ANALYST, Role.RISK_MANAGER])
+    if member_state is None:
+        return users.none()
+    return users.filter(organisation_id=member_state).order_by("username")
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     member_state: str | None = None
@@ -57,6 +68,31 @@ class QueueFilters:
     hours_left: int | None = None
     mine: bool = False
     origin: str = ""
+    sort: str = ""  # a key of SORTS, "-" in front for the other direction; "" is the urgency order
+
+
+# The columns the queue sorts by (server-side, whitelisted): each key's ascending order, ``id`` last so
+# pages never overlap. No key ("") keeps the urgency order of ``queue_tiers``.
+SORTS: dict[str, tuple[str, ...]] = {
+    "mrn": ("declaration__mrn",),
+    "outcome": ("outcome",),
+    "score": ("score",),
+    "arrival": ("expected_arrival",),
+    "mode": ("transport_mode",),
+    "office": ("office_id",),
+    "claimed": ("claimed_by__username",),
+}
+
+
+def sort_key(typed: str) -> str:
+    """The sort the request asks for if it is one of ``SORTS`` (optionally "-" for descending), else ""."""
+    return typed if typed.removeprefix("-") in SORTS else ""
+
+
+def _ordering(sort: str) -> list[str]:
+    descending = sort.startswith("-")
+    fields = SORTS[sort.removeprefix("-")]
+    return [f"-{field}" if descending else field for field in fields] + ["-id" if descending else "id"]
 
 
 def _criterion_codes(user, typed: str) -> list[str]:
@@ -137,6 +173,11 @@ def queue_page(
     """
     now = now or timezone.now()
     end, ids = start + size, []
+    if filters.sort:
+        ordered = filtered_queue(user, filters, now).order_by(*_ordering(filters.sort))
+        ids = list(ordered.values_list("id", flat=True)[start:end])
+        cases = Case.objects.select_related("declaration", "claimed_by").in_bulk(ids)
+        return [cases[pk] for pk in ids if pk in cases]
     for tier in queue_tiers(filtered_queue(user, filters, now), now):
         if len(ids) >= end:
             break
@@ -154,6 +195,15 @@ def with_shown_criteria(user, cases: list[Case]) -> list[Case]:
     for case in cases:
         case.shown_criteria = [code for code in case.criteria if code in visible]
     return cases
+
+
+def next_case(user, filters: QueueFilters, *, after: int | None = None) -> Case | None:
+    """The first open case of the filtered queue, in its order, that the user may take up next:
+    not ``after`` (the case just decided) and not held by a colleague."""
+    for case in queue_page(user, filters, start=0, size=50):
+        if case.pk != after and case.claimed_by_id in (None, user.pk):
+            return case
+    return None
 
 
 def queue_counts(user, filters: QueueFilters | None = None, now: dt.datetime | None = None) -> dict[str, int]:

@@ -97,6 +97,34 @@ def claim_case(*, actor, case: Case) -> Case:
 
 
 @transaction.atomic
+def assign_case(*, actor, case: Case, assignee: str) -> Case:
+    """Give a case to a named colleague of the same Member State (an analyst or risk manager), audited
+    with who held it before. A colleague's live claim is not taken from them this way."""
+    _require_worker(actor, case)
+    from workbench.selectors import colleagues_of
+
+    colleague = colleagues_of(actor).filter(username=assignee.strip()).first()
+    if colleague is None:
+        raise _refuse(400, "Choose an analyst or risk manager of your Member State.", field="assignee", code="invalid")
+    case = _locked(case)
+    if case.state != CaseState.OPEN:
+        raise _refuse(409, f"The case is {case.get_state_display().lower()}.", code="conflict")
+    if held_by_other(case, actor) and case.claimed_by_id != colleague.pk:
+        raise _refuse(409, f"{case.claimed_by.get_username()} is working on this case.", code="claimed")
+    previous = case.claimed_by.get_username() if case.claimed_by_id else None
+    case.claimed_by, case.claimed_at = colleague, timezone.now()
+    case.save(update_fields=["claimed_by", "claimed_at"])
+    record(
+        actor=actor,
+        action="case.assigned",
+        obj=case,
+        before={"claimed_by": previous},
+        after={"claimed_by": colleague.get_username()},
+    )
+    return case
+
+
+@transaction.atomic
 def release_case(*, actor, case: Case) -> Case:
     _require_worker(actor, case)
     case = _locked(case)

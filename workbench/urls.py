@@ -4,9 +4,12 @@ from workbench.views import cases, feedback, queue, referrals, requests
 
 urlpatterns = [
     path("", queue.queue, name="workbench-queue"),
+    path("filters/", queue.save_filter, name="workbench-filter-save"),
+    path("filters/<int:pk>/delete/", queue.delete_filter, name="workbench-filter-delete"),
     path("awaiting-results/", queue.awaiting_results, name="workbench-awaiting"),
     path("cases/<int:pk>/", cases.case_detail, name="workbench-case"),
     path("cases/<int:pk>/claim/", cases.claim, name="workbench-claim"),
+    path("cases/<int:pk>/assign/", cases.assign, name="workbench-assign"),
     path("cases/<int:pk>/release/", cases.release, name="workbench-release"),
     path("cases/<int:pk>/decide/", cases.decide, name="workbench-decide"),
     path("cases/<int:pk>/control-results/", cases.record_control, name="workbench-control"),

@@ -6,10 +6,23 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.db.models import Exists, OuterRef, Q
 
 from crms.core.dates import QUERY, WindowDateFilter
 from crms.declarations.models import Declaration, Phase, ScreeningStatus, TransportMode
 from crms.reference.models import CustomsOffice
+
+
+def _outcomes() -> list[tuple[str, str]]:
+    from risk_engine.models import OutcomeChoice
+
+    return list(OutcomeChoice.choices)
+
+
+def _risk_areas() -> list[tuple[str, str]]:
+    from crms.reference.models import RiskArea
+
+    return list(RiskArea.objects.order_by("name").values_list("code", "name"))
 
 
 class DeclarationFilter(django_filters.FilterSet):
@@ -30,6 +43,14 @@ class DeclarationFilter(django_filters.FilterSet):
         window=QUERY, method="filter_received_to", widget=forms.DateInput(attrs={"type": "date"})
     )
     reference = django_filters.CharFilter(method="filter_reference", label="MRN, LRN or transport document")
+    # Of the current version's assessment (what the engine says now), as the declaration page shows it.
+    outcome = django_filters.ChoiceFilter(
+        choices=_outcomes, method="filter_outcome", empty_label="Any outcome", label="Outcome"
+    )
+    risk_area = django_filters.ChoiceFilter(
+        choices=_risk_areas, method="filter_risk_area", empty_label="Any risk area", label="Risk area"
+    )
+    party = django_filters.CharFilter(method="filter_party", label="Party (EORI or start of a name)", max_length=120)
 
     class Meta:
         model = Declaration
@@ -40,6 +61,38 @@ class DeclarationFilter(django_filters.FilterSet):
 
     def filter_received_to(self, queryset, name, value):
         return queryset.filter(received_at__lt=_start_of(value) + dt.timedelta(days=1))
+
+    def filter_outcome(self, queryset, name, value):
+        from risk_engine.models import Assessment
+
+        current = Assessment.objects.filter(
+            declaration=OuterRef("pk"), version__version=OuterRef("current_version"), outcome=value
+        )
+        return queryset.filter(Exists(current))
+
+    def filter_risk_area(self, queryset, name, value):
+        from risk_engine.models import Hit
+
+        hits = Hit.objects.filter(
+            assessment__declaration=OuterRef("pk"),
+            assessment__version__version=OuterRef("current_version"),
+            risk_area=value,
+            shadow=False,
+        )
+        return queryset.filter(Exists(hits))
+
+    def filter_party(self, queryset, name, value):
+        """An EORI (exact, any party role of any version) or the start of the consignor's or consignee's name."""
+        from crms.declarations.models import Party
+
+        value = " ".join(value.split())
+        if not value:
+            return queryset
+        match = Q(consignor_name__istartswith=value) | Q(consignee_name__istartswith=value)
+        compact = value.replace(" ", "").upper()
+        if 3 <= len(compact) <= 17 and compact[:2].isalpha() and compact[2:].isalnum():
+            match |= Exists(Party.objects.filter(version__declaration=OuterRef("pk"), eori=compact))
+        return queryset.filter(match)
 
     def filter_reference(self, queryset, name, value):
         value = value.strip()

@@ -10,7 +10,7 @@ from crms.core import keyset
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
 from crms.core.derived import derived
-from crms.declarations import selectors
+from crms.declarations import selectors, version_diff
 from crms.declarations.assessment import assessment_for, assessment_history
 from crms.declarations.filters import DeclarationFilter
 
@@ -56,7 +56,12 @@ def declaration_detail(request, mrn: str):
     version = selectors.version_of(declaration, whole_number(requested))
     if version is None:
         raise Http404
+    comparison, status = None, 200
+    if "compare" in request.GET:
+        comparison = _comparison(declaration, request.GET["compare"])
+        status = 400 if comparison.get("error") else 200
     context = {
+        "comparison": comparison,
         "declaration": declaration,
         "version": version,
         "body": version.body,
@@ -67,4 +72,15 @@ def declaration_detail(request, mrn: str):
         "assessment": assessment_for(request.user, declaration),
         "history": assessment_history(request.user, declaration),
     }
-    return render(request, "declarations/detail.html", context)
+    return render(request, "declarations/detail.html", context, status=status)
+
+
+def _comparison(declaration, typed: str) -> dict:
+    """``?compare=1..2``: the changes from one version to another, or an error naming the parameter."""
+    pair = version_diff.parse_compare(typed)
+    if pair is None:
+        return {"error": "compare: two version numbers as 1..2."}
+    first, second = (selectors.version_of(declaration, number) for number in pair)
+    if first is None or second is None:
+        return {"error": f"compare: this ENS has versions 1 to {declaration.current_version}."}
+    return {"first": first, "second": second, "changes": version_diff.body_diff(first.body, second.body)}

@@ -22,3 +22,8 @@ document.addEventListener("change", (event) => {
 document.addEventListener("htmx:confirm", (event) => {
   if (document.hidden && event.detail.elt?.dataset?.pollVisible !== undefined) event.preventDefault();
 });
+
+// A case opened at #decision (the queue's "d" key) puts the keyboard in the decision form.
+window.addEventListener("load", () => {
+  if (window.location.hash === "#decision") document.querySelector("#decision-form select, #decision-form textarea")?.focus();
+});

@@ -31,7 +31,7 @@ from crms.audit.models import AuditEntry
 from risk_engine.models import Criterion, CriterionVersion
 from tests.permissions import Case, check_matrix
 from tests.security.world import FR_PROFILE, FR_WATCH_LIST, RESTRICTED, TOY, World
-from workbench.models import Decision, Referral
+from workbench.models import Decision, Referral, SavedQueueFilter
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,7 @@ def api(ok: list[str], *, status: int = 200, others: int = 403, hidden: list[str
 def browser_rows(w: World) -> list[Case]:
     mrn, fr_only = w.mrn, w.fr_only_mrn
     fr_case, fwd_case, nl_case, req = w.open_case.pk, w.forwarded_from.pk, w.nl_case.pk, w.request.pk
+    saved_filter = SavedQueueFilter.objects.get_or_create(user=w.people["fr_analyst"], name="matrix")[0].pk
     fr_only_case = w.fr_only_case.pk
     rif, draft, att = w.rif.reference, w.draft_rif.reference, w.attachment.pk
     crisis, pca, wl, entry, bt = w.crisis.pk, w.pca.pk, FR_WATCH_LIST, w.entry.pk, w.backtest.pk
@@ -157,6 +158,12 @@ def browser_rows(w: World) -> list[Case]:
                                                                  **workbench_page)),
         Case("POST", f"/workbench/cases/{fr_case}/release/", page(FR_WORKERS, status=302, hidden=not_fr,
                                                                    **workbench_page)),
+        Case("POST", f"/workbench/cases/{fr_case}/assign/", page(FR_WORKERS, status=302, hidden=not_fr,
+                                                                  **workbench_page)),  # no assignee: refused
+        Case("POST", "/workbench/filters/", page(workbench, status=302, **workbench_page)),  # no name: refused
+        Case("POST", f"/workbench/filters/{saved_filter}/delete/", page(["fr_analyst"], status=302,
+                                                                         hidden=[p for p in workbench if p != "fr_analyst"],
+                                                                         **workbench_page)),
         Case("POST", f"/workbench/cases/{fr_case}/decide/", page(FR_WORKERS, status=302, hidden=not_fr,
                                                                   **workbench_page)),
         # The control FR forwarded happens in NL: FR has nothing to record there (404), NL does.

@@ -26,7 +26,7 @@ def browser(user) -> Client:
 def queue_mrns(user, query: str = "") -> list[str]:
     response = browser(user).get(f"/workbench/{query}")
     assert response.status_code == 200
-    return re.findall(r'<a href="/workbench/cases/\d+/"><code>(\w+)</code></a>', response.content.decode())
+    return re.findall(r'<a href="/workbench/cases/\d+/[^"]*"><code>(\w+)</code></a>', response.content.decode())
 
 
 def forward(people, case: Case):

@@ -168,7 +168,7 @@ def listed(user, query: str = "", **headers) -> tuple[list[str], str]:
     response = browser(user).get(f"/workbench/{query}", **headers)
     assert response.status_code == 200
     html = response.content.decode()
-    return re.findall(r'<a href="/workbench/cases/\d+/"><code>(\w+)</code></a>', html), html
+    return re.findall(r'<a href="/workbench/cases/\d+/[^"]*"><code>(\w+)</code></a>', html), html
 
 
 def names(queue: dict, mrns: list[str]) -> list[str]:
@@ -217,7 +217,10 @@ def test_urgency_order_referrals_by_severity_then_arrival_then_score_arrived_las
 
 def test_arrived_ens_are_not_shown_as_pre_loading(people, queue):
     _, html = listed(people["fr_analyst"])
-    rows = re.findall(r"<tr class=\"([^\"]*)\">\s*<td><a href=\"/workbench/cases/\d+/\"><code>(\w+)</code>", html)
+    rows = re.findall(
+        r"<tr id=\"case-row-\d+\" data-case-url=\"[^\"]*\" class=\"([^\"]*)\">\s*<td><a href=\"/workbench/cases/\d+/[^\"]*\"><code>(\w+)</code>",
+        html,
+    )
     assert names(queue, [mrn for css, mrn in rows if css == "pre-loading"]) == ["pre_loading_dnl", "rfi_soon"]
     arrived_row = html[html.index(queue["arrived_dnl"]) :].split("</tr>")[0]
     assert "<small>arrived</small>" in arrived_row and "<small>pre-loading</small>" not in arrived_row

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from analysis.selectors import flags_on
@@ -88,6 +90,9 @@ def case_detail(request, pk: int):
         "may_work": request.user.role in services.WORKERS and member_state_of(request.user) == case.member_state_id,
         "may_record": may_record_control(request.user, case),
         "claim_held_by_other": services.held_by_other(case, request.user),
+        "colleagues": selectors.colleagues_of(request.user).exclude(pk=case.claimed_by_id)
+        if request.user.role in services.WORKERS
+        else [],
         "actions": DecisionAction.choices,
         "places": ControlPlace.choices,
         "control_kinds": ControlKind.choices,
@@ -97,8 +102,27 @@ def case_detail(request, pk: int):
         "now": timezone.now(),
         # The History tab: this case's audit entries the viewer may read.
         "audit_history": history_rows(request.user, case._meta.label_lower, case.pk),
+        "from_queue": request.GET.get("queue") if "queue" in request.GET else None,
     }
     return render(request, "workbench/case.html", context)
+
+
+def _case_in_queue(case_pk: int, queue: str) -> str:
+    """The case page's address opened from the queue whose query string is ``queue`` (for "next case")."""
+    return f"{reverse('workbench-case', args=[case_pk])}?{urlencode({'queue': queue[:2000]})}"
+
+
+def _next_in_queue(request, decided, queue: str, text: str):
+    """After a decision taken from the queue: the next open case of the same filtered, sorted queue,
+    or the queue itself once it is empty."""
+    from workbench.views.queue import filters_from_query
+
+    following = selectors.next_case(request.user, filters_from_query(QueryDict(queue)), after=decided.pk)
+    if following is None:
+        messages.success(request, f"{text} No other open case in this queue.")
+        return redirect(f"{reverse('workbench-queue')}?{queue}" if queue else reverse("workbench-queue"))
+    messages.success(request, f"{text} Next case: {following.declaration.mrn}.")
+    return redirect(_case_in_queue(following.pk, queue))
 
 
 def referral_rows(user, declaration) -> list:
@@ -154,8 +178,20 @@ def claim(request, pk: int):
             return HttpResponse(error.errors[0]["message"], status=error.status)
         return _fail(request, case, error)
     if request.POST.get("next") == "queue":
-        return redirect("workbench-case", pk=case.pk)
+        messages.success(request, "You hold this case.")
+        return redirect(_case_in_queue(case.pk, request.POST.get("queue", "")))
     return _after_action(request, case, "You hold this case.")
+
+
+@require_POST
+@area_required("workbench")
+def assign(request, pk: int):
+    case = _case(request, pk)
+    try:
+        case = services.assign_case(actor=request.user, case=case, assignee=request.POST.get("assignee", ""))
+    except services.WorkbenchError as error:
+        return _fail(request, case, error)
+    return _after_action(request, case, f"Assigned to {case.claimed_by.get_username()}.")
 
 
 @require_POST
@@ -189,6 +225,8 @@ def decide(request, pk: int):
     text = f"Decision recorded: {decision.get_action_display().lower()}."
     if decision.forwarded_to_id:
         text += f" Forwarded to {decision.forwarded_to_id} for the control at the place of unloading."
+    if "queue" in post and not request.headers.get("HX-Request"):
+        return _next_in_queue(request, case, post["queue"], text)
     return _after_action(request, case, text)
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import is_eu_wide_reader
 from crms.core.access import area_required
@@ -13,8 +16,9 @@ from crms.core.client_input import whole_number
 from crms.core.derived import derived
 from crms.declarations.models import TransportMode
 from risk_engine.models import OutcomeChoice
-from workbench import selectors
+from workbench import saved_filters, selectors
 from workbench.models import CaseOrigin
+from workbench.services import WorkbenchError
 
 PAGE_SIZE = 50
 MAX_PAGE = 200
@@ -37,7 +41,11 @@ def _office_example(user) -> str:
 
 
 def filters_from(request) -> selectors.QueueFilters:
-    get = request.GET
+    return filters_from_query(request.GET)
+
+
+def filters_from_query(get: QueryDict) -> selectors.QueueFilters:
+    """The queue's filters and sort from a query string (the page's, or the one a case page was opened from)."""
     return selectors.QueueFilters(
         member_state=get.get("member_state", "").upper()[:2] or None,
         outcome=get.get("outcome", "") if get.get("outcome") in OutcomeChoice.values else "",
@@ -49,7 +57,41 @@ def filters_from(request) -> selectors.QueueFilters:
         hours_left=_int(get.get("hours_left"), high=24 * 365),
         mine=get.get("mine") == "1",
         origin=get.get("origin", "") if get.get("origin") in CaseOrigin.values else "",
+        sort=selectors.sort_key(get.get("sort", "")),
     )
+
+
+COLUMNS = (
+    ("mrn", "MRN"),
+    ("outcome", "Outcome"),
+    ("score", "Score"),
+    ("arrival", "Arrival"),
+    ("mode", "Mode"),
+    ("office", "Office"),
+    ("", "Risk areas / criteria"),
+    ("", "Parties"),
+    ("claimed", "Claimed"),
+)
+
+
+def column_headers(query: QueryDict, current: str) -> list[dict]:
+    """The queue's column headers. A sortable one links to the query that sorts by it: ascending first,
+    descending when already ascending, back to the urgency order when already descending; ``state`` is
+    its aria-sort."""
+    headers = []
+    for key, label in COLUMNS:
+        if not key:
+            headers.append({"label": label, "query": None, "state": None})
+            continue
+        following = "" if current == f"-{key}" else f"-{key}" if current == key else key
+        target = query.copy()
+        target.pop("page", None)
+        target.pop("sort", None)
+        if following:
+            target["sort"] = following
+        state = "ascending" if current == key else "descending" if current == f"-{key}" else "none"
+        headers.append({"label": label, "query": target.urlencode(), "state": state})
+    return headers
 
 
 @derived("the open cases, their filters (criterion, risk area, office, ...) and the counts bar")
@@ -74,6 +116,7 @@ def queue(request):
         "overdue_minutes": settings.REFERRAL_OVERDUE_MINUTES,
         "overdue_referrals": selectors.overdue_referral_count(request.user, now),
         "query": query.urlencode(),
+        "headers": column_headers(request.GET, filters.sort),
         "refresh_seconds": settings.QUEUE_REFRESH_SECONDS,
         "eu_wide": is_eu_wide_reader(request.user),
         "outcomes": OutcomeChoice.choices,
@@ -84,6 +127,8 @@ def queue(request):
         "office_example": _office_example(request.user),
         "may_work": request.user.role in ("analyst", "risk_manager"),
         "now": now,
+        "saved_filters": saved_filters.saved_filters(request.user),
+        "saved_query": saved_filters.normalised(request.GET.urlencode()),
     }
     template = "workbench/_queue.html" if request.headers.get("HX-Request") else "workbench/queue.html"
     return render(request, template, context)
@@ -95,3 +140,26 @@ def queue(request):
 def awaiting_results(request):
     cases = list(selectors.awaiting_results(request.user).select_related("declaration", "decision")[:200])
     return render(request, "workbench/awaiting.html", {"cases": cases})
+
+
+@require_POST
+@area_required("workbench")
+def save_filter(request):
+    """Save the queue's current filters under a name; back to the queue, filtered as saved."""
+    try:
+        saved = saved_filters.save_filter(request.user, request.POST.get("name", ""), request.POST.get("query", ""))
+    except WorkbenchError as error:
+        messages.error(request, error.errors[0]["message"])
+        query = saved_filters.normalised(request.POST.get("query", ""))
+        return redirect(f"{reverse('workbench-queue')}?{query}" if query else reverse("workbench-queue"))
+    messages.success(request, f"Filter “{saved.name}” saved.")
+    return redirect(f"{reverse('workbench-queue')}?{saved.query}" if saved.query else reverse("workbench-queue"))
+
+
+@require_POST
+@area_required("workbench")
+def delete_filter(request, pk: int):
+    if not saved_filters.delete_filter(request.user, pk):
+        raise Http404
+    messages.success(request, "Saved filter deleted.")
+    return redirect("workbench-queue")
