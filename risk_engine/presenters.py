@@ -48,7 +48,10 @@ def criterion_document(user, criterion: Criterion, *, where: str = "api") -> dic
             .order_by("version")
         ),
     )
-    logic_of = {version.pk: may_see_logic(user, criterion, version) for version in versions}
+    # A version's own restriction, and the criterion's while it is restricted: lifting a restriction takes
+    # effect only once approved, so a draft that lifts it stays hidden where the criterion is.
+    criterion_logic = may_see_logic(user, criterion)
+    logic_of = {version.pk: criterion_logic and may_see_logic(user, criterion, version) for version in versions}
     if any(logic_of[version.pk] and version.restricted for version in versions):
         record_logic_read(actor=user, criterion=criterion, where=where)
     published = next((v for v in versions if v.status == Status.PUBLISHED), None)

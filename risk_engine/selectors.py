@@ -3,7 +3,7 @@
 - EU criteria: Commission staff, Member State risk staff (analysts, risk managers) and auditors.
 - National profiles: the owning Member State's risk staff and auditors, and the Commission.
 - National systems: like their Member State's people (published EU criteria, own national profiles).
-- Drafts and submitted versions of EU criteria: the Commission (and EU-wide readers) only.
+- Drafts and submitted versions of EU criteria: not for national systems (Member State risk staff read them).
 - Logic of a restricted criterion (contract v2 section 3, ``may_see_logic``): the Commission (every
   version), Member State risk staff and national systems (versions that were published); auditors
   and anyone else never. Every read of it is audited (``risk_engine.services.logic_shown``).
@@ -48,14 +48,17 @@ def _readable_criteria(member_state: str | None) -> Q:
 
 
 def criteria_for(user) -> QuerySet[Criterion]:
-    """Contract v2 section 3: EU-wide readers everything; a Member State's people and national system the
-    EU criteria that were ever published (drafts and submitted EU criteria are the Commission's) and the
-    Member State's own national profiles."""
+    """Contract v2 section 3: EU-wide readers everything; a Member State's people the EU criteria and the
+    Member State's own national profiles; its national system the EU criteria that were ever published
+    (the engine implements what runs) and the own profiles. Member State risk staff keep reading EU drafts
+    read-only, as before v2 (``docs/decisions.md``)."""
     criteria = Criterion.objects.select_related("owner")
     if not user.is_authenticated or (user.role not in READERS and not user.is_superuser):
         return criteria.none()
     if is_eu_wide_reader(user) or user.is_superuser:
         return criteria
+    if user.role != Role.NATIONAL_SYSTEM:
+        return criteria.filter(_readable_criteria(member_state_of(user)))
     once_published = CriterionVersion.objects.filter(criterion=OuterRef("pk"), status__in=PUBLISHED_ONCE)
     return criteria.filter(
         (Q(scope=Scope.EU) & Exists(once_published)) | Q(scope=Scope.NATIONAL, owner_id=member_state_of(user))
@@ -63,9 +66,9 @@ def criteria_for(user) -> QuerySet[Criterion]:
 
 
 def versions_shown(user, criterion: Criterion, versions: list[CriterionVersion]) -> list[CriterionVersion]:
-    """The versions of ``criterion`` ``user`` reads: an EU criterion's drafts and submitted versions are the
-    Commission's (contract v2 section 3); a national profile's are its Member State's, like the profile."""
-    if criterion.scope != Scope.EU or is_eu_wide_reader(user) or user.is_superuser:
+    """The versions of ``criterion`` ``user`` reads: a national system reads an EU criterion's versions that
+    were published (contract v2 section 3); everyone else who sees the criterion reads all its versions."""
+    if criterion.scope != Scope.EU or user.role != Role.NATIONAL_SYSTEM:
         return versions
     return [version for version in versions if version.status in PUBLISHED_ONCE]
 

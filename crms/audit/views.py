@@ -21,8 +21,8 @@ PAGE_SIZE = 50
 def _filtered(entries: QuerySet[AuditEntry], params) -> tuple[QuerySet[AuditEntry], dict[str, str]]:
     """Apply the filters of the query string; a date outside the query window is a 400 naming the field."""
     shown = {name: params.get(name, "").strip() for name in ("user", "object_type", "object", "action", "from", "to")}
-    first = read_day(shown["from"], field="from", window=QUERY)
-    last = read_day(shown["to"], field="to", window=QUERY)
+    first = read_day(shown["from"], field="from", window=QUERY, european=True)
+    last = read_day(shown["to"], field="to", window=QUERY, european=True)
     if shown["user"]:
         entries = entries.filter(actor_username__iexact=shown["user"])
     if shown["object_type"]:

@@ -390,6 +390,11 @@ ELSEWHERE = {
     "templates/selection/overview.html": "every Member State's random-selection rate and capacities as set: "
     "tests/selection/test_selection_settings.py",
     "templates/rif/detail.html": "a RIF's own seizure estimate, written by its author: tests/figures/test_formatting.py",
+    "crms/audit/presenters.py": "numbers inside audit snapshots, formatted the European way: tests/audit/test_log_page.py",
+    "crms/learning/labels.py": "the learning label of a history line (positive control), not a figure shown: "
+    "tests/learning",
+    "templates/analysis/hits.html": "the Commission's count of EU hits per Member State in its filter: "
+    "tests/analysis/test_workspace.py",
 }
 DEFINITIONS = {
     "crms/core/figures.py",

@@ -141,12 +141,13 @@ def test_a_national_system_keeps_its_copy_too(cast, history):
     assert "FR-FD-B" not in {item["code"] for item in follow(de_system, after="0")}
 
 
-def test_eu_drafts_are_the_commissions(cast, history):
-    """Drafts and submitted versions of EU criteria are read by the Commission only (contract v2 section 3)."""
+def test_national_systems_read_no_eu_draft(cast, history):
+    """A national engine implements what runs: no EU criterion before publication, no draft version after."""
+    system = make_user("fd_fr_system_2", "FR", "national_system")
     services.create_criterion(actor=cast["author"], data=make_criterion("FD-DRAFT"))
     services.update_criterion(actor=cast["author"], criterion=history["a"], data=make_criterion("FD-A", weight=12))
-    assert api_client(cast["fr_analyst"]).get(f"{URL}FD-DRAFT/").status_code == 404
-    versions = api_client(cast["fr_analyst"]).get(f"{URL}FD-A/").json()["versions"]
+    assert api_client(system).get(f"{URL}FD-DRAFT/").status_code == 404
+    versions = api_client(system).get(f"{URL}FD-A/").json()["versions"]
     assert [v["status"] for v in versions] == ["superseded", "published"]
     commission = api_client(cast["author"]).get(f"{URL}FD-A/").json()["versions"]
     assert [v["status"] for v in commission] == ["superseded", "published", "draft"]

@@ -189,7 +189,7 @@ def test_national_approval_only_by_a_risk_manager_of_the_owning_member_state(peo
     assert_error_body(transition(api, people["fr_analyst_2"], fr_submitted, "approve"), 403)
     assert_error_body(transition(api, people["commission_approver"], fr_submitted, "approve"), 403)
     assert_error_body(transition(api, people["fr_auditor"], fr_submitted, "approve"), 403)
-    assert_error_body(transition(api, people["fr_system"], fr_submitted, "approve"), 404)
+    assert_error_body(transition(api, people["fr_system"], fr_submitted, "approve"), 403)  # reads it, may not approve
     response = transition(api, people["fr_risk_manager"], fr_submitted, "approve")
     assert response.status_code == 200 and response.json()["status"] == "published"
 
@@ -265,7 +265,7 @@ def test_put_cannot_change_code_or_scope(people, api, eu_published):
         api(people["fr_analyst"]).put(f"{URL}{eu_published}/", make_criterion(eu_published), format="json"), 403
     )
     assert_error_body(
-        api(people["fr_system"]).put(f"{URL}{eu_published}/", make_criterion(eu_published), format="json"), 404
+        api(people["fr_system"]).put(f"{URL}{eu_published}/", make_criterion(eu_published), format="json"), 403
     )
     assert CriterionVersion.objects.filter(criterion__code=eu_published).count() == 1
 
@@ -329,14 +329,17 @@ def test_restricted_eu_criterion_logic_for_its_readers_never_auditors(people, ap
             assert document["title"] == doc["title"]  # the rest stays readable
 
 
-def test_national_systems_see_no_criteria(people, api, eu_published, fr_submitted):
+def test_national_systems_read_criteria_but_change_none(people, api, eu_published, fr_submitted):
+    """Contract v2 section 3: national engines implement the criteria (published EU ones, their own
+    Member State's profiles); a national system changes none of them."""
     client = api(people["fr_system"])
     listed = client.get(URL)
-    assert listed.status_code == 200 and listed.json()["results"] == []
+    assert listed.status_code == 200
+    assert {eu_published, fr_submitted} <= {c["code"] for c in listed.json()["results"]}
     for code in (eu_published, fr_submitted):
-        assert_error_body(client.get(f"{URL}{code}/"), 404)
-        assert_error_body(client.post(f"{URL}{code}/submit/"), 404)
-        assert_error_body(client.post(f"{URL}{code}/retire/"), 404)
+        assert client.get(f"{URL}{code}/").status_code == 200
+        assert_error_body(client.post(f"{URL}{code}/submit/"), 409)  # nothing in draft: the state comes first
+        assert_error_body(client.post(f"{URL}{code}/retire/"), 403)
 
 
 def test_list_and_scope_filter(people, api, eu_published, fr_submitted):

@@ -142,11 +142,11 @@ def test_criteria_endpoint_matrix(personas, publish):
         personas,
         [
             Case("GET", "/api/v1/criteria/", {**ALL_READERS, "fr_system": 200, **UNAUTHENTICATED}, api=True),
-            Case("GET", "/api/v1/criteria/CRC-MX-EU/", {**ALL_READERS, "fr_system": 404, **UNAUTHENTICATED}, api=True),
+            Case("GET", "/api/v1/criteria/CRC-MX-EU/", {**ALL_READERS, "fr_system": 200, **UNAUTHENTICATED}, api=True),
             Case(
                 "GET",
                 "/api/v1/criteria/FR-MX-NP/",
-                {**ALL_READERS, "nl_analyst": 404, "de_analyst": 404, "fr_system": 404, **UNAUTHENTICATED},
+                {**ALL_READERS, "nl_analyst": 404, "de_analyst": 404, "fr_system": 200, **UNAUTHENTICATED},
                 api=True,
             ),
             Case("GET", "/api/v1/criteria/NOPE-404/", dict.fromkeys(ALL_READERS, 404) | UNAUTHENTICATED, api=True),
@@ -163,7 +163,7 @@ def test_criteria_endpoint_matrix(personas, publish):
                     "fr_auditor": 403,
                     "nl_analyst": 403,
                     "de_analyst": 403,
-                    "fr_system": 404,
+                    "fr_system": 403,  # reads it (contract v2 section 3), may not approve
                     **UNAUTHENTICATED,
                 },
                 data={},
@@ -181,7 +181,7 @@ def test_criteria_endpoint_matrix(personas, publish):
                     "eu_auditor": 403,
                     "nl_analyst": 404,
                     "de_analyst": 404,
-                    "fr_system": 404,
+                    "fr_system": 403,
                     **UNAUTHENTICATED,
                 },
                 data={},
@@ -196,7 +196,7 @@ def test_criteria_endpoint_matrix(personas, publish):
                     "commission": 409,
                     "nl_analyst": 404,
                     "de_analyst": 404,
-                    "fr_system": 404,
+                    "fr_system": 409,  # reads it; nothing is in draft (the state is checked first, as for others)
                     **UNAUTHENTICATED,
                 },
                 data={},

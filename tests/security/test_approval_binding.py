@@ -211,6 +211,13 @@ ROUTES = {
     "rif/crises/<int:pk>/posts/": "crisis alerts",
     "rif/crises/<int:pk>/criteria/": "crisis alerts",
     "rif/crises/<int:pk>/close/": "crisis alerts",
+    "api/v1/crises/": "crisis alerts",
+    "api/v1/crises/<int:pk>/": "crisis alerts",
+    "api/v1/crises/<int:pk>/posts/": "crisis alerts",
+    "api/v1/rifs/<str:reference>/read/": "recipient marks read",
+    "api/v1/rifs/<str:reference>/attachments/<int:pk>/": "read",
+    "api/v1/criteria/<str:code>/return/": "lifecycle (back to draft, with the approver's comment)",
+    "api/v1/criteria/<str:code>/reject/": "lifecycle (back to draft, with the approver's comment)",
 }
 
 
