@@ -114,11 +114,11 @@ class EntryRow:
     created: bool = False  # no before side: one value column
 
 
-def entry_rows(user, entries: list[AuditEntry]) -> list[EntryRow]:
+def entry_rows(user, entries: list[AuditEntry], *, record_reads: bool = True) -> list[EntryRow]:
     """Readable rows; the change of an entry that would show restricted logic is withheld."""
     # Logic redacted per version for who may not read it (each entitled read recorded), and the whole change
     # withheld from whoever may not read restricted logic at all.
-    entries = entries_as_shown(user, entries)
+    entries = entries_as_shown(user, entries, record_reads=record_reads)
     withheld = withheld_entry_ids(user, entries)
     return [
         EntryRow(
@@ -134,5 +134,6 @@ def entry_rows(user, entries: list[AuditEntry]) -> list[EntryRow]:
 
 
 def history_rows(user, object_type: str, object_id, limit: int = 50) -> list[EntryRow]:
-    """The per-object History tab: that object's entries the viewer may read, newest first."""
-    return entry_rows(user, list(history_for(user, object_type, str(object_id))[:limit]))
+    """The per-object History tab: that object's entries the viewer may read, newest first. The page that
+    hosts it records its own read of restricted logic (e.g. the criterion page), so this one does not."""
+    return entry_rows(user, list(history_for(user, object_type, str(object_id))[:limit]), record_reads=False)

@@ -31,7 +31,7 @@ def _has_logic(snapshot: Any) -> bool:
     return isinstance(snapshot, dict) and any(key in snapshot for key in LOGIC_KEYS)
 
 
-def entries_as_shown(user, entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+def entries_as_shown(user, entries: Iterable[AuditEntry], *, record_reads: bool = True) -> list[AuditEntry]:
     """The entries with ``shown_before`` / ``shown_after``: a restricted criterion's logic in a snapshot only
     for who may read that version's logic (``risk_engine.selectors.may_see_restricted_logic``, contract v2 section 3),
     otherwise a notice; each restricted criterion whose logic is shown leaves one read in the log."""
@@ -67,7 +67,7 @@ def entries_as_shown(user, entries: Iterable[AuditEntry]) -> list[AuditEntry]:
 
     for entry in entries:
         entry.shown_before, entry.shown_after = shown(entry, entry.before), shown(entry, entry.after)
-    for criterion in read.values():
+    for criterion in read.values() if record_reads else ():
         record_logic_read(actor=user, criterion=criterion, where="audit log")
     return entries
 

@@ -305,22 +305,23 @@ def api_rows(w: World) -> list[Case]:
         # --- criteria: EU logic for people, never for national systems; the FR profile for FR and the EU -------
         Case("GET", "/api/v1/criteria/", api(EVERYONE), api=True),
         Case("POST", "/api/v1/criteria/", api(AUTHORS, status=400), data={}, api=True),
-        Case("GET", f"/api/v1/criteria/{TOY}/", api(people_readers, hidden=["fr_system"]), api=True),
-        Case("GET", f"/api/v1/criteria/{FR_PROFILE}/", api([*EU_SIDE, *FR_PEOPLE], hidden=[*not_fr, "fr_system"]),
+        # Contract v2 section 3: national systems read published EU criteria and their own profiles.
+        Case("GET", f"/api/v1/criteria/{TOY}/", api([*people_readers, "fr_system"]), api=True),
+        Case("GET", f"/api/v1/criteria/{FR_PROFILE}/", api([*EU_SIDE, *FR_PEOPLE, "fr_system"], hidden=not_fr),
              api=True),
         # National profiles are authored by their Member State's risk staff only; the Commission reads them.
-        Case("PUT", f"/api/v1/criteria/{FR_PROFILE}/", api(FR_WORKERS, status=400, hidden=[*not_fr, "fr_system"]),
+        Case("PUT", f"/api/v1/criteria/{FR_PROFILE}/", api(FR_WORKERS, status=400, hidden=not_fr),
              data={}, api=True),
         # Nothing is in draft: the state answers first (409) to all who may see the profile.
-        Case("POST", f"/api/v1/criteria/{FR_PROFILE}/submit/", api([*EU_SIDE, *FR_PEOPLE], status=409,
-                                                                   hidden=[*not_fr, "fr_system"]), data={}, api=True),
+        Case("POST", f"/api/v1/criteria/{FR_PROFILE}/submit/", api([*EU_SIDE, *FR_PEOPLE, "fr_system"], status=409,
+                                                                   hidden=not_fr), data={}, api=True),
         Case("POST", f"/api/v1/criteria/{FR_PROFILE}/approve/", api(["fr_risk_manager"], status=409,
-                                                                    hidden=[*not_fr, "fr_system"]), data={}, api=True),
+                                                                    hidden=not_fr), data={}, api=True),
         # Return and reject: the approvers only, and nothing is submitted (409).
         Case("POST", f"/api/v1/criteria/{FR_PROFILE}/return/", api(["fr_risk_manager"], status=409,
-                                                                   hidden=[*not_fr, "fr_system"]), data={}, api=True),
+                                                                   hidden=not_fr), data={}, api=True),
         Case("POST", f"/api/v1/criteria/{FR_PROFILE}/reject/", api(["fr_risk_manager"], status=409,
-                                                                   hidden=[*not_fr, "fr_system"]), data={}, api=True),
+                                                                   hidden=not_fr), data={}, api=True),
         Case("GET", "/api/v1/watch-lists/", api(EVERYONE), api=True),
         Case("POST", "/api/v1/watch-lists/", api(AUTHORS, status=400), data={}, api=True),
         # --- indicators ------------------------------------------------------------------------------------
@@ -364,8 +365,7 @@ def api_rows(w: World) -> list[Case]:
         Case("GET", "/api/v1/reference/high-interest-countries/", api(EVERYONE), api=True),
         Case("PUT", "/api/v1/reference/high-interest-countries/", api(COMMISSION, status=400), data={}, api=True),
         # Allowed actions really happen: the approver retires the EU criterion (the others are refused).
-        Case("POST", f"/api/v1/criteria/{TOY}/retire/", api(["commission_approver"], status=200,
-                                                            hidden=["fr_system"]), data={}, api=True),
+        Case("POST", f"/api/v1/criteria/{TOY}/retire/", api(["commission_approver"], status=200), data={}, api=True),
         # Last: revoking the token (check_matrix makes a new one for each row).
         Case("DELETE", "/api/v1/me/token/", api(EVERYONE, status=204), api=True),
     ]  # fmt: skip
