@@ -84,8 +84,9 @@ def sweep_pending() -> int:
 def open_version_ids(behind: int | None = None) -> list[int]:
     """Current versions of ENS not yet arrived (expected arrival in the future or the last 24 hours).
 
-    With ``behind``, only those whose assessment was computed with an older criteria revision
-    (or none yet): an ENS already screened with the newest criteria need not run again.
+    With ``behind``, only those screened with an older criteria revision: an ENS already screened
+    with the newest criteria need not run again, and one not screened yet is on its way (its filing
+    enqueued it; the sweeper catches it if that was lost), so it needs no second task.
     """
     since = timezone.now() - dt.timedelta(hours=24)
     versions = DeclarationVersion.objects.filter(
@@ -95,8 +96,7 @@ def open_version_ids(behind: int | None = None) -> list[int]:
     )
     if behind is not None:
         versions = versions.filter(
-            Q(assessment__isnull=True)
-            | Q(assessment__criteria_revision__isnull=True)
+            Q(assessment__criteria_revision__isnull=True, assessment__isnull=False)
             | Q(assessment__criteria_revision__lt=behind)
         )
     return list(versions.values_list("id", flat=True))
