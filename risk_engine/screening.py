@@ -263,9 +263,12 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
         return {"versions": 0, "hits": 0}
     now = now or timezone.now()
     with transaction.atomic():
-        with connection.cursor() as cursor:  # one writer per version at a time
+        # One writer per version at a time. NO KEY UPDATE, not UPDATE: it still serialises screenings of a
+        # version but lets foreign-key checks (KEY SHARE) through, so an analyst recording a control result
+        # or a decision on the version while it is re-screened cannot deadlock with the screening.
+        with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT id FROM declarations_declarationversion WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                "SELECT id FROM declarations_declarationversion WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
                 [list(version_ids)],
             )
             version_ids = [row[0] for row in cursor.fetchall()]
