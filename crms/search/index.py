@@ -95,7 +95,8 @@ INSERT INTO search_indexedparty (name, eori, trigram_count)
 SELECT DISTINCT name, eori, 0 FROM search_rebuild ORDER BY name, eori ON CONFLICT (name, eori) DO NOTHING;
 INSERT INTO search_partyscope (party_id, member_state_id, last_filed)
 SELECT p.id, r.ms, r.day FROM search_rebuild r JOIN search_indexedparty p ON p.name = r.name AND p.eori = r.eori
-ON CONFLICT (party_id, member_state_id) DO UPDATE SET last_filed = greatest(search_partyscope.last_filed, EXCLUDED.last_filed);
+ON CONFLICT (party_id, member_state_id)
+DO UPDATE SET last_filed = greatest(search_partyscope.last_filed, EXCLUDED.last_filed);
 """
 
 

@@ -33,11 +33,14 @@ class IndexedParty(models.Model):
 
 
 class PartyTrigram(models.Model):
-    """One posting: ``party`` has ``trigram`` (pg_trgm's: lower case, words padded with two spaces before, one after)."""
+    """One posting: ``party``'s name has ``trigram`` (as pg_trgm makes them, see ``crms.search.trigrams``)."""
 
     pk = models.CompositePrimaryKey("trigram", "party")
     trigram = models.CharField(max_length=3)
     party = models.ForeignKey(IndexedParty, on_delete=models.CASCADE, related_name="+")  # indexed: retention deletes
+
+    def __str__(self) -> str:
+        return f"{self.trigram!r} of {self.party_id}"
 
 
 class PartyScope(models.Model):
@@ -52,3 +55,6 @@ class PartyScope(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["last_filed"], name="search_scope_last_filed_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.party_id} in {self.member_state_id}"

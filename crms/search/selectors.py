@@ -150,7 +150,7 @@ def _by_container(scope, prefix: str, limit: int) -> list[tuple[Declaration, str
                 JOIN declarations_declarationversion v ON v.id = g.version_id
                 JOIN declarations_declaration d ON d.id = v.declaration_id
                 WHERE g.container <> '' AND g.container LIKE %(prefix)s AND {condition}
-                ORDER BY g.container, d.id LIMIT %(page_rows)s""",
+                ORDER BY g.container, d.id LIMIT %(page_rows)s""",  # noqa: S608 - the scope's fixed fragment
             {"prefix": _like_prefix(prefix), "page_rows": limit * 4, **params},
         )
         rows = cursor.fetchall()
@@ -205,7 +205,7 @@ def _parties(user, query: str, limit: int) -> list[Result]:
             cursor.execute(
                 f"""SELECT p.id, p.name, p.eori FROM search_indexedparty p
                     WHERE p.eori <> '' AND p.eori LIKE %(prefix)s AND {condition}
-                    ORDER BY p.eori, p.name LIMIT %(rows)s""",
+                    ORDER BY p.eori, p.name LIMIT %(rows)s""",  # noqa: S608 - the scope's fixed fragment
                 {"prefix": _like_prefix(compact), "rows": limit, **params},
             )
             rows += [(*row, "EORI") for row in cursor.fetchall()]
@@ -218,7 +218,7 @@ def _parties(user, query: str, limit: int) -> list[Result]:
                     ) m JOIN search_indexedparty p ON p.id = m.party_id
                     WHERE {condition}
                     ORDER BY m.shared DESC, m.shared::float / (p.trigram_count + %(size)s - m.shared) DESC, p.name
-                    LIMIT %(rows)s""",
+                    LIMIT %(rows)s""",  # noqa: S608 - the scope's fixed fragment
                 {
                     "typed": typed,
                     "least": math.ceil(MIN_SHARED * len(typed)),

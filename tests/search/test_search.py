@@ -123,7 +123,6 @@ def test_unloading_member_state_finds_the_declaration_and_its_parties(personas):
 
 def test_rifs_and_criteria_follow_their_selectors(personas):
     from risk_engine.models import Criterion
-
     from tests.conftest import make_user
 
     author, approver = make_user("s_author", "EU", "commission"), make_user("s_approver", "EU", "commission_approver")
