@@ -37,7 +37,11 @@ class PartyTrigram(models.Model):
 
     pk = models.CompositePrimaryKey("trigram", "party")
     trigram = models.CharField(max_length=3)
-    party = models.ForeignKey(IndexedParty, on_delete=models.CASCADE, related_name="+")  # indexed: retention deletes
+    # Derived rows written by the thousand per filing batch: no foreign-key trigger, no index of their
+    # own beyond the primary key (retention deletes the orphans' postings with one scan at night).
+    party = models.ForeignKey(
+        IndexedParty, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
 
     def __str__(self) -> str:
         return f"{self.trigram!r} of {self.party_id}"
@@ -47,9 +51,12 @@ class PartyScope(models.Model):
     """``party`` was named in a declaration ``member_state`` reads; ``last_filed`` lets retention forget it."""
 
     pk = models.CompositePrimaryKey("party", "member_state")
-    party = models.ForeignKey(IndexedParty, on_delete=models.CASCADE, related_name="scopes", db_index=False)  # the pk
+    # Derived rows like the postings: no foreign-key triggers; the primary key indexes ``party`` first.
+    party = models.ForeignKey(
+        IndexedParty, on_delete=models.DO_NOTHING, related_name="scopes", db_constraint=False, db_index=False
+    )
     member_state = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="+", db_index=False
+        "accounts.Organisation", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     last_filed = models.DateField()
 

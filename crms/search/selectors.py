@@ -108,7 +108,8 @@ def _declaration_result(declaration: Declaration, matched: str, value: str) -> R
     return Result(
         kind="declaration",
         title=declaration.mrn,
-        detail=f"{matched} {value} · {declaration.consignor_name} → {declaration.consignee_name}",
+        detail=(f"{matched} {value} · " if matched != "MRN" else "")
+        + f"{declaration.consignor_name} → {declaration.consignee_name}",
         matched=matched,
         url=reverse("declaration-detail", args=[declaration.mrn]),
         api_url=reverse("api-declaration", args=[declaration.mrn]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 WORD = re.compile(r"[^\W_]+")
 
@@ -19,9 +20,10 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
-def trigrams(text: str) -> set[str]:
+@lru_cache(maxsize=65_536)  # filing sees the same names again and again
+def trigrams(text: str) -> frozenset[str]:
     found: set[str] = set()
     for word in WORD.findall(fold(text)):
         padded = f"  {word} "
         found.update(padded[index : index + 3] for index in range(len(padded) - 2))
-    return found
+    return frozenset(found)
