@@ -198,9 +198,12 @@ def _filing_cost(env: dict[str, str], *, batches: int) -> dict:
         "(container varchar_pattern_ops) WHERE NOT (container = '')",
     }
     timings: dict[str, list[float]] = {"with search indexes": [], "without": []}
+    run = int(time.time())  # new LRNs on every run, also on reused data
     for number in tqdm(range(batches * 2), desc="filing with and without the search indexes", unit="batch"):
         label = "without" if number % 2 else "with search indexes"
-        bodies = list(generate_declarations(1000, seed=900 + number, offices=offices, lrn_prefix=f"SRCHCOST{number}"))
+        bodies = list(
+            generate_declarations(1000, seed=900 + number, offices=offices, lrn_prefix=f"SRCHCOST{run}-{number}")
+        )
         if label == "without":  # the prefix indexes dropped, the party index a no-op, for this batch only
             with connection.cursor() as cursor:
                 for name in prefix_indexes:
@@ -222,8 +225,28 @@ def _filing_cost(env: dict[str, str], *, batches: int) -> dict:
     return {label: statistics.median(values) for label, values in timings.items()} | {"batches": batches}
 
 
-def run(env: dict[str, str], *, rows: int, filed: int = 20_000, repeats: int = 20, cost_batches: int = 4) -> dict:
-    built = _build(env, rows=rows, filed=filed)
+def _counts(env: dict[str, str]) -> dict:
+    conn = psycopg2.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1))
+    with conn.cursor() as cursor:
+        counts = {}
+        for table in (*TABLES, "search_indexedparty", "search_partytrigram", "search_partyscope"):
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            counts[table] = cursor.fetchone()[0]
+    conn.close()
+    return {"seconds": {}, "counts": counts}
+
+
+def run(
+    env: dict[str, str],
+    *,
+    rows: int,
+    filed: int = 20_000,
+    repeats: int = 20,
+    cost_batches: int = 4,
+    reuse: bool = False,
+) -> dict:
+    """``reuse``: measure again on the last build (its data plus the batches earlier cost runs filed)."""
+    built = _counts(env) if reuse else _build(env, rows=rows, filed=filed)
     conn = psycopg2.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1))
     samples = _samples(conn)
     conn.close()

@@ -5,7 +5,7 @@ the selector of its own area (``declarations_for``'s row scope, ``rifs_for``, ``
 result is only ever something the user can open, and nothing is counted over rows they may not read.
 
 - Declarations: MRN prefix (``26FR...``), LRN prefix (as typed), container prefix (``MSCU12``),
-  each read through a ``varchar_pattern_ops`` index in index order and cut at the page size.
+  each read through a ``varchar_pattern_ops`` index, cut at the page size, then sorted.
 - Parties: EORI prefix, and names with typos ("Acme Tradng" finds "ACME Trading GmbH") through
   the application's trigram postings (``crms.search.models``; no pg_trgm on the embedded server).
 - RIFs by reference prefix or words of the title; criteria by code prefix or words of the title.
@@ -130,16 +130,26 @@ def _declarations(user, query: str, limit: int) -> list[Result]:
             seen.add(declaration.pk)
             found.append(_declaration_result(declaration, matched, value))
 
+    # No ORDER BY in SQL: a pattern-ops index does not give the collation's order, so ordering would sort
+    # every match (a million for "26FR"); the first ``limit`` matches found are sorted here instead.
     if MRN.fullmatch(compact):
-        for declaration in visible.filter(mrn__startswith=compact).order_by("mrn")[:limit]:
+        for declaration in sorted(visible.filter(mrn__startswith=compact).order_by()[:limit], key=_mrn):
             add(declaration, "MRN", declaration.mrn)
     if len(query) >= 3:
-        for declaration in visible.filter(lrn__startswith=query).order_by("lrn")[:limit]:
+        for declaration in sorted(visible.filter(lrn__startswith=query).order_by()[:limit], key=_lrn):
             add(declaration, "LRN", declaration.lrn)
     if CONTAINER.fullmatch(compact) and len(found) < limit:
         for declaration, container in _by_container(scope, compact, limit):
             add(declaration, "Container", container)
     return found
+
+
+def _mrn(declaration: Declaration) -> str:
+    return declaration.mrn
+
+
+def _lrn(declaration: Declaration) -> str:
+    return declaration.lrn
 
 
 def _by_container(scope, prefix: str, limit: int) -> list[tuple[Declaration, str]]:
@@ -151,10 +161,10 @@ def _by_container(scope, prefix: str, limit: int) -> list[tuple[Declaration, str
                 JOIN declarations_declarationversion v ON v.id = g.version_id
                 JOIN declarations_declaration d ON d.id = v.declaration_id
                 WHERE g.container <> '' AND g.container LIKE %(prefix)s AND {condition}
-                ORDER BY g.container, d.id LIMIT %(page_rows)s""",  # noqa: S608 - the scope's fixed fragment
+                LIMIT %(page_rows)s""",  # noqa: S608 - the scope's fixed fragment
             {"prefix": _like_prefix(prefix), "page_rows": limit * 4, **params},
         )
-        rows = cursor.fetchall()
+        rows = sorted(cursor.fetchall(), key=lambda row: (row[1], row[0]))  # no ORDER BY: see _declarations
     first: dict[int, str] = {}
     for pk, container in rows:
         first.setdefault(pk, container)
@@ -206,10 +216,10 @@ def _parties(user, query: str, limit: int) -> list[Result]:
             cursor.execute(
                 f"""SELECT p.id, p.name, p.eori FROM search_indexedparty p
                     WHERE p.eori <> '' AND p.eori LIKE %(prefix)s AND {condition}
-                    ORDER BY p.eori, p.name LIMIT %(rows)s""",  # noqa: S608 - the scope's fixed fragment
+                    LIMIT %(rows)s""",  # noqa: S608 - the scope's fixed fragment
                 {"prefix": _like_prefix(compact), "rows": limit, **params},
             )
-            rows += [(*row, "EORI") for row in cursor.fetchall()]
+            rows += [(*row, "EORI") for row in sorted(cursor.fetchall(), key=lambda row: (row[2], row[1]))]
         typed = sorted(trigrams(query))
         if len(typed) >= 3 and len(rows) < limit:
             cursor.execute(

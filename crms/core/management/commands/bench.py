@@ -56,7 +56,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reuse-data",
             action="store_true",
-            help="indicators only: measure again on the data the last indicators run built (no rebuild)",
+            help="indicators, search: measure again on the data the last run of the section built (no rebuild)",
         )
         parser.add_argument(
             "--learning-rows", type=int, default=1_000_000, help="Synthetic labelled declarations to train on"
@@ -170,8 +170,8 @@ class Command(BaseCommand):
             figures["learning"] = result = learning.run(env, rows=options["learning_rows"])
             self._learning(result)
         if "search" in sections:
-            env = harness.prepared_environment(fresh=True)  # its own data only
-            figures["search"] = result = search.run(env, rows=options["search_rows"])
+            env = harness.prepared_environment(fresh=not options["reuse_data"])  # its own data only
+            figures["search"] = result = search.run(env, rows=options["search_rows"], reuse=options["reuse_data"])
             self._search(result)
         if options["json"]:
             self.stdout.write(json.dumps(figures, indent=2, default=str))
@@ -184,7 +184,7 @@ class Command(BaseCommand):
             f"items, {counts['declarations_party']:,} parties); party index {counts['search_indexedparty']:,} "
             f"distinct parties, {counts['search_partytrigram']:,} trigram postings, "
             f"{counts['search_partyscope']:,} (party, Member State) pairs. Built: "
-            + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in built.items())
+            + (", ".join(f"{name} {seconds:.0f} s" for name, seconds in built.items()) or "reused")
         )
         self.stdout.write("  server time over HTTP (gunicorn 2 workers), after one warm-up each:")
         for label, timing in result["queries"].items():
