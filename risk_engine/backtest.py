@@ -42,13 +42,14 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from crms.accounts.models import Organisation
 from crms.accounts.roles import COMMISSION_CODE
 from crms.core.dates import QUERY, DateRefused, read_day
 from crms.core.figures import outcomes_of
+from crms.core.replica import analytics_cursor, replica_reads
 from crms.declarations.models import TransportMode
 from crms.declarations.selectors import ALL_MEMBER_STATES, RowScope, row_scope_for
 from risk_engine import columnar, reference
@@ -239,7 +240,7 @@ def _select_versions(params: dict[str, Any]) -> dict[str, np.ndarray]:
     if params.get("transport_modes"):
         filters += " AND d.transport_mode = ANY(%(modes)s)"
         args["modes"] = list(params["transport_modes"])
-    with connection.cursor() as cursor:
+    with analytics_cursor() as cursor:
         cursor.execute(VERSIONS_SQL.format(rows=rows_sql, filters=filters), args)
         rows = cursor.fetchall()
     if not rows:
@@ -393,7 +394,8 @@ def compute(version: CriterionVersion, params: dict[str, Any], *, progress: Call
     total = len(selected["version"])
     for offset in range(0, total, CHUNK_SIZE):
         chunk = {name: values[offset : offset + CHUNK_SIZE] for name, values in selected.items()}
-        _evaluate_chunk(chunk, draft, published, replaced_ids, watch_lists, tally, first)
+        with replica_reads():  # declarations and goods may come from a read replica (criteria did not)
+            _evaluate_chunk(chunk, draft, published, replaced_ids, watch_lists, tally, first)
         if progress is not None:
             progress(min(99, int(100 * (offset + len(chunk["version"])) / total)))
     hit_versions = np.concatenate(tally.hit_versions).tolist() if tally.hit_versions else []
