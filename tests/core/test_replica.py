@@ -23,7 +23,6 @@ from risk_engine.screening import load_batch
 from tests.conftest import make_user
 from tests.risk_engine.conftest import make_ens
 
-
 pytestmark = pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, replica.REPLICA])
 
 
