@@ -273,6 +273,13 @@ def api_rows(w: World) -> list[Case]:
             api([*EU_SIDE, *FR_PEOPLE], hidden=["fr_system", "nl_analyst", "de_analyst"]),
             api=True,
         ),
+        # model governance: FR risk managers move FR models (the body is refused: nothing moves); readers 403
+        *[
+            Case("POST", f"/api/v1/models/{w.fr_model.pk}/{action}/",
+                 api(["fr_risk_manager"], status=400, hidden=["fr_system", "nl_analyst", "de_analyst"]),
+                 data={"x_unknown": 1}, api=True)
+            for action in ("submit", "approve", "shadow", "live", "retire")
+        ],
         Case("GET", f"/api/v1/declarations/{mrn}/", api([*fr_side, "nl_analyst"], hidden=["de_analyst"]), api=True),
         Case("GET", f"/api/v1/declarations/{fr_only}/", api(fr_side, hidden=not_fr), api=True),
         Case("GET", f"/api/v1/declarations/{mrn}/assessment/", api([*fr_side, "nl_analyst"], hidden=["de_analyst"]),
