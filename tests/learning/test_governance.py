@@ -10,7 +10,7 @@ from crms.learning import governance
 from crms.learning.models import ModelStatus, ModelVersion
 from tests.conftest import make_user
 from tests.declarations.conftest import api_client
-from tests.learning.test_models import history, train  # noqa: F401 - the fixture
+from tests.learning.test_models import train
 
 pytestmark = pytest.mark.django_db
 
