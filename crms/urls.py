@@ -160,6 +160,7 @@ urlpatterns = [
     path("selection/", include("selection.urls")),
     path("indicators/", include("indicators.urls")),
     path("analysis/", include("analysis.urls")),
+    path("models/", include("crms.learning.urls")),
     *placeholders,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -63,6 +63,11 @@ class ModelVersion(models.Model):
     model_text = models.TextField(help_text="The model as the library saves it (LightGBM text format)")
     training = models.JSONField(help_text="Declarations, irregular ones and seconds of the training run")
     evaluation = models.JSONField(null=True, blank=True, help_text="On the validation period; null without one")
+    insights = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="For the model page's charts: importance, precision curve, calibration, weekly scores",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

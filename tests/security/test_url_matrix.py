@@ -229,6 +229,11 @@ def browser_rows(w: World) -> list[Case]:
         Case("POST", "/selection/", page(["fr_risk_manager"], status=302)),  # the empty form: nothing changes
         Case("GET", "/reference/high-interest-countries/", page(EVERYONE)),
         Case("POST", "/reference/high-interest-countries/", page(COMMISSION, status=400)),  # no list sent
+        # --- risk models (issue 16): FR model readers as the API; FR risk managers move it (empty form: refused) ---
+        Case("GET", "/models/", page([*EU_SIDE, *FR_PEOPLE, "nl_analyst", "de_analyst"])),
+        Case("GET", f"/models/{w.fr_model.pk}/", page([*EU_SIDE, *FR_PEOPLE], hidden=not_fr)),
+        Case("POST", f"/models/{w.fr_model.pk}/approve/",
+             page([*EU_SIDE, *FR_PEOPLE], status=302, hidden=not_fr)),
         # --- the Commission's analysis workspace (issue 15 point 8): Commission people only; experts flag --------
         Case("GET", "/analysis/", page(EU_SIDE)),
         Case("GET", "/analysis/?member_state=FR&since=01/01/2026&outcome=control_recommended", page(EU_SIDE)),
