@@ -393,6 +393,8 @@ ELSEWHERE = {
     "crms/audit/presenters.py": "numbers inside audit snapshots, formatted the European way: tests/audit/test_log_page.py",
     "crms/learning/labels.py": "the learning label of a history line (positive control), not a figure shown: "
     "tests/learning",
+    "risk_engine/plain.py": "numbers inside hit explanations (the declaration's value, the criterion's threshold), "
+    "rounded the European way: tests/risk_engine/test_explanations.py",
     "templates/analysis/hits.html": "the Commission's count of EU hits per Member State in its filter: "
     "tests/analysis/test_workspace.py",
 }
