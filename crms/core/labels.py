@@ -8,6 +8,7 @@ A code nobody knows is shown as it is: a label must never hide a value.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 
@@ -144,7 +145,7 @@ COLUMNS = {
     "criterion": "Criterion",
     "risk_area": "Risk area",
     "automated": "Hits (automated)",
-    "after_assessment": "Controls decided after assessment",
+    "after_assessment": "After assessment",
     "dismissed": "Dismissed",
     "controlled": "Controlled",
     "positive": "Positive",
@@ -176,6 +177,9 @@ COLUMNS = {
     "share": "Share",
     "items": "Goods items",
     "hits": "Hits",
+    "scope": "Scope",
+    "new_criteria": "New criteria",
+    "in_force": "In force",
 }
 
 
@@ -193,6 +197,7 @@ CELL_KINDS: dict[str, Callable[[object], str]] = {
     "mode": mode,
     "phase": phase,
     "risk_area": risk_area,
+    "scope": lambda code: {"eu": "EU", "national": "National"}.get(str(code), str(code)),
     "control_type": lambda code: choice("control_kind", code),
     "irregularity_type": lambda code: choice("irregularity", code),
     "basis": lambda code: {"risk": "Risk analysis", "other": "Other"}.get(str(code), str(code)),
@@ -222,3 +227,52 @@ def readable(value) -> str:
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(readable(item) for item in value)
     return str(value)
+
+
+# Fields of stored snapshots (audit entries) whose values are codes, by the field's last name.
+FIELD_KINDS: dict[str, Callable[[object], str]] = {
+    "outcome": outcome,
+    "engine outcome": outcome,
+    "engine_outcome": outcome,
+    "risk area": risk_area,
+    "risk_area": risk_area,
+    "phase": phase,
+    "phases": phase,
+    "transport mode": mode,
+    "transport_mode": mode,
+    "transport modes": mode,
+    "transport_modes": mode,
+    "result": lambda code: choice("control_result", code),
+    "irregularity type": lambda code: choice("irregularity", code),
+    "irregularity_type": lambda code: choice("irregularity", code),
+    "action": lambda code: choice("decision", code),
+    "control type": lambda code: choice("control_kind", code),
+    "control_type": lambda code: choice("control_kind", code),
+}
+
+
+def field_value(field: str, value):
+    """A code stored under a known field name, as its label (``outcome`` ``do_not_load`` -> "Do not load")."""
+    name = str(field).rpartition(".")[2].strip()
+    name = re.sub(r" \d+$", "", name)  # "phases 1" (a list flattened by position)
+    if isinstance(value, str) and value and name in FIELD_KINDS:
+        return FIELD_KINDS[name](value)
+    return value
+
+
+_CODE = re.compile(r"(?<![\w./-])([a-z]+(?:_[a-z0-9]+)+)(?![\w-])")
+
+
+def humanise_codes(text: str) -> str:
+    """Enumeration codes inside a stored sentence (an audit entry's object name) as labels.
+
+    Only codes with an underscore that an enumeration or the risk areas know are replaced
+    ("documentary no_irregularity on 30" -> "documentary No irregularity on 30"); other words stay.
+    """
+    if not text or "_" not in text:
+        return text
+    known: dict[str, str] = {}
+    for kind in ("outcome", "mode", "phase", "control_result", "irregularity", "decision", "case_state"):
+        known.update(_choices(kind))
+    known.update(_reference("risk_area"))
+    return _CODE.sub(lambda found: known.get(found.group(1), found.group(1)), text)

@@ -114,3 +114,11 @@ def iso_datetime(value: str) -> str:
     except (TypeError, ValueError, OverflowError):  # OverflowError: year 1 with a positive offset
         return value or "—"
     return shown
+
+
+@register.filter
+def as_json(value) -> str:
+    """A JSON document as JSON (double quotes, indented), never Python's repr of the dict."""
+    import json
+
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
