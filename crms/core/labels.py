@@ -276,3 +276,22 @@ def humanise_codes(text: str) -> str:
         known.update(_choices(kind))
     known.update(_reference("risk_area"))
     return _CODE.sub(lambda found: known.get(found.group(1), found.group(1)), text)
+
+
+def counted(number, singular: str, plural: str | None = None) -> str:
+    """ "1 hit", "3 hits", "1 control": a count with its noun agreeing (never "1 hits")."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
+# Data-quality warnings (``risk_engine.dataquality``) by their code.
+DATA_QUALITY = {
+    "vague_description": "Vague description",
+    "missing_hs_code": "No HS code",
+    "unspecified_hs_code": "HS code not specified",
+    "implausible_value_per_kg": "Unusual value per kg",
+    "implausible_mass_per_package": "Unusual mass per package",
+}
+
+
+def data_quality(code) -> str:
+    return DATA_QUALITY.get(str(code), str(code).replace("_", " "))

@@ -89,7 +89,7 @@ def visible_text(html: str) -> str:
 def raw_codes() -> set[str]:
     codes = {code for kind in KINDS for code in labels._choices(kind)}
     codes |= set(RiskArea.objects.values_list("code", flat=True))
-    codes |= set(labels.COLUMNS)
+    codes |= set(labels.COLUMNS) | set(labels.DATA_QUALITY)
     for table in TABLES:
         codes.add(table.name)
     return {code for code in codes if "_" in code}
@@ -135,6 +135,7 @@ def pages(demo) -> dict[str, list[str]]:
             *common,
             "/indicators/",
             f"/indicators/reports/quarterly/?quarter={quarter}",
+            f"/indicators/criteria/{demo['criterion'].code}/?period={quarter}",
             f"/criteria/{demo['criterion'].code}/backtests/{demo['backtest'].pk}/",
             "/audit/",
         ],

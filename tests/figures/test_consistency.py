@@ -395,6 +395,8 @@ ELSEWHERE = {
     "tests/learning",
     "risk_engine/plain.py": "numbers inside hit explanations (the declaration's value, the criterion's threshold), "
     "rounded the European way: tests/risk_engine/test_explanations.py",
+    "risk_engine/dataquality.py": "an item's value per kg or mass per package against its learned bounds, in the "
+    "warning's words: tests/core/test_labels.py",
     "templates/analysis/hits.html": "the Commission's count of EU hits per Member State in its filter: "
     "tests/analysis/test_workspace.py",
 }

@@ -122,3 +122,9 @@ def as_json(value) -> str:
     import json
 
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+@register.filter
+def warning_label(code: str) -> str:
+    """A data-quality warning's code in words ("vague_description" -> "Vague description")."""
+    return labels.data_quality(code)
