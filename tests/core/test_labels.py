@@ -79,3 +79,13 @@ def test_data_quality_warnings_read_as_words():
         "value per kg 12,35 is outside the usual range 1,00 to 2,50 for HS chapter 95."
     )
     assert labels.data_quality("vague_description") == "Vague description"
+
+
+def test_the_version_diff_shows_no_python_values():
+    from crms.declarations.version_diff import flatten
+
+    assert flatten({"dangerous": True, "routing": ["CN", None], "seal": None}) == {
+        "dangerous": "yes",
+        "routing": "CN, —",
+        "seal": "—",
+    }
