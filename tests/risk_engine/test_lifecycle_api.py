@@ -145,7 +145,8 @@ def test_only_the_author_submits(people, api):
     assert create(api, people["commission"], make_criterion("CRC-LC-SUB")).status_code == 201
     for persona in ("commission_approver", "commission_approver_2"):
         assert_error_body(transition(api, people[persona], "CRC-LC-SUB", "submit"), 403)
-    assert_error_body(transition(api, people["fr_analyst"], "CRC-LC-SUB", "submit"), 403)
+    # An EU draft is the Commission's (contract v2 section 3): a Member State analyst does not even see it.
+    assert_error_body(transition(api, people["fr_analyst"], "CRC-LC-SUB", "submit"), 404)
     response = transition(api, people["commission"], "CRC-LC-SUB", "submit", {"comment": "ready"})
     assert response.status_code == 200 and response.json()["status"] == "submitted"
     assert_error_body(transition(api, people["commission"], "CRC-LC-SUB", "submit"), 409)  # nothing left to submit
@@ -171,7 +172,7 @@ def test_four_eyes_the_author_cannot_approve_even_as_an_approver(people, api):
     errors = assert_error_body(transition(api, author, "CRC-LC-4E", "approve"), 403)
     assert errors[0]["code"] == "four_eyes"
     assert_error_body(transition(api, people["commission"], "CRC-LC-4E", "approve"), 403)  # no approval right
-    assert_error_body(transition(api, people["fr_risk_manager"], "CRC-LC-4E", "approve"), 403)
+    assert_error_body(transition(api, people["fr_risk_manager"], "CRC-LC-4E", "approve"), 404)  # not published yet
     assert CriterionVersion.objects.get(criterion__code="CRC-LC-4E").status == "submitted"
     response = transition(api, other, "CRC-LC-4E", "approve")
     assert response.status_code == 200
