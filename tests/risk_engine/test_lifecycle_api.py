@@ -330,6 +330,31 @@ def test_restricted_eu_criterion_logic_for_its_readers_never_auditors(people, ap
             assert document["title"] == doc["title"]  # the rest stays readable
 
 
+def test_a_new_eu_draft_stays_the_commissions_while_the_published_version_runs(people, api, eu_published):
+    """Contract v2 section 3: the PUT opens draft version 2; outside the Commission the criterion reads as
+    version 1, published, until version 2 is approved."""
+    edited = api(people["commission"]).put(
+        f"{URL}{eu_published}/", make_criterion(eu_published, weight=91), format="json"
+    )
+    assert edited.status_code == 200 and edited.json()["status"] == "draft"
+    for persona in ("eu_auditor", "commission_approver"):
+        assert [v["status"] for v in api(people[persona]).get(f"{URL}{eu_published}/").json()["versions"]] == [
+            "published",
+            "draft",
+        ]
+    for persona in ("fr_analyst", "fr_risk_manager", "fr_auditor", "fr_system"):
+        document = api(people[persona]).get(f"{URL}{eu_published}/").json()
+        assert ([v["version"] for v in document["versions"]], document["status"], document["weight"]) == (
+            [1],
+            "published",
+            60,
+        ), persona
+    assert transition(api, people["commission"], eu_published, "submit").status_code == 200
+    assert transition(api, people["commission_approver"], eu_published, "approve").status_code == 200
+    document = api(people["fr_analyst"]).get(f"{URL}{eu_published}/").json()
+    assert ([v["status"] for v in document["versions"]], document["weight"]) == (["superseded", "published"], 91)
+
+
 def test_national_systems_read_criteria_but_change_none(people, api, eu_published, fr_submitted):
     """Contract v2 section 3: national engines implement the criteria (published EU ones, their own
     Member State's profiles); a national system changes none of them."""
