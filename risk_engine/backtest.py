@@ -54,10 +54,10 @@ from crms.declarations.models import TransportMode
 from crms.declarations.selectors import ALL_MEMBER_STATES, RowScope, row_scope_for
 from risk_engine import columnar, reference
 from risk_engine.compiler import active_criteria, compile_version
-from risk_engine.models import Criterion, CriterionVersion, Scope, Status
+from risk_engine.models import Criterion, CriterionVersion, Scope
 from risk_engine.models_backtest import Backtest
 from risk_engine.screening import load_batch
-from risk_engine.selectors import criteria_readable_in
+from risk_engine.selectors import backtested_version_for, criteria_readable_in
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +94,10 @@ def irregularity_counts(version_ids: list[int], member_states: list[str]) -> dic
 # --- starting -------------------------------------------------------------------------------------
 
 
-def backtested_version(criterion: Criterion) -> CriterionVersion | None:
-    """The open version (draft or submitted) if any, else the published one."""
-    versions = criterion.versions.select_related("criterion")
-    return (
-        versions.filter(status__in=[Status.DRAFT, Status.SUBMITTED]).first()
-        or versions.filter(status=Status.PUBLISHED).first()
-    )
+def backtested_version(criterion: Criterion, user) -> CriterionVersion | None:
+    """The open version (draft or submitted) if ``user`` reads it, else the published one
+    (``selectors.backtested_version_for``: an EU draft is the Commission's)."""
+    return backtested_version_for(user, criterion)
 
 
 def participant_codes() -> list[str]:
@@ -193,7 +190,7 @@ def start_backtest(*, actor, criterion: Criterion, params: dict[str, Any]) -> Ba
     (``TooManyBacktests``): a backtest costs a worker for up to its time limit.
     """
     cleaned = clean_params(params) | {"rows": row_scope_for(actor).key}
-    version = backtested_version(criterion)
+    version = backtested_version(criterion, actor)
     if version is None:
         raise ValidationError({"criterion": ["This criterion has no open or published version to backtest."]})
     with transaction.atomic():

@@ -29,7 +29,7 @@ from django.urls import URLResolver, get_resolver, resolve
 
 from crms.audit.models import AuditEntry
 from risk_engine.models import Criterion, CriterionVersion
-from tests.permissions import Case, check_matrix
+from tests.permissions import Case, check_matrix, client_for
 from tests.security.world import FR_PROFILE, FR_WATCH_LIST, RESTRICTED, TOY, World
 from workbench.models import Decision, Referral, SavedQueueFilter
 
@@ -424,6 +424,37 @@ def test_browser_matrix(world):
 def test_api_matrix(world):
     personas = {name: world.people[name] for name in [*EVERYONE, "outsider", "anonymous"]}
     check_matrix(personas, api_rows(world))
+
+
+def test_an_eu_draft_is_the_commissions_on_every_criteria_url(world):
+    """Contract v2 section 3: an EU criterion that was never published is the Commission's (its staff and its
+    auditor); everyone else gets the 404 of a code that does not exist, on every page and endpoint reading it
+    (the full persona x path x version state enumeration: tests/risk_engine/test_eu_drafts.py)."""
+    from risk_engine import services
+    from tests.risk_engine.conftest import make_criterion
+
+    draft = services.create_criterion(actor=world.people["sec_author"], data=make_criterion("CRC-SEC-DRAFT"))
+    code, member_states = draft.criterion.code, [*FR_PEOPLE, "nl_analyst", "de_analyst"]
+    personas = {name: world.people[name] for name in [*EVERYONE, "outsider", "anonymous"]}
+    check_matrix(
+        personas,
+        [
+            Case("GET", f"/criteria/{code}/", page(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/criteria/{code}/diff/", page(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/criteria/{code}/edit/", page(COMMISSION, hidden=[*FR_WORKERS, "nl_analyst", "de_analyst"])),
+            Case("GET", f"/criteria/{code}/export.json", page(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/criteria/{code}/backtests/latest/", page(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/workbench/feedback/{code}/", page(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/indicators/criteria/{code}/?period=2026", page(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/api/v1/criteria/{code}/", api(EU_SIDE, hidden=[*member_states, "fr_system"]), api=True),
+            Case("POST", f"/api/v1/criteria/{code}/submit/", api([], hidden=[*member_states, "fr_system"],
+                 commission=403, commission_approver=403, eu_auditor=403), data={}, api=True),
+        ],
+    )  # fmt: skip
+    listed = {
+        c["code"] for c in client_for(world.people["fr_analyst"], api=True).get("/api/v1/criteria/").json()["results"]
+    }
+    assert TOY in listed and code not in listed
 
 
 # --- exports and reads of restricted logic leave a trace ----------------------------------------------------------
