@@ -66,7 +66,10 @@ def period_from(request, *, european: bool = False) -> tuple[Period, list[str]]:
 
 def member_state_from(request, errors: list[str]) -> str | None:
     """The Member State typed in the box (a name or a code), or None with the problem in ``errors``:
-    "France" used to become "FRA" and show an empty dashboard."""
+    "France" used to become "FRA" and show an empty dashboard. Only EU-wide readers choose one; the
+    others always see their own Member State's rows."""
+    if not is_eu_wide_reader(request.user):
+        return None
     try:
         return read_member_state(request.GET.get("member_state"))
     except UnknownMemberState as refused:
