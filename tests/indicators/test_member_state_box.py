@@ -19,7 +19,7 @@ def test_empty_is_all_member_states_and_nonsense_is_refused_naming_the_field():
     assert read_member_state("") is None
     assert read_member_state(None) is None
     for typed in ("Atlantis", "XX", "EU", "United States"):  # the Commission and non-participants are no Member State
-        with pytest.raises(UnknownMemberState, match="^Member State: "):
+        with pytest.raises(UnknownMemberState, match=r"^Member State: "):
             read_member_state(typed)
 
 
@@ -49,7 +49,9 @@ def test_an_unknown_member_state_is_refused_clearly_never_an_empty_dashboard(per
 def test_reports_refuse_an_unknown_member_state(personas):
     client = Client()
     client.force_login(personas["commission"])
-    assert client.get("/indicators/reports/quarterly/", {"quarter": "2026-Q4", "member_state": "FRA"}).status_code == 200
+    assert (
+        client.get("/indicators/reports/quarterly/", {"quarter": "2026-Q4", "member_state": "FRA"}).status_code == 200
+    )
     refused = client.get("/indicators/reports/quarterly/", {"quarter": "2026-Q4", "member_state": "Narnia"})
     assert refused.status_code == 400 and "Member State" in refused.content.decode()
 
