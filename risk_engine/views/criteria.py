@@ -83,14 +83,8 @@ def _detail_context(request, criterion) -> dict:
         criterion,
         AuditEntry.objects.filter(object_type="risk_engine.criterion", object_id=str(criterion.pk))[:50],
     )
-    actions = []
+    actions = services.criterion_actions(user, criterion)  # the transition view asks the same function
     wrote_it = services.is_editor(user, current)
-    if current.status == Status.DRAFT and wrote_it and services.may_author(user, criterion):
-        actions.append("submit")
-    if current.status == Status.SUBMITTED and services.may_approve(user, criterion) and not wrote_it:
-        actions.append("approve")
-    if current.status == Status.PUBLISHED and services.may_approve(user, criterion) and not wrote_it:
-        actions.append("retire")
     published = next((v for v in versions if v.status == Status.PUBLISHED), None)
     return {
         "criterion": criterion,
@@ -218,9 +212,9 @@ def transition(request, code, action):
     criterion = _visible(request, code)
     if action not in TRANSITIONS:
         raise Http404
-    allowed = services.may_author if action == "submit" else services.may_approve
-    if not allowed(request.user, criterion):
-        messages.error(request, "Your role may not do this for this criterion.")
+    refusal = services.transition_refusal(request.user, criterion, action)
+    if refusal is not None and refusal.status == 403:  # a state conflict is the service's (409, with details)
+        messages.error(request, refusal.message)
         return render_detail(request, criterion, status=403)
     comment = request.POST.get("comment", "").strip()
     if not comment:

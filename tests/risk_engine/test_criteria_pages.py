@@ -146,13 +146,11 @@ def test_criteria_pages_matrix(personas, matrix_criteria):
             ),
             Case("GET", "/criteria/builder/lookup/?kind=hs&q=93", expect(READERS)),
             Case("GET", "/criteria/builder/lookup/?kind=bogus", expect(READERS, status=400)),
-            # Transitions without a comment: 400 once role and organisation allow it, 403 before.
+            # Transitions without a comment: 400 once role and organisation allow it, 403 before. Only an
+            # author of a draft submits it (issue 14: the page's offer and the view ask the same function,
+            # ``risk_engine.services.transition_refusal``), so no persona, who never wrote it, gets that far.
             # EU drafts and submitted versions are the Commission's (contract v2 section 3): 404 elsewhere.
-            Case(
-                "POST",
-                "/criteria/CRC-PM-DRAFT/transition/submit/",
-                expect(["commission", "commission_approver"], status=400, hidden=MEMBER_STATES),
-            ),
+            Case("POST", "/criteria/CRC-PM-DRAFT/transition/submit/", expect([], hidden=MEMBER_STATES)),
             Case(
                 "POST",
                 "/criteria/FR-PM-SUB/transition/submit/",
