@@ -122,19 +122,14 @@ def _request(request, pk: int) -> InformationRequest:
 @area_required("workbench")
 def request_detail(request, pk: int):
     found = _request(request, pk)
-    member_state = member_state_of(request.user)
     return render(
         request,
         "workbench/request_detail.html",
         {
             "req": found,
             "thread": found.messages.select_related("author"),
-            "may_reply": request.user.role in services.WORKERS
-            and member_state in (found.requesting_state_id, found.requested_state_id)
-            and found.state != InformationRequest.State.CLOSED,
-            "may_close": request.user.role in services.WORKERS
-            and member_state == found.requesting_state_id
-            and found.state != InformationRequest.State.CLOSED,
+            "may_reply": services.may_reply_to_request(request.user, found),  # the services ask the same
+            "may_close": services.may_close_request(request.user, found),
         },
     )
 
