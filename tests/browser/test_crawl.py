@@ -176,7 +176,7 @@ PAGES: dict[str, Row] = {
     "indicators-refresh": Row(POST_ONLY),
     "indicators-refresh-progress": Row(FRAGMENT),
     "model-list": Row(EVERYONE),
-    "model-detail": Row("the demo data trains no model; tests/learning/test_model_pages.py opens a trained one"),
+    "model-detail": Row(EU | FR),  # the demo's FR model (crms/learning/demo.py); DE does not read it
     "model-move": Row(POST_ONLY),
     "analysis-hits": Row(EU),
     "analysis-party": Row(EU),
