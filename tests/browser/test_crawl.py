@@ -176,6 +176,9 @@ PAGES: dict[str, Row] = {
     "indicators-criterion": Row(FRAGMENT),
     "indicators-refresh": Row(POST_ONLY),
     "indicators-refresh-progress": Row(FRAGMENT),
+    "model-list": Row(EVERYONE),
+    "model-detail": Row(EU | FR),  # the demo's FR model (crms/learning/demo.py); DE does not read it
+    "model-move": Row(POST_ONLY),
     "analysis-hits": Row(EU),
     "analysis-party": Row(EU),
     "analysis-declaration": Row(EU),
