@@ -135,6 +135,8 @@ NOT_DERIVED = {
     "indicators-refresh-progress": "a refresh run's progress bar: no figures",
     "api-history-batch": "imports history lines (POST): nothing derived is shown",
     "api-information-requests": "the requests themselves (workbench.selectors.information_requests_for), no figures",
+    "model-list": "model versions the viewer reads (learning.selectors.models_for) with the figures fixed when each "
+    "was trained on its own scope; an EU-wide model's are EU-wide statistics, like the indicators' EU total",
 }
 LOOKS_DERIVED = re.compile(r"(-list$|export|report|records|queue|awaiting|feedback|backtest|indicators|overdue|"
                            r"notifications|search|decisions$|requests$|history|chart)")  # fmt: skip
