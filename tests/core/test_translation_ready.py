@@ -179,7 +179,16 @@ def test_there_are_forms_to_check():
 @pytest.mark.parametrize("form_class", _form_classes(), ids=lambda form: f"{form.__module__}.{form.__name__}")
 def test_form_labels_help_texts_and_error_messages_are_lazy_translations(form_class):
     problems = []
+    # Fields inherited as they are from Django's own forms (the login's username) are Django's to translate.
+    django_fields = {
+        id(field)
+        for base in form_class.__mro__
+        if base.__module__.startswith("django.")
+        for field in getattr(base, "base_fields", {}).values()
+    }
     for name, field in form_class.base_fields.items():
+        if id(field) in django_fields:
+            continue
         if not isinstance(field.label, Promise):
             problems.append(f"{name}: label {field.label!r} (give label=_(...))")
         if field.help_text and not isinstance(field.help_text, Promise):
