@@ -10,6 +10,7 @@ No database needed: templates are compiled, never rendered.
 from __future__ import annotations
 
 import ast
+import gettext as gettext_module
 import importlib
 import re
 from pathlib import Path
@@ -21,7 +22,10 @@ from django.conf import settings
 from django.template import Engine, engines
 from django.template.base import TextNode, VariableNode
 from django.template.loader_tags import IncludeNode
+from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.utils.functional import Promise
+
+from crms.core import po
 
 ROOT = Path(settings.BASE_DIR)
 TEMPLATES = ROOT / "templates"
@@ -279,3 +283,93 @@ def _plain_texts(path: Path) -> list[str]:
 def test_python_side_messages_and_form_texts_go_through_gettext():
     problems = [line for path in _python_files() for line in _plain_texts(path)]
     assert not problems, "user-visible text outside gettext:\n  " + "\n  ".join(problems)
+
+
+# --- The English catalogue -----------------------------------------------------------------
+
+CATALOGUE = ROOT / "locale" / "en_GB" / "LC_MESSAGES" / "django.po"
+COMPILED = CATALOGUE.with_suffix(".mo")
+
+
+def _catalogue() -> list[po.Entry]:
+    return [entry for entry in po.parse(CATALOGUE.read_text(encoding="utf-8")) if not entry.obsolete]
+
+
+def _msgids() -> set[str]:
+    return {entry.text(key) for entry in _catalogue() for key in ("msgid", "msgid_plural") if key in entry.keywords}
+
+
+def test_the_english_catalogue_is_complete_and_nothing_is_fuzzy():
+    entries = _catalogue()
+    assert len(entries) > 500  # the interface's messages, not an empty file
+    problems = [
+        entry.text("msgid")
+        for entry in entries
+        if entry.fuzzy or (entry.text("msgid") and not all(entry.translations()))
+    ]
+    assert not problems, "untranslated or fuzzy (run python -m crms.core.po, then compilemessages):\n  " + "\n  ".join(
+        problems
+    )
+
+
+def test_the_compiled_catalogue_is_the_catalogue():
+    """django.mo is committed (a newcomer has no msgfmt): it must say what django.po says."""
+    with COMPILED.open("rb") as handle:
+        compiled = gettext_module.GNUTranslations(handle)
+    stale = []
+    for entry in _catalogue():
+        msgid, context = entry.text("msgid"), entry.text("msgctxt")
+        if not msgid:
+            continue
+        if "msgid_plural" in entry.keywords:
+            plural = entry.text("msgid_plural")
+            got = [compiled.ngettext(msgid, plural, 1), compiled.ngettext(msgid, plural, 2)]
+            if context is not None:
+                got = [compiled.npgettext(context, msgid, plural, 1), compiled.npgettext(context, msgid, plural, 2)]
+        else:
+            got = [compiled.pgettext(context, msgid) if context is not None else compiled.gettext(msgid)]
+        if got != entry.translations():
+            stale.append(msgid)
+    assert not stale, "django.mo is older than django.po: run compilemessages:\n  " + "\n  ".join(stale[:20])
+
+
+def _template_messages() -> set[str]:
+    engine = _engine()
+    found = set()
+    for name in _template_names():
+        nodelist = engine.get_template(name).nodelist
+        for node in nodelist.get_nodes_by_type(TranslateNode):
+            literal = getattr(node.filter_expression.var, "literal", None)
+            if isinstance(literal, str):
+                found.add(str(literal).replace("%", "%%"))  # as the tag looks it up (and makemessages writes it)
+        for node in nodelist.get_nodes_by_type(BlockTranslateNode):
+            found.add(node.render_token_list(node.singular)[0])
+            if node.plural:
+                found.add(node.render_token_list(node.plural)[0])
+        for node in nodelist.get_nodes_by_type(VariableNode):
+            found.update(literal for _, _, literal in TRANSLATED_LITERAL.findall(node.token.contents))
+        for node in nodelist.get_nodes_by_type(IncludeNode):
+            found.update(literal for _, _, literal in TRANSLATED_LITERAL.findall(node.token.contents))
+    return found
+
+
+TRANSLATED_LITERAL = re.compile(r"""(\b|\|)_\((["'])(.*?)\2\)""")
+
+
+def _python_messages() -> set[str]:
+    found = set()
+    for path in _python_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in GETTEXT:
+                found.update(
+                    arg.value for arg in node.args[:2] if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                )
+    return found
+
+
+def test_the_catalogue_knows_every_message_of_the_templates_and_the_code():
+    """A new or changed message needs makemessages (+ python -m crms.core.po + compilemessages)."""
+    missing = sorted((_template_messages() | _python_messages()) - _msgids())
+    assert not missing, "not in locale/en_GB/LC_MESSAGES/django.po (see README, Translating):\n  " + "\n  ".join(
+        missing[:30]
+    )
