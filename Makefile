@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test faults bench load lint format check-migrations ci clean-var
+.PHONY: run test faults bench load lint format check-migrations messages ci clean-var
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ format: $(STAMP)
 
 check-migrations: $(STAMP)
 	$(PY) -m crms.stack manage makemigrations --check --dry-run
+
+messages: $(STAMP)  ## refresh the English catalogue after changing interface text (needs GNU gettext: xgettext, msgfmt)
+	$(PY) -m crms.stack manage makemessages -l en_GB --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=docs --ignore=static --ignore=test-artifacts
+	$(PY) -m crms.core.po locale/en_GB/LC_MESSAGES/django.po
+	$(PY) -m crms.stack manage compilemessages -l en_GB --ignore=.venv
 
 ci: lint check-migrations test
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from crms.accounts.models import Organisation
 from crms.accounts.roles import COMMISSION_CODE
@@ -15,21 +16,23 @@ EORI = r"^[A-Za-z]{2}[A-Za-z0-9]{1,15}$"
 
 
 class HitFilterForm(forms.Form):
-    criterion = forms.CharField(required=False, max_length=40, label="EU criterion (code)")
-    member_state = forms.ChoiceField(required=False, label="Member State")
-    risk_area = forms.ChoiceField(required=False, label="Risk area")
-    since = WindowDateField(window=QUERY, required=False, input_formats=DATE_FORMATS, label="From (dd/mm/yyyy)")
-    until = WindowDateField(window=QUERY, required=False, input_formats=DATE_FORMATS, label="To (dd/mm/yyyy)")
-    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *OutcomeChoice.choices])
+    criterion = forms.CharField(required=False, max_length=40, label=_("EU criterion (code)"))
+    member_state = forms.ChoiceField(required=False, label=_("Member State"))
+    risk_area = forms.ChoiceField(required=False, label=_("Risk area"))
+    since = WindowDateField(window=QUERY, required=False, input_formats=DATE_FORMATS, label=_("From (dd/mm/yyyy)"))
+    until = WindowDateField(window=QUERY, required=False, input_formats=DATE_FORMATS, label=_("To (dd/mm/yyyy)"))
+    outcome = forms.ChoiceField(
+        required=False, label=_("Outcome"), choices=[("", _("Any outcome")), *OutcomeChoice.choices]
+    )
 
     def __init__(self, data):
         super().__init__(data)
         participants = Organisation.objects.exclude(code=COMMISSION_CODE).order_by("code")
         self.fields["member_state"].choices = [
-            ("", "All Member States"),
+            ("", _("All Member States")),
             *((o.code, f"{o.code} {o.name}") for o in participants),
         ]
-        self.fields["risk_area"].choices = [("", "All risk areas"), *RiskArea.objects.values_list("code", "name")]
+        self.fields["risk_area"].choices = [("", _("All risk areas")), *RiskArea.objects.values_list("code", "name")]
 
     def clean_criterion(self) -> str:
         return self.cleaned_data["criterion"].strip().upper()
@@ -38,7 +41,7 @@ class HitFilterForm(forms.Form):
         cleaned = super().clean()
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and until < since:
-            self.add_error("until", "The period ends before it starts.")
+            self.add_error("until", _("The period ends before it starts."))
         return cleaned
 
     def filters(self) -> dict:
@@ -52,10 +55,10 @@ class PartyForm(forms.Form):
         required=False,
         regex=EORI,
         max_length=17,
-        label="EORI",
-        error_messages={"invalid": "An EORI is a country code and up to 15 letters or digits, e.g. FR123456789."},
+        label=_("EORI"),
+        error_messages={"invalid": _("An EORI is a country code and up to 15 letters or digits, e.g. FR123456789.")},
     )
-    name = forms.CharField(required=False, min_length=3, max_length=200, label="Name (contains)")
+    name = forms.CharField(required=False, min_length=3, max_length=200, label=_("Name (contains)"))
 
     def clean_eori(self) -> str:
         return self.cleaned_data["eori"].strip().upper()
@@ -65,6 +68,7 @@ class FlagForm(forms.Form):
     note = forms.CharField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What the Member State should look at; its analysts see it on the case page.",
+        label=_("Note"),
+        help_text=_("What the Member State should look at; its analysts see it on the case page."),
     )
-    criterion_code = forms.CharField(required=False, max_length=40, label="Prompted by EU criterion (optional)")
+    criterion_code = forms.CharField(required=False, max_length=40, label=_("Prompted by EU criterion (optional)"))

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from analysis import selectors, services
@@ -68,7 +69,11 @@ def declaration(request, mrn: str):
             except services.FlagRefused as refused:
                 form.add_error(refused.field or None, refused.message)
             else:
-                messages.success(request, f"Flagged for {flag.member_state_id}: its analysts see the note.")
+                messages.success(
+                    request,
+                    _("Flagged for %(member_state_id)s: its analysts see the note.")
+                    % {"member_state_id": flag.member_state_id},
+                )
                 return redirect("analysis-declaration", mrn=found.mrn)
         status = 400
     eu_hits = (

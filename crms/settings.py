@@ -272,6 +272,9 @@ CSRF_FAILURE_VIEW = "crms.core.views.csrf_failure"
 
 # --- I18N / time ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# English is the only language so far; the interface is ready for more (docs/decisions.md, i14-i18n).
+LANGUAGES = [("en-gb", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from crms.accounts.models import Organisation
@@ -121,7 +122,7 @@ def pca_new(request):
             confirm = _confirmation(checked)
             if confirm is None or post.get("confirm") == confirm["token"]:
                 pca = services.designate_pca(actor=request.user, **fields)
-                messages.success(request, f"{pca.reference} designated.")
+                messages.success(request, _("%(reference)s designated.") % {"reference": pca.reference})
                 return redirect(pca)
     context = {
         "values": values,
@@ -183,7 +184,7 @@ def pca_report(request, pk: int):
     except RifError as error:
         _flash_errors(request, error)
     else:
-        messages.success(request, "Results reported.")
+        messages.success(request, _("Results reported."))
     return redirect(pca)
 
 
@@ -197,14 +198,16 @@ def pca_suspend(request, pk: int):
         else None
     )
     if crisis is None:
-        messages.error(request, "crisis: choose the open crisis that replaces this PCA.")
+        messages.error(request, _("crisis: choose the open crisis that replaces this PCA."))
         return redirect(pca)
     try:
         services.suspend_pca(actor=request.user, pca=pca, crisis=crisis, reason=request.POST.get("reason", ""))
     except RifError as error:
         _flash_errors(request, error)
     else:
-        messages.success(request, f"Suspended during {crisis.reference}: its criteria do not run.")
+        messages.success(
+            request, _("Suspended during %(reference)s: its criteria do not run.") % {"reference": crisis.reference}
+        )
     return redirect(pca)
 
 
@@ -217,7 +220,7 @@ def pca_resume(request, pk: int):
     except RifError as error:
         _flash_errors(request, error)
     else:
-        messages.success(request, "Resumed.")
+        messages.success(request, _("Resumed."))
     return redirect(pca)
 
 
@@ -235,5 +238,5 @@ def pca_close(request, pk: int):
     except RifError as error:
         _flash_errors(request, error)
     else:
-        messages.success(request, "Closed; results and lessons recorded.")
+        messages.success(request, _("Closed; results and lessons recorded."))
     return redirect(pca)

@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from crms.accounts.models import Organisation
@@ -128,7 +129,7 @@ def rif_new(request):
                 request, values=forms.values_from_post(request.POST), errors=forms.errors_by_field(error.errors)
             )
             return render(request, "rif/form.html", context, status=error.status)
-        messages.success(request, f"Draft {rif.reference} saved.")
+        messages.success(request, _("Draft %(reference)s saved.") % {"reference": rif.reference})
         return redirect(rif)
     values = {"valid_from": dt.date.today().isoformat(), "handling": HandlingMarking.CRMS_RESTRICTED}
     return render(request, "rif/form.html", _form_context(request, values=values, errors={}))
@@ -151,7 +152,7 @@ def rif_edit(request, reference: str):
                 rif=rif,
             )
             return render(request, "rif/form.html", context, status=error.status)
-        messages.success(request, "Draft saved.")
+        messages.success(request, _("Draft saved."))
         return redirect(rif)
     return render(
         request, "rif/form.html", _form_context(request, values=forms.values_from_rif(rif), errors={}, rif=rif)
@@ -206,7 +207,7 @@ def rif_transition(request, reference: str, action: str):
     try:
         if action == "submit":
             services.submit_rif(actor=request.user, rif=rif)
-            messages.success(request, "Submitted for approval.")
+            messages.success(request, _("Submitted for approval."))
         elif action == "approve":
             services.approve_rif(  # the page always sends the fingerprint of what it showed: required
                 actor=request.user,
@@ -215,13 +216,13 @@ def rif_transition(request, reference: str, action: str):
                 fingerprint=request.POST.get("fingerprint", "").strip() or None,
                 reviewed_required=True,
             )
-            messages.success(request, "Approved and published to its recipients.")
+            messages.success(request, _("Approved and published to its recipients."))
         elif action == "return":
             services.return_rif(actor=request.user, rif=rif, comment=request.POST.get("comment", ""))
-            messages.success(request, "Returned to the author as a draft.")
+            messages.success(request, _("Returned to the author as a draft."))
         elif action == "withdraw":
             services.withdraw_rif(actor=request.user, rif=rif, reason=request.POST.get("reason", ""))
-            messages.success(request, "Withdrawn: recipients see it marked withdrawn, with your reason.")
+            messages.success(request, _("Withdrawn: recipients see it marked withdrawn, with your reason."))
         else:
             raise Http404
     except services.RifError as error:
@@ -261,7 +262,7 @@ def rif_feedback(request, reference: str):
     except services.RifError as error:
         _flash_errors(request, error)
     else:
-        messages.success(request, "Feedback posted.")
+        messages.success(request, _("Feedback posted."))
     return redirect(rif)
 
 
@@ -274,7 +275,11 @@ def rif_to_criterion(request, reference: str):
     except services.RifError as error:
         _flash_errors(request, error)
         return redirect(rif)
-    messages.success(request, f"Draft {version.criterion.code} pre-filled from {rif.reference}: review and save it.")
+    messages.success(
+        request,
+        _("Draft %(code)s pre-filled from %(reference)s: review and save it.")
+        % {"code": version.criterion.code, "reference": rif.reference},
+    )
     return redirect("criteria-edit", code=version.criterion.code)
 
 
@@ -284,14 +289,14 @@ def rif_attach(request, reference: str):
     rif = _rif(request, reference)
     upload = request.FILES.get("file")
     if upload is None:
-        messages.error(request, "file: choose a file to attach.")
+        messages.error(request, _("file: choose a file to attach."))
         return redirect(rif)
     try:
         services.add_attachment(actor=request.user, rif=rif, upload=upload)
     except services.RifError as error:
         _flash_errors(request, error)
     else:
-        messages.success(request, "File attached.")
+        messages.success(request, _("File attached."))
     return redirect(rif)
 
 
@@ -369,7 +374,7 @@ def crisis_new(request):
         except services.RifError as error:
             errors = forms.errors_by_field(error.errors)
         else:
-            messages.success(request, f"Crisis alert {crisis.reference} opened.")
+            messages.success(request, _("Crisis alert %(reference)s opened.") % {"reference": crisis.reference})
             return redirect(crisis)
     context = {"values": values, "errors": errors, "risk_areas": RiskArea.objects.all()}
     return render(request, "rif/crisis_form.html", context, status=400 if errors else 200)
@@ -404,7 +409,7 @@ def crisis_post(request, pk: int):
     except services.RifError as error:
         _flash_errors(request, error)
     else:
-        messages.success(request, "Posted.")
+        messages.success(request, _("Posted."))
     return redirect(crisis)
 
 
@@ -419,7 +424,7 @@ def crisis_link(request, pk: int):
     except services.RifError as error:
         _flash_errors(request, error)
     else:
-        messages.success(request, "Criteria linked.")
+        messages.success(request, _("Criteria linked."))
     return redirect(crisis)
 
 
@@ -432,5 +437,5 @@ def crisis_close(request, pk: int):
     except services.RifError as error:
         _flash_errors(request, error)
     else:
-        messages.success(request, "Crisis closed; lessons recorded.")
+        messages.success(request, _("Crisis closed; lessons recorded."))
     return redirect(crisis)

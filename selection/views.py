@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crms.accounts.models import Organisation
@@ -92,7 +93,7 @@ def selection_settings(request):
             except services.SelectionError as error:
                 errors = error.errors
             else:
-                messages.success(request, "Selection settings saved.")
+                messages.success(request, _("Selection settings saved."))
                 return redirect("selection-settings")
     by_field = {e["field"]: e["message"] for e in errors}
     context = {

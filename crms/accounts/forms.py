@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 
 class ThrottledLogin:
@@ -10,8 +11,8 @@ class ThrottledLogin:
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "no_access": "This account's organisation no longer participates in the platform.",
-        "locked": "Too many failed attempts for this account from your address. Try again in a few minutes.",
+        "no_access": _("This account's organisation no longer participates in the platform."),
+        "locked": _("Too many failed attempts for this account from your address. Try again in a few minutes."),
     }
 
     def clean(self):

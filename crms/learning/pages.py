@@ -10,6 +10,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crms.core import formatting
@@ -21,11 +23,11 @@ from crms.learning.models import ModelVersion
 from crms.learning.selectors import model_for, models_for
 
 ACTION_LABELS = {
-    "submit": "Submit for approval",
-    "approve": "Approve",
-    "shadow": "Run in shadow",
-    "live": "Put live",
-    "retire": "Retire",
+    "submit": gettext_lazy("Submit for approval"),
+    "approve": gettext_lazy("Approve"),
+    "shadow": gettext_lazy("Run in shadow"),
+    "live": gettext_lazy("Put live"),
+    "retire": gettext_lazy("Retire"),
 }
 PLAIN = {
     "mode": "Transport mode",
@@ -173,5 +175,9 @@ def model_move(request, model_id: int, action: str):
     except governance.GovernanceError as refused:
         messages.error(request, refused.errors[0]["message"])
     else:
-        messages.success(request, f"{model.name} v{model.number}: {ACTION_LABELS[action].lower()} done.")
+        messages.success(
+            request,
+            _("%(model)s: %(action)s done.")
+            % {"model": f"{model.name} v{model.number}", "action": ACTION_LABELS[action]},
+        )
     return redirect("model-detail", model_id=model.pk)

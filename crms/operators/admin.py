@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext as _
 
 from crms.operators import services
 from crms.operators.forms import eori_validator
@@ -158,7 +159,11 @@ class OperatorAdmin(admin.ModelAdmin):
                 _save_authorisation(request, authorisation, reason)
             except ValidationError as error:
                 # The inline form cannot show it any more: report it and skip this authorisation.
-                messages.error(request, f"Authorisation {authorisation.number}: {'; '.join(error.messages)}")
+                messages.error(
+                    request,
+                    _("Authorisation %(number)s: %(problems)s")
+                    % {"number": authorisation.number, "problems": "; ".join(error.messages)},
+                )
         for authorisation in formset.deleted_objects:
             services.delete_authorisation(actor=request.user, authorisation=authorisation, reason=reason)
         return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 
 from crms.core.dates import PLANNED, WindowDateField
 from crms.operators.models import MRA_PROGRAMMES, AeoAuthorisation, Operator
@@ -16,7 +17,7 @@ from crms.reference.models import Country
 
 eori_validator = RegexValidator(
     EORI_PATTERN,
-    "An EORI is two capital letters (the country) followed by 1 to 15 letters or digits, e.g. FR12345678901234.",
+    _("An EORI is two capital letters (the country) followed by 1 to 15 letters or digits, e.g. FR12345678901234."),
 )
 
 
@@ -24,7 +25,8 @@ def _reason_field() -> forms.CharField:
     return forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why this change is made; it is kept in the audit log.",
+        label=_("Reason"),
+        help_text=_("Why this change is made; it is kept in the audit log."),
     )
 
 
@@ -52,7 +54,16 @@ class OperatorForm(MarksInvalidFields, forms.ModelForm):
         model = Operator
         fields = ["eori", "name", "street", "city", "postcode", "country"]
         field_classes = {"country": CountryChoiceField}
-        labels = {"eori": "EORI"}
+        # Lazy translations of the model's names (the model's own are plain strings).
+        labels = {
+            "eori": _("EORI"),
+            "name": _("Name"),
+            "street": _("Street"),
+            "city": _("City"),
+            "postcode": _("Postcode"),
+            "country": _("Country"),
+        }
+        help_texts = {"eori": _("EORI or third-country trader identification number")}
 
     def __init__(self, *args, country: str | None = None, **kwargs):
         """``country``: the only country the user may choose (a risk manager's Member State)."""
@@ -61,7 +72,7 @@ class OperatorForm(MarksInvalidFields, forms.ModelForm):
         self.fields["eori"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
         if self.instance.pk:
             self.fields["eori"].disabled = True
-            self.fields["eori"].help_text = "The EORI identifies the operator and cannot change."
+            self.fields["eori"].help_text = _("The EORI identifies the operator and cannot change.")
         if country is not None:
             self.fields["country"].queryset = Country.objects.filter(iso2=country)
             self.fields["country"].empty_label = None
@@ -78,13 +89,24 @@ class AuthorisationForm(MarksInvalidFields, forms.ModelForm):
 
     reason = _reason_field()
     # Within the planning window of crms.core.dates, like every date a client sends.
-    valid_from = WindowDateField(window=PLANNED, label="Valid from", widget=DAY_INPUT)
-    valid_to = WindowDateField(window=PLANNED, label="Valid to", required=False, widget=DAY_INPUT)
+    valid_from = WindowDateField(window=PLANNED, label=_("Valid from"), widget=DAY_INPUT)
+    valid_to = WindowDateField(window=PLANNED, label=_("Valid to"), required=False, widget=DAY_INPUT)
 
     class Meta:
         model = AeoAuthorisation
         fields = ["number", "type", "issuing_country", "programme", "valid_from", "valid_to", "status"]
         field_classes = {"issuing_country": CountryChoiceField}
+        labels = {
+            "number": _("Number"),
+            "type": _("Type"),
+            "issuing_country": _("Issuing country"),
+            "programme": _("Programme"),
+            "status": _("Status"),
+        }
+        help_texts = {
+            "number": _("Authorisation or certificate number"),
+            "issuing_country": _("Issuing Member State, or the MRA partner for a recognised third-country programme"),
+        }
 
     def __init__(self, *args, operator: Operator, country: str | None = None, **kwargs):
         """``country``: the only issuing country the user may choose (a risk manager's Member State)."""
@@ -97,7 +119,7 @@ class AuthorisationForm(MarksInvalidFields, forms.ModelForm):
             allowed = allowed & {country}
         self.fields["issuing_country"].queryset = Country.objects.filter(iso2__in=allowed).order_by("iso2")
         self.fields["programme"].required = False
-        self.fields["programme"].help_text = "Leave blank for the issuing country's programme (EU AEO, C-TPAT, ...)."
+        self.fields["programme"].help_text = _("Leave blank for the issuing country's programme (EU AEO, C-TPAT, ...).")
         if not self.instance.pk:
             self.initial.setdefault("programme", "")
             if country is not None and country in allowed:
@@ -107,7 +129,7 @@ class AuthorisationForm(MarksInvalidFields, forms.ModelForm):
         cleaned = super().clean()
         valid_from, valid_to = cleaned.get("valid_from"), cleaned.get("valid_to")
         if valid_from and valid_to and valid_to < valid_from:
-            self.add_error("valid_to", "The end of validity is before its start.")
+            self.add_error("valid_to", _("The end of validity is before its start."))
         issuing = cleaned.get("issuing_country")
         if issuing is not None:
             problem = issuing_country_error(
@@ -124,8 +146,8 @@ class AuthorisationForm(MarksInvalidFields, forms.ModelForm):
 
 class ImportForm(MarksInvalidFields, forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, comma-separated, with a header line. At most 5 MB.",
+        label=_("CSV file"),
+        help_text=_("UTF-8, comma-separated, with a header line. At most 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
@@ -134,5 +156,7 @@ class ImportForm(MarksInvalidFields, forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB: split it, or use `manage.py import_operators`.")
+            raise forms.ValidationError(
+                _("The file is larger than 5 MB: split it, or use `manage.py import_operators`.")
+            )
         return upload

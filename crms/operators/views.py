@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crms.core.access import area_required
 from crms.core.derived import derived
@@ -133,7 +134,7 @@ def operator_create(request):
             request, form, eori=form.cleaned_data["eori"], refusal="You may not register operators of {country}."
         )
         if saved is not None:
-            messages.success(request, f"Operator {saved.obj.eori} registered.")
+            messages.success(request, _("Operator %(eori)s registered.") % {"eori": saved.obj.eori})
             return redirect("operators-detail", eori=saved.obj.eori)
     return render(request, "operators/operator_form.html", {"form": form, "operator": None})
 
@@ -147,9 +148,9 @@ def operator_edit(request, eori):
         saved = _save_operator_form(request, form, eori=eori, refusal="You may not move operators to {country}.")
         if saved is not None:
             if saved.outcome == "unchanged":
-                messages.info(request, "Nothing changed.")
+                messages.info(request, _("Nothing changed."))
             else:
-                messages.success(request, f"Operator {eori} updated.")
+                messages.success(request, _("Operator %(eori)s updated.") % {"eori": eori})
             return redirect("operators-detail", eori=eori)
     operator = _get_operator(eori)  # the form may have changed the instance in memory
     return render(request, "operators/operator_form.html", {"form": form, "operator": operator})
@@ -192,7 +193,7 @@ def authorisation_add(request, eori):
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            messages.success(request, f"Authorisation {saved.obj.number} registered.")
+            messages.success(request, _("Authorisation %(number)s registered.") % {"number": saved.obj.number})
             return redirect("operators-detail", eori=eori)
     context = {"form": form, "operator": operator, "authorisation": None}
     return render(request, "operators/authorisation_form.html", context)
@@ -217,9 +218,9 @@ def authorisation_edit(request, eori, pk):
             _add_service_errors(form, error)
         else:
             if saved.outcome == "unchanged":
-                messages.info(request, "Nothing changed.")
+                messages.info(request, _("Nothing changed."))
             else:
-                messages.success(request, f"Authorisation {saved.obj.number} updated.")
+                messages.success(request, _("Authorisation %(number)s updated.") % {"number": saved.obj.number})
             return redirect("operators-detail", eori=eori)
     context = {"form": form, "operator": operator, "authorisation": authorisation, "number": number}
     return render(request, "operators/authorisation_form.html", context)

@@ -7,6 +7,7 @@ import re
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crms.core.access import area_required
@@ -114,7 +115,7 @@ def high_interest_countries(request):
             errors = error.errors
             typed = typed or ""
         else:
-            messages.success(request, "High-interest countries saved.")
+            messages.success(request, _("High-interest countries saved."))
             return redirect("reference-high-interest-countries")
     listed = selectors.high_interest_countries()
     context = {

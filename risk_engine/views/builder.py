@@ -15,6 +15,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import APIException
 
@@ -228,5 +229,5 @@ def promote(request, code: str):
     except services.CriteriaError as error:
         messages.error(request, str(error))
         return render_detail(request, criterion, status=error.status)
-    messages.success(request, "Promotion submitted: a second person must approve it.")
+    messages.success(request, _("Promotion submitted: a second person must approve it."))
     return redirect("criteria-detail", code=code)

@@ -7,6 +7,8 @@ import re
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import member_state_of
@@ -197,11 +199,11 @@ def criterion_diff(request, code):
 
 
 TRANSITION_DONE = {
-    "submit": "Submitted for approval.",
-    "approve": "Published.",
-    "retire": "Retired.",
-    "return": "Returned to the authors as a draft.",
-    "reject": "Rejected: the version is a draft again.",
+    "submit": gettext_lazy("Submitted for approval."),
+    "approve": gettext_lazy("Published."),
+    "retire": gettext_lazy("Retired."),
+    "return": gettext_lazy("Returned to the authors as a draft."),
+    "reject": gettext_lazy("Rejected: the version is a draft again."),
 }
 
 
@@ -218,7 +220,7 @@ def transition(request, code, action):
         return render_detail(request, criterion, status=403)
     comment = request.POST.get("comment", "").strip()
     if not comment:
-        messages.error(request, "Comment for the record: please give one.")
+        messages.error(request, _("Comment for the record: please give one."))
         return render_detail(request, criterion, status=400)
     reviewed = {}
     if action == "approve":  # the page always sends the version it showed and its fingerprint: both required

@@ -14,6 +14,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import is_risk_staff
@@ -78,7 +80,7 @@ def watch_list_new(request):
                 _form_errors(form, error)
                 status = error.status if error.status in (400, 409) else 400
             else:
-                messages.success(request, f"Watch list {watch_list.code} created.")
+                messages.success(request, _("Watch list %(code)s created.") % {"code": watch_list.code})
                 return redirect("watch-list-detail", code=watch_list.code)
     return render(request, "watchlists/new.html", {"form": form}, status=status)
 
@@ -128,9 +130,9 @@ def watch_list_add(request, code: str):
                 form.add_error(name if name in form.fields else None, problem["message"])
         else:
             if added:
-                messages.success(request, f"Added {form.cleaned_data['value'].strip()}.")
+                messages.success(request, _("Added %(value)s.") % {"value": form.cleaned_data["value"].strip()})
             else:
-                messages.info(request, "That value is already on the list; nothing changed.")
+                messages.info(request, _("That value is already on the list; nothing changed."))
             return redirect("watch-list-detail", code=watch_list.code)
     return _detail(request, watch_list, status=400, entry_form=form)
 
@@ -153,7 +155,7 @@ def watch_list_remove(request, code: str, entry_id: int):
             raise Http404(str(error)) from None
         messages.error(request, str(error))
         return _detail(request, watch_list, status=error.status, remove_error={"id": entry_id, "message": str(error)})
-    messages.success(request, f"Removed {entry.value}.")
+    messages.success(request, _("Removed %(value)s.") % {"value": entry.value})
     return redirect("watch-list-detail", code=watch_list.code)
 
 
@@ -182,13 +184,22 @@ def watch_list_import(request, code: str):
                     errors = [f"{problem.get('field') or 'file'}: {problem['message']}" for problem in error.errors]
                 else:
                     known = len(parsed.entries) - added
-                    messages.success(
-                        request,
-                        f"Imported {added} new entr{'y' if added == 1 else 'ies'} from {upload.name}"
-                        + (f"; {known} already on the list." if known else "."),
-                    )
+                    imported = ngettext(
+                        "Imported %(added)s new entry from %(file)s",
+                        "Imported %(added)s new entries from %(file)s",
+                        added,
+                    ) % {"added": added, "file": upload.name}
+                    if known:
+                        imported = _("%(imported)s; %(known)s already on the list.") % {
+                            "imported": imported,
+                            "known": known,
+                        }
+                    else:
+                        imported = _("%(imported)s.") % {"imported": imported}
+                    messages.success(request, imported)
                     return redirect("watch-list-detail", code=watch_list.code)
     shown = errors[:SHOWN_IMPORT_ERRORS]
     if len(errors) > len(shown):
-        shown.append(f"… and {len(errors) - len(shown)} more problems.")
+        more = len(errors) - len(shown)
+        shown.append(ngettext("… and %(n)s more problem.", "… and %(n)s more problems.", more) % {"n": more})
     return _detail(request, watch_list, status=400, import_errors=shown)

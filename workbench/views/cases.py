@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from analysis.selectors import flags_on
@@ -119,9 +120,9 @@ def _next_in_queue(request, decided, queue: str, text: str):
 
     following = selectors.next_case(request.user, filters_from_query(QueryDict(queue)), after=decided.pk)
     if following is None:
-        messages.success(request, f"{text} No other open case in this queue.")
+        messages.success(request, _("%(text)s No other open case in this queue.") % {"text": text})
         return redirect(f"{reverse('workbench-queue')}?{queue}" if queue else reverse("workbench-queue"))
-    messages.success(request, f"{text} Next case: {following.declaration.mrn}.")
+    messages.success(request, _("%(text)s Next case: %(mrn)s.") % {"text": text, "mrn": following.declaration.mrn})
     return redirect(_case_in_queue(following.pk, queue))
 
 
@@ -178,7 +179,7 @@ def claim(request, pk: int):
             return HttpResponse(error.errors[0]["message"], status=error.status)
         return _fail(request, case, error)
     if request.POST.get("next") == "queue":
-        messages.success(request, "You hold this case.")
+        messages.success(request, _("You hold this case."))
         return redirect(_case_in_queue(case.pk, request.POST.get("queue", "")))
     return _after_action(request, case, "You hold this case.")
 
@@ -222,7 +223,7 @@ def decide(request, pk: int):
         )
     except services.WorkbenchError as error:
         return _fail(request, case, error)
-    text = f"Decision recorded: {decision.get_action_display().lower()}."
+    text = _("Decision recorded: %(action)s.") % {"action": decision.get_action_display().lower()}
     if decision.forwarded_to_id:
         text += f" Forwarded to {decision.forwarded_to_id} for the control at the place of unloading."
     if "queue" in post and not request.headers.get("HX-Request"):

@@ -8,6 +8,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.roles import is_eu_wide_reader
@@ -152,7 +153,7 @@ def save_filter(request):
         messages.error(request, error.errors[0]["message"])
         query = saved_filters.normalised(request.POST.get("query", ""))
         return redirect(f"{reverse('workbench-queue')}?{query}" if query else reverse("workbench-queue"))
-    messages.success(request, f"Filter “{saved.name}” saved.")
+    messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
     return redirect(f"{reverse('workbench-queue')}?{saved.query}" if saved.query else reverse("workbench-queue"))
 
 
@@ -161,5 +162,5 @@ def save_filter(request):
 def delete_filter(request, pk: int):
     if not saved_filters.delete_filter(request.user, pk):
         raise Http404
-    messages.success(request, "Saved filter deleted.")
+    messages.success(request, _("Saved filter deleted."))
     return redirect("workbench-queue")

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crms.core.access import area_required
@@ -38,7 +39,7 @@ def close(request, pk: int):
     referral = _referral(request, pk)
     failed = _back(request, referral, referrals.close_referral, reason=request.POST.get("reason", ""))
     if failed is None:
-        messages.success(request, "Referral closed.")
+        messages.success(request, _("Referral closed."))
     return failed or redirect("workbench-case", pk=referral.case_id)
 
 
@@ -48,5 +49,5 @@ def ask_again(request, pk: int):
     referral = _referral(request, pk)
     failed = _back(request, referral, referrals.ask_again, question=request.POST.get("question", ""))
     if failed is None:
-        messages.success(request, "Asked again: the referral is open for the filer's answer.")
+        messages.success(request, _("Asked again: the referral is open for the filer's answer."))
     return failed or redirect("workbench-case", pk=referral.case_id)

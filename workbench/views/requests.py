@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from crms.accounts.models import Organisation
@@ -68,7 +69,10 @@ def request_new(request):
             except services.WorkbenchError as error:
                 errors = error.errors
             else:
-                messages.success(request, f"Request sent to {created.requested_state_id}.")
+                messages.success(
+                    request,
+                    _("Request sent to %(requested_state_id)s.") % {"requested_state_id": created.requested_state_id},
+                )
                 return redirect("workbench-request", pk=created.pk)
     if values["mrn"] and not request.GET.get("subject") and request.method != "POST":
         values["subject"] = "consignment"
