@@ -76,14 +76,21 @@ def _error(field: str | None, code: str, message: str) -> dict[str, Any]:
     return {"field": field, "code": code, "message": message}
 
 
+def size_limit() -> str:
+    """The per-file limit as people read it: "10 MB" (or KB below a megabyte)."""
+    if MAX_BYTES >= 1024 * 1024:
+        return f"{MAX_BYTES / (1024 * 1024):g} MB"
+    return f"{MAX_BYTES / 1024:g} KB"
+
+
 def _read(upload) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """One uploaded file checked: (its facts, None) or (None, the error naming it)."""
     name = display_name(getattr(upload, "name", ""))
     if upload.size > MAX_BYTES:
-        return None, _error("files", "too_large", f"{name}: at most {MAX_BYTES // (1024 * 1024)} MB per file.")
+        return None, _error("files", "too_large", f"{name}: at most {size_limit()} per file.")
     content = upload.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:
-        return None, _error("files", "too_large", f"{name}: at most {MAX_BYTES // (1024 * 1024)} MB per file.")
+        return None, _error("files", "too_large", f"{name}: at most {size_limit()} per file.")
     extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     for content_type, (matches, extensions) in KINDS.items():
         if matches(content[:16]):

@@ -119,7 +119,7 @@ def _page(request, case, **forms: FormState) -> dict:
         "from_queue": request.GET.get("queue") if "queue" in request.GET else None,
         "notes": notes.notes_on(request.user, case),
         "may_annotate": notes.may_annotate(request.user, case),
-        "attachment_max_mb": notes.MAX_BYTES // (1024 * 1024),
+        "attachment_limit": notes.size_limit(),
     }
     return context | _default_forms(case) | forms
 
