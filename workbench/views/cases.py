@@ -17,6 +17,7 @@ from crms.audit.presenters import history_rows
 from crms.core.access import area_required
 from crms.core.dates import RECORDED, DateRefused, read_moment
 from crms.core.derived import derived
+from crms.core.formatting import number
 from crms.declarations.assessment import assessment_for
 from workbench import case_forms, notes, presenters, selectors, services
 from workbench.case_forms import FormState, control_state, decision_state
@@ -94,7 +95,7 @@ def _page(request, case, **forms: FormState) -> dict:
         "parties": parties,
         "decision": decision,
         "forwarded_by": case.forwarded_by,
-        "control_results": selectors.control_results_on(request.user, declaration),
+        "control_results": _with_quantities(selectors.control_results_on(request.user, declaration)),
         "decisions": selectors.decisions_on(request.user, declaration),
         "history": selectors.party_history(request.user, declaration, version),
         "requests": selectors.information_requests_for(request.user).filter(declaration=declaration),
@@ -149,6 +150,15 @@ def _refused(request, case, name: str, state: FormState, status: int):
         response["HX-Reswap"] = "outerHTML"
         return response
     return render(request, "workbench/case.html", context, status=status)
+
+
+def _with_quantities(results) -> list:
+    """Seized quantities as people read them: "1 200", "2,5" (no ".0" for whole pieces)."""
+    rows = list(results)
+    for row in rows:
+        quantity = row.seized_quantity
+        row.quantity_text = None if quantity is None else number(quantity, 0 if float(quantity).is_integer() else 2)
+    return rows
 
 
 def _case_in_queue(case_pk: int, queue: str) -> str:
