@@ -40,12 +40,15 @@ CONTROL_PLACE_OF = {
 
 # (form field, code) -> what a person reads; (form field, code, start of the service's message) where one
 # code covers several messages. A pair missing here keeps the service's message (already plain words).
-PLAIN = {
+DECISION_PLAIN = {
     ("action", "invalid", "One of"): "Choose an action from the list.",
     ("control_type", "required"): "Choose the kind of control: documentary, physical or scanning.",
     ("control_type", "invalid"): "Choose the kind of control from the list.",
     ("control_place", "required"): "Choose where the control takes place.",
     ("reason", "required"): "Say why you dismiss the hit (at least 5 characters).",
+}
+CONTROL_PLAIN = {
+    ("control_type", "invalid"): "Choose the control done from the list.",
     ("result", "invalid"): "Choose the result from the list.",
     ("irregularity_type", "required"): "Choose what kind of irregularity was found.",
     ("irregularity_type", "invalid"): "Leave the irregularity empty when nothing irregular was found.",
@@ -78,7 +81,10 @@ def _typed(post: QueryDict, names: tuple[str, ...]) -> dict[str, str]:
 
 
 def plain_errors(
-    errors: list[dict[str, Any]], names: tuple[str, ...], place_of: dict[str, str] | None = None
+    errors: list[dict[str, Any]],
+    names: tuple[str, ...],
+    place_of: dict[str, str] | None = None,
+    plain: dict[tuple, str] | None = None,
 ) -> FormState:
     """Service errors as a form state: each next to its field, in plain words (several on a field in a row)."""
     state = FormState()
@@ -86,9 +92,11 @@ def plain_errors(
         name = (place_of or {}).get(error.get("field") or "", error.get("field") or "")
         message, code = error.get("message", ""), error.get("code")
         specific = [
-            text for key, text in PLAIN.items() if key[:2] == (name, code) and key[2:] and message.startswith(key[2])
+            text
+            for key, text in (plain or {}).items()
+            if key[:2] == (name, code) and key[2:] and message.startswith(key[2])
         ]
-        message = specific[0] if specific else PLAIN.get((name, code), message)
+        message = specific[0] if specific else (plain or {}).get((name, code), message)
         if name in names:
             state.errors[name] = f"{state.errors[name]} {message}" if name in state.errors else message
         else:
@@ -97,7 +105,7 @@ def plain_errors(
 
 
 def decision_state(post: QueryDict, errors: list[dict[str, Any]]) -> FormState:
-    state = plain_errors(errors, DECISION_FIELDS)
+    state = plain_errors(errors, DECISION_FIELDS, plain=DECISION_PLAIN)
     state.values = _typed(post, DECISION_FIELDS)
     return state
 
@@ -120,7 +128,7 @@ def read_amounts(post: QueryDict) -> tuple[dict[str, float | None], dict[str, st
 def control_state(
     post: QueryDict, errors: list[dict[str, Any]], number_errors: dict[str, str] | None = None
 ) -> FormState:
-    state = plain_errors(errors, CONTROL_FIELDS, CONTROL_PLACE_OF)
+    state = plain_errors(errors, CONTROL_FIELDS, CONTROL_PLACE_OF, CONTROL_PLAIN)
     for name, message in (number_errors or {}).items():
         state.errors[name] = message  # the number as typed was not read: that is the error to fix first
     state.values = _typed(post, CONTROL_FIELDS)

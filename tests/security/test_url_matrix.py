@@ -189,14 +189,15 @@ def browser_rows(w: World) -> list[Case]:
                                                        status=400, hidden=AUDITORS, **workbench_page)),
         Case("GET", f"/workbench/requests/{req}/", page(["eu_auditor", *FR_PEOPLE, "nl_analyst"],
                                                          hidden=["de_analyst"], **workbench_page)),
-        Case("POST", f"/workbench/requests/{req}/reply/", page([*FR_WORKERS, "nl_analyst"], status=302,
+        Case("POST", f"/workbench/requests/{req}/reply/", page([*FR_WORKERS, "nl_analyst"], status=400,
                                                                 hidden=["de_analyst"], **workbench_page)),
         Case("POST", f"/workbench/requests/{req}/close/", page(FR_WORKERS, status=302, hidden=["de_analyst"],
                                                                 **workbench_page)),
-        # ICS2 referrals: the referring Member State's workers close or ask again (an empty form: the message)
-        Case("POST", f"/workbench/referrals/{w.referral.pk}/close/", page(FR_WORKERS, status=302, hidden=not_fr,
+        # ICS2 referrals: the referring Member State's workers close or ask again (an empty form: the case page
+        # again, 400, the message beside the field)
+        Case("POST", f"/workbench/referrals/{w.referral.pk}/close/", page(FR_WORKERS, status=400, hidden=not_fr,
                                                                           **workbench_page)),
-        Case("POST", f"/workbench/referrals/{w.referral.pk}/ask-again/", page(FR_WORKERS, status=302,
+        Case("POST", f"/workbench/referrals/{w.referral.pk}/ask-again/", page(FR_WORKERS, status=400,
                                                                               hidden=not_fr, **workbench_page)),
         Case("GET", f"/workbench/feedback/{TOY}/", page(PEOPLE)),
         Case("GET", f"/workbench/feedback/{FR_PROFILE}/", page(fr_and_eu, hidden=not_fr)),

@@ -102,7 +102,7 @@ def test_browser_form_records_a_seizure_and_closes_the_case(people, referred):
          "Leave the irregularity empty when nothing irregular was found."),
         ({"result": "maybe"}, "result", "Choose the result from the list."),
         ({"result": "no_irregularity", "control_type": "sniffing"}, "control_type",
-         "Choose the kind of control from the list."),
+         "Choose the control done from the list."),
         ({"result": "no_irregularity", "controlled_at": "yesterday"}, "controlled_at", ""),
         ({"result": "no_irregularity", "controlled_at": "2026-13-01T10:00"}, "controlled_at", ""),
         ({"result": "no_irregularity", "controlled_at": "2999-01-01T10:00"}, "controlled_at", ""),

@@ -20,6 +20,7 @@ from crms.core.derived import derived
 from exchange.deadlines import with_deadline
 from exchange.services import open_request
 from workbench import selectors, services
+from workbench.case_forms import FormState, plain_errors
 from workbench.models import InformationRequest, LegalBasis
 
 
@@ -121,22 +122,23 @@ def _request(request, pk: int) -> InformationRequest:
 @require_safe
 @area_required("workbench")
 def request_detail(request, pk: int):
-    found = _request(request, pk)
+    return render(request, "workbench/request_detail.html", _detail(request, _request(request, pk)))
+
+
+def _detail(request, found: InformationRequest, reply: FormState | None = None) -> dict:
+    """The thread page; ``reply`` is the refused reply as typed, with its error."""
     member_state = member_state_of(request.user)
-    return render(
-        request,
-        "workbench/request_detail.html",
-        {
-            "req": found,
-            "thread": found.messages.select_related("author"),
-            "may_reply": request.user.role in services.WORKERS
-            and member_state in (found.requesting_state_id, found.requested_state_id)
-            and found.state != InformationRequest.State.CLOSED,
-            "may_close": request.user.role in services.WORKERS
-            and member_state == found.requesting_state_id
-            and found.state != InformationRequest.State.CLOSED,
-        },
-    )
+    return {
+        "reply_form": reply or FormState(),
+        "req": found,
+        "thread": found.messages.select_related("author"),
+        "may_reply": request.user.role in services.WORKERS
+        and member_state in (found.requesting_state_id, found.requested_state_id)
+        and found.state != InformationRequest.State.CLOSED,
+        "may_close": request.user.role in services.WORKERS
+        and member_state == found.requesting_state_id
+        and found.state != InformationRequest.State.CLOSED,
+    }
 
 
 @require_POST
@@ -146,7 +148,11 @@ def request_reply(request, pk: int):
     try:
         services.post_information_message(actor=request.user, request=found, body=request.POST.get("body", ""))
     except services.WorkbenchError as error:
-        _fail(request, error)
+        if error.status == 403:
+            raise PermissionDenied(error.errors[0]["message"]) from None
+        state = plain_errors(error.errors, ("body",))
+        state.values = {"body": request.POST.get("body", "")}  # what was typed comes back
+        return render(request, "workbench/request_detail.html", _detail(request, found, state), status=error.status)
     return redirect("workbench-request", pk=found.pk)
 
 
