@@ -68,10 +68,10 @@ def busiest_open_case() -> Case:
     return best
 
 
-def shoot(page, name: str) -> None:
+def shoot(page, name: str, *, docs: bool = False) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    if os.environ.get("CRMS_DOC_SCREENSHOTS"):
+    if docs and os.environ.get("CRMS_DOC_SCREENSHOTS"):
         DOCS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(DOCS / f"{name}.png"))
 
@@ -86,10 +86,10 @@ def test_case_page_layout_and_forms_at_both_sizes(live_server, reference_data, c
         login(page, base, "fr_analyst", PASSWORD)
         page.wait_for_url(f"{base}/")
         page.goto(f"{base}/workbench/")
-        shoot(page, f"queue-{width}x{height}")
+        shoot(page, f"queue-{width}x{height}", docs=True)
         page.goto(f"{base}/workbench/cases/{case.pk}/")
         m = page.evaluate(MEASURE)
-        shoot(page, f"case-{width}x{height}")
+        shoot(page, f"case-{width}x{height}", docs=True)
         assert m["pageOverflow"] <= 0, (width, m)
         assert m["asideLeft"] >= m["mainRight"], ("the action panel sits beside the hits", width, m)
         assert m["asideTop"] <= m["hitsTop"] + 5, ("the panel starts level with the hits", width, m)
