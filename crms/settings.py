@@ -100,6 +100,12 @@ DATABASE_URL = parse_database_url("DATABASE_URL", env_str("DATABASE_URL", "postg
 DATABASES = {"default": DATABASE_URL.as_django()}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Optional read replica for indicators, backtests and training (crms/core/replica.py, docs/operations.md).
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = parse_database_url("DATABASE_REPLICA_URL", env_str("DATABASE_REPLICA_URL", "")).as_django()
+    DATABASES["replica"] |= {"CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["crms.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = parse_redis_url("REDIS_URL", env_str("REDIS_URL", "redis://localhost:6379/0"))

@@ -88,6 +88,10 @@ api_v1 = [
     path("subscriptions/<int:pk>/", notifications_api.SubscriptionView.as_view(), name="api-subscription"),
     path("history/batch/", learning_api.HistoryBatchView.as_view(), name="api-history-batch"),
     path("models/<str:model_id>/", learning_api.ModelDetailView.as_view(), name="api-model"),
+    *[
+        path(f"models/<str:model_id>/{action}/", view.as_view(), name=f"api-model-{action}")
+        for action, view in learning_api.MODEL_ACTION_VIEWS.items()
+    ],
     path("rifs/", rif_api.RifCollectionView.as_view(), name="api-rifs"),
     path("rifs/<str:reference>/", rif_api.RifDetailView.as_view(), name="api-rif"),
     path("rifs/<str:reference>/feedback/", rif_api.RifFeedbackView.as_view(), name="api-rif-feedback"),
@@ -156,6 +160,7 @@ urlpatterns = [
     path("selection/", include("selection.urls")),
     path("indicators/", include("indicators.urls")),
     path("analysis/", include("analysis.urls")),
+    path("models/", include("crms.learning.urls")),
     *placeholders,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -22,6 +22,7 @@ import pandas as pd
 from django.conf import settings
 
 from crms.core.dates import QUERY
+from crms.core.labels import counted
 from indicators.figures import EU_TOTAL, Period, View, ratio, sums
 from indicators.tables import hits_per_criterion
 
@@ -92,17 +93,18 @@ def report_note() -> str:
 
 def recommend(hits: int, controls: int, positive: int, load: float | None) -> tuple[str, str]:
     """keep / amend / not_enough_data, and why, for one row of the evaluation (see ``thresholds_text``)."""
-    results = f"; {positive} of {controls} controls positive ({positive / controls:.0%})" if controls else ""
+    results = f"; {positive} of {counted(controls, 'control')} positive ({positive / controls:.0%})" if controls else ""
     if hits < max(settings.EVAL_MIN_HITS, 1):
-        return "not_enough_data", f"{hits} hits in the period (fewer than {settings.EVAL_MIN_HITS}){results}"
+        return "not_enough_data", f"{counted(hits, 'hit')} in the period (fewer than {settings.EVAL_MIN_HITS}){results}"
     if controls >= settings.EVAL_MIN_CONTROLS and positive / controls * 100 < settings.EVAL_MIN_PRECISION_PCT:
         return "amend", (
-            f"precision {positive / controls:.0%} over {controls} controls (below {settings.EVAL_MIN_PRECISION_PCT}%)"
+            f"precision {positive / controls:.0%} over {counted(controls, 'control')} "
+            f"(below {settings.EVAL_MIN_PRECISION_PCT}%)"
         )
     if load is not None and load > settings.EVAL_MAX_HITS_PER_1000_ENS:
         return "amend", f"{load:.0f} hits per 1,000 ENS (above {settings.EVAL_MAX_HITS_PER_1000_ENS}): too broad"
     if controls < settings.EVAL_MIN_CONTROLS:
-        few = f"{hits} hits but {controls} controlled (fewer than {settings.EVAL_MIN_CONTROLS})"
+        few = f"{counted(hits, 'hit')} but {controls} controlled (fewer than {settings.EVAL_MIN_CONTROLS})"
         return "not_enough_data", few + results
     return "keep", "within every threshold"
 

@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
-from django.db import connection
 
 from crms.accounts.roles import is_eu_wide_reader, member_state_of
+from crms.core.replica import analytics_cursor
 
 EU_TOTAL = "EU total"
 
@@ -54,7 +54,7 @@ def sums(view: View, metric: str) -> pd.DataFrame:
     """member_state, key, key2, value summed over the period; all Member States."""
     if metric in view._cache:
         return view._cache[metric]
-    with connection.cursor() as cursor:
+    with analytics_cursor() as cursor:
         cursor.execute(
             """SELECT member_state, key, key2, sum(value) FROM indicators_dailyfigure
                WHERE metric = %s AND day BETWEEN %s AND %s GROUP BY member_state, key, key2""",
@@ -77,7 +77,7 @@ def weekly_sums(view: View, metric: str, *, by_key: bool = False) -> pd.DataFram
         conditions.append("NOT (key = ANY(%s) OR key2 = ANY(%s))")
         params += [sorted(view.hidden_codes)] * 2
     key = "key, " if by_key else ""
-    with connection.cursor() as cursor:
+    with analytics_cursor() as cursor:
         cursor.execute(
             f"""SELECT date_trunc('week', day)::date AS week, {key}sum(value) FROM indicators_dailyfigure
                 WHERE {" AND ".join(conditions)} GROUP BY week{", key" if by_key else ""}""",  # noqa: S608 - fixed fragments only

@@ -247,7 +247,7 @@ TABLES: list[Table] = [
         "hits",
         "Hits per criterion, automated and after assessment",
         hits_per_criterion,
-        "hits dated by the day their ENS was received; after_assessment: a control decided by an analyst; "
+        "hits dated by the day their ENS was received; after assessment: a control decided by an analyst; "
         "controlled: the hit's Member State (or the one it forwarded the control to) recorded a control result; "
         "positive: one of them found an irregularity or seized goods; precision: positive over controlled",
     ),

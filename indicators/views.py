@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from numbers import Number
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from crms.accounts.participants import UnknownMemberState, member_states, read_member_state
 from crms.accounts.roles import is_eu_wide_reader, is_read_only
 from crms.core.access import area_required
 from crms.core.client_input import whole_number
@@ -19,6 +20,7 @@ from crms.core.dates import QUERY, DateRefused, read_day
 from crms.core.derived import derived
 from crms.core.figures import detection_rate, share
 from crms.core.formatting import count, percent
+from crms.core.navigation import AREAS_BY_KEY
 from crms.core.views import standalone_page
 from indicators import evaluation, exports, services, trends
 from indicators.figures import EU_TOTAL, Period, View
@@ -62,9 +64,22 @@ def period_from(request, *, european: bool = False) -> tuple[Period, list[str]]:
     return Period(day_from, day_to), errors
 
 
+def member_state_from(request, errors: list[str]) -> str | None:
+    """The Member State typed in the box (a name or a code), or None with the problem in ``errors``:
+    "France" used to become "FRA" and show an empty dashboard. Only EU-wide readers choose one; the
+    others always see their own Member State's rows."""
+    if not is_eu_wide_reader(request.user):
+        return None
+    try:
+        return read_member_state(request.GET.get("member_state"))
+    except UnknownMemberState as refused:
+        errors.append(str(refused))
+        return None
+
+
 def view_for(request) -> tuple[View, list[str]]:
     period, errors = period_from(request, european=True)
-    member_state = request.GET.get("member_state", "").strip().upper()[:3] or None
+    member_state = member_state_from(request, errors)
     return View.for_user(request.user, period, member_state), errors
 
 
@@ -111,14 +126,18 @@ def dashboard(request):
         {
             "view": view,
             "errors": errors,
+            "member_state_error": any(error.startswith("Member State") for error in errors),
             "headline": headline(view, {table.name: frame for table, frame in built}),
-            "tables": [(table, _cells(frame), _table_rows(table.name, frame, view)) for table, frame in built],
+            "tables": [
+                (table, _cells(frame), _table_rows(table.name, frame, view, request.user)) for table, frame in built
+            ],
             "charts": trends.chart_data(view),
             "last_refresh": last,
             "running": running,
             "query": query,
             "eu_wide": is_eu_wide_reader(request.user),
-            "may_refresh": not is_read_only(request.user),
+            "member_states": member_states() if is_eu_wide_reader(request.user) else [],
+            "may_refresh": may_refresh(request.user),
             "quarter": evaluation.current_quarter(view.period.day_to),
         },
         status=400 if errors else 200,  # the problems are named on the page, over the default period
@@ -133,8 +152,40 @@ def _period_query(view: View, prefix: str = "") -> str:
     return urlencode({f"{prefix}from": view.period.day_from, f"{prefix}to": view.period.day_to})
 
 
-def record_link(table: str, row: dict, view: View) -> str | None:
-    """Where the records behind a row are listed (None for totals and snapshots)."""
+def may_refresh(user) -> bool:
+    """Who may ask for a refresh of the figures: the dashboard's button and the refresh view both ask."""
+    return AREAS_BY_KEY["indicators"].allows(user) and not is_read_only(user)
+
+
+def record_link(table: str, row: dict, view: View, user) -> str | None:
+    """Where the records behind a row are listed (None for totals and snapshots, and where the viewer could
+    not follow the link: the Commission has no workbench, so no "records" link into it)."""
+    link = _record_link(table, row, view)
+    if link is None or not may_open(user, link):
+        return None
+    return link
+
+
+def may_open(user, link: str) -> bool:
+    """Whether ``user`` may open the area of ``link``: the same table (``crms.core.navigation``) the
+    views' ``area_required`` reads."""
+    area = AREA_OF_URL.get(resolve(urlsplit(link).path).url_name)
+    return area is None or AREAS_BY_KEY[area].allows(user)
+
+
+# The areas a records link can lead into (the view's area_required), by URL name.
+AREA_OF_URL = {
+    "declarations-list": "declarations",
+    "criteria-detail": "criteria",
+    "indicators-controls": "indicators",
+    "workbench-requests": "workbench",
+    "workbench-queue": "workbench",
+    "rif-list": "rif",
+    "pca-list": "pca",
+}
+
+
+def _record_link(table: str, row: dict, view: View) -> str | None:
     state = row.get("member_state")
     if state == EU_TOTAL and table not in ("hits",):
         return None
@@ -162,7 +213,7 @@ def record_link(table: str, row: dict, view: View) -> str | None:
     return None
 
 
-def _table_rows(name: str, frame, view: View) -> list[tuple[bool, list[tuple[str, bool]], str | None]]:
+def _table_rows(name: str, frame, view: View, user) -> list[tuple[bool, list[tuple[str, bool]], str | None]]:
     """(is a total, [(text, is a number)], records link) per row, formatted here once: a year of
     figures is thousands of cells, and a template filter chain per cell was most of the page's time."""
     columns = [str(column) for column in frame.columns]
@@ -170,7 +221,7 @@ def _table_rows(name: str, frame, view: View) -> list[tuple[bool, list[tuple[str
     for row in _rows(frame):
         cells = [(str(figure(row[column], column)), isinstance(row[column], Number)) for column in columns]
         total = EU_TOTAL in (row.get("member_state"), row.get("requesting_state"))
-        rendered.append((total, cells, record_link(name, row, view)))
+        rendered.append((total, cells, record_link(name, row, view, user)))
     return rendered
 
 
@@ -201,7 +252,7 @@ def export_table(request, name: str, fmt: str):
 @require_POST
 @area_required("indicators")
 def refresh(request):
-    if is_read_only(request.user):
+    if not may_refresh(request.user):
         raise Http404
     running = RefreshRun.objects.filter(status__in=[RefreshRun.Status.QUEUED, RefreshRun.Status.RUNNING]).first()
     run = running or services.request_refresh(actor=request.user)
@@ -253,7 +304,10 @@ def control_records(request):
 
 
 def _report(request, *, label: str, period: Period, kind: str):
-    view = View.for_user(request.user, period, request.GET.get("member_state", "").upper()[:3] or None)
+    errors: list[str] = []
+    view = View.for_user(request.user, period, member_state_from(request, errors))
+    if errors:
+        return standalone_page("errors/400.html", 400, {"problems": errors})
     if kind == "quarterly":
         title = f"CRC statistics report {label}"
         sections = [

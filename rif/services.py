@@ -149,6 +149,11 @@ def may_give_feedback(user, rif: Rif) -> bool:
     return user.is_authenticated and user.role in FEEDBACK_ROLES and recipient_row(user, rif) is not None
 
 
+def may_mark_read(user, rif: Rif) -> bool:
+    """A recipient Member State's risk staff mark a RIF read (not its auditors: they read, they do not act)."""
+    return user.is_authenticated and user.role in FEEDBACK_ROLES and recipient_row(user, rif) is not None
+
+
 def may_turn_into_criterion(user) -> bool:
     return user.is_authenticated and user.role in PEOPLE_AUTHORS
 
@@ -475,9 +480,9 @@ def withdraw_rif(*, actor, rif: Rif, reason: str) -> Rif:
 
 @transaction.atomic
 def mark_read(*, actor, rif: Rif) -> RifRecipient:
-    row = recipient_row(actor, rif)
-    if row is None or actor.role not in FEEDBACK_ROLES:
+    if not may_mark_read(actor, rif):
         raise _refuse(403, "Only a recipient Member State's risk staff mark a RIF read.")
+    row = recipient_row(actor, rif)
     row = RifRecipient.objects.select_for_update().get(pk=row.pk)
     if row.read_at is None:
         row.read_at, row.read_by = timezone.now(), actor

@@ -180,6 +180,7 @@ def rif_detail(request, reference: str):
         "attachments": rif.attachments.all(),
         "sees_all": selectors.sees_all_follow_up(user, rif),
         "recipient": services.recipient_row(user, rif),
+        "may_mark_read": services.may_mark_read(user, rif),
         "may_edit": services.may_edit(user, rif),
         "may_submit": services.may_submit(user, rif),
         "may_approve": services.may_approve(user, rif),

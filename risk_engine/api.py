@@ -68,7 +68,9 @@ class CriteriaView(APIView):
         summary="Criteria you may see, with all versions",
         operation_id="criteria_list",
         description=(
-            "Without changed_since/after: the criteria you may see. With either: the change feed, oldest first, "
+            "Without changed_since/after: the criteria you may see, each with the versions you read (drafts and "
+            "submitted versions of EU criteria are the Commission's: elsewhere an EU criterion is listed once "
+            "published, with its published versions). With either: the change feed, oldest first, "
             "of published versions (published, superseded, retired), each with its criteria_revision and the "
             "version's document; follow `next` as `after` until it is null."
         ),
@@ -131,6 +133,11 @@ class CriteriaView(APIView):
 class CriterionView(APIView):
     @extend_schema(
         summary="One criterion with all its versions",
+        description=(
+            "Every version you read: the Commission reads all; elsewhere an EU criterion's published, superseded "
+            "and retired versions (its drafts and submitted versions are the Commission's, contract v2 section 3: "
+            "an EU criterion never published is a 404)."
+        ),
         operation_id="criteria_read",
         responses={200: ref(docs.CriterionRead), 404: ref(ErrorBody)},
     )

@@ -42,21 +42,22 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from crms.accounts.models import Organisation
 from crms.accounts.roles import COMMISSION_CODE
 from crms.core.dates import QUERY, DateRefused, read_day
 from crms.core.figures import outcomes_of
+from crms.core.replica import analytics_cursor, replica_reads
 from crms.declarations.models import TransportMode
 from crms.declarations.selectors import ALL_MEMBER_STATES, RowScope, row_scope_for
 from risk_engine import columnar, reference
 from risk_engine.compiler import active_criteria, compile_version
-from risk_engine.models import Criterion, CriterionVersion, Scope, Status
+from risk_engine.models import Criterion, CriterionVersion, Scope
 from risk_engine.models_backtest import Backtest
 from risk_engine.screening import load_batch
-from risk_engine.selectors import criteria_readable_in
+from risk_engine.selectors import backtested_version_for, criteria_readable_in
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +94,10 @@ def irregularity_counts(version_ids: list[int], member_states: list[str]) -> dic
 # --- starting -------------------------------------------------------------------------------------
 
 
-def backtested_version(criterion: Criterion) -> CriterionVersion | None:
-    """The open version (draft or submitted) if any, else the published one."""
-    versions = criterion.versions.select_related("criterion")
-    return (
-        versions.filter(status__in=[Status.DRAFT, Status.SUBMITTED]).first()
-        or versions.filter(status=Status.PUBLISHED).first()
-    )
+def backtested_version(criterion: Criterion, user) -> CriterionVersion | None:
+    """The open version (draft or submitted) if ``user`` reads it, else the published one
+    (``selectors.backtested_version_for``: an EU draft is the Commission's)."""
+    return backtested_version_for(user, criterion)
 
 
 def participant_codes() -> list[str]:
@@ -192,7 +190,7 @@ def start_backtest(*, actor, criterion: Criterion, params: dict[str, Any]) -> Ba
     (``TooManyBacktests``): a backtest costs a worker for up to its time limit.
     """
     cleaned = clean_params(params) | {"rows": row_scope_for(actor).key}
-    version = backtested_version(criterion)
+    version = backtested_version(criterion, actor)
     if version is None:
         raise ValidationError({"criterion": ["This criterion has no open or published version to backtest."]})
     with transaction.atomic():
@@ -239,7 +237,7 @@ def _select_versions(params: dict[str, Any]) -> dict[str, np.ndarray]:
     if params.get("transport_modes"):
         filters += " AND d.transport_mode = ANY(%(modes)s)"
         args["modes"] = list(params["transport_modes"])
-    with connection.cursor() as cursor:
+    with analytics_cursor() as cursor:
         cursor.execute(VERSIONS_SQL.format(rows=rows_sql, filters=filters), args)
         rows = cursor.fetchall()
     if not rows:
@@ -393,7 +391,8 @@ def compute(version: CriterionVersion, params: dict[str, Any], *, progress: Call
     total = len(selected["version"])
     for offset in range(0, total, CHUNK_SIZE):
         chunk = {name: values[offset : offset + CHUNK_SIZE] for name, values in selected.items()}
-        _evaluate_chunk(chunk, draft, published, replaced_ids, watch_lists, tally, first)
+        with replica_reads():  # declarations and goods may come from a read replica (criteria did not)
+            _evaluate_chunk(chunk, draft, published, replaced_ids, watch_lists, tally, first)
         if progress is not None:
             progress(min(99, int(100 * (offset + len(chunk["version"])) / total)))
     hit_versions = np.concatenate(tally.hit_versions).tolist() if tally.hit_versions else []

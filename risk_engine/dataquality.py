@@ -15,6 +15,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from crms.core import formatting
 from crms.core.caching import cached_per_revision
 from risk_engine.models import CredibilityBound
 
@@ -55,13 +56,13 @@ def item_warnings(item: dict, *, phase: str, checks: Checks) -> list[dict]:
         warnings.append({"code": code, "item": number, "field": f"item.{field}", "message": message})
 
     if is_vague(item["description"], checks):
-        warn("vague_description", "description", f"{item['description']!r} is not an acceptable goods description.")
+        warn("vague_description", "description", f"“{item['description']}” is not an acceptable goods description.")
     hs_code = item["hs_code"]
     if not hs_code:
         if phase == "pre_loading":
             warn("missing_hs_code", "hs_code", "No HS code: the description alone must identify the goods.")
     elif hs_code[:2] == "99" or hs_code[:6] == "999999":
-        warn("unspecified_hs_code", "hs_code", f"{hs_code} is 'not specified according to kind' in the nomenclature.")
+        warn("unspecified_hs_code", "hs_code", f"{hs_code} is “not specified according to kind” in the nomenclature.")
     chapter = hs_code[:2]
     mass, value, packages = item["gross_mass_kg"], item["value_eur"], item["packages"]
     value_per_kg = value / mass if value is not None and not math.isnan(value) and mass > 0 else None
@@ -77,8 +78,8 @@ def item_warnings(item: dict, *, phase: str, checks: Checks) -> list[dict]:
             warn(
                 f"implausible_{metric}",
                 "value_eur" if metric == "value_per_kg" else "gross_mass_kg",
-                f"{metric.replace('_', ' ')} {observed:.2f} is outside the usual range {low:.2f}-{high:.2f} "
-                f"for HS chapter {chapter}.",
+                f"{metric.replace('_', ' ')} {formatting.number(observed, 2)} is outside the usual range "
+                f"{formatting.number(low, 2)} to {formatting.number(high, 2)} for HS chapter {chapter}.",
             )
     return warnings
 

@@ -41,11 +41,3 @@ def content_fingerprint(version: CriterionVersion) -> str:
     ``approve`` with a ``fingerprint`` is refused when the version no longer has it.
     """
     return fingerprint(document_of(version))
-
-
-def working_version(criterion) -> CriterionVersion:
-    """The version an editor starts from: the open draft if any, else the newest."""
-    return (
-        criterion.versions.filter(status__in=["draft", "submitted"]).first()
-        or criterion.versions.order_by("-version").first()
-    )

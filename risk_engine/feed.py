@@ -51,7 +51,7 @@ def _parameters(params) -> tuple[Any, int, int]:
 
 def criteria_feed(user, params, *, on_logic_read) -> dict[str, Any]:
     """One page of the feed for ``user``; ``on_logic_read(criterion)`` says whether logic is shown (and audits it)."""
-    from risk_engine.selectors import criteria_for
+    from risk_engine.selectors import criteria_for, versions_readable
 
     since, after, limit = _parameters(params)
     revision = current_revision()
@@ -70,7 +70,7 @@ def criteria_feed(user, params, *, on_logic_read) -> dict[str, Any]:
         criteria = {c.code: c for c in visible.filter(code__in=codes)}
         versions = {
             (v.criterion.code, v.version): v
-            for v in CriterionVersion.objects.select_related("criterion").filter(criterion__code__in=criteria)
+            for v in versions_readable(user).select_related("criterion").filter(criterion__code__in=criteria)
         }
         for change in chunk:
             last_id = change.id

@@ -33,15 +33,25 @@ class EncodedColumn:
         self._index()
         return np.diff(self._bounds)
 
+    @property
+    def order(self) -> np.ndarray:
+        """Row numbers grouped by code (ascending code, rows ascending within a code)."""
+        self._index()
+        return self._order
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """Rows of code ``c`` are ``order[bounds[c]:bounds[c + 1]]``."""
+        self._index()
+        return self._bounds
+
     def rows_for(self, matching_codes: np.ndarray) -> np.ndarray:
-        """Row numbers (sorted) whose code is one of ``matching_codes``."""
+        """Row numbers whose code is one of ``matching_codes``, unordered (callers sort what they keep:
+        sorting every candidate set was a third of the engine's time)."""
         self._index()
         if len(matching_codes) == 0:
             return np.empty(0, dtype=np.int64)
-        parts = [self._order[self._bounds[code] : self._bounds[code + 1]] for code in matching_codes]
-        rows = np.concatenate(parts)
-        rows.sort()
-        return rows
+        return np.concatenate([self._order[self._bounds[code] : self._bounds[code + 1]] for code in matching_codes])
 
     def _index(self) -> None:
         if self._order is None:
@@ -49,15 +59,19 @@ class EncodedColumn:
             self._bounds = np.searchsorted(self.codes[self._order], np.arange(len(self.uniques) + 1), side="left")
 
 
-def encode(values: list[Any]) -> EncodedColumn:
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=False, use_na_sentinel=False)
+def encode(values: list[Any], *, sort: bool = False) -> EncodedColumn:
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=sort, use_na_sentinel=False)
     return EncodedColumn(codes.astype(np.int32, copy=False), np.asarray(uniques, dtype=object))
 
 
 def encode_normalised(values: list[Any], kind: FieldType) -> EncodedColumn:
-    """Normalise each distinct raw value once, then re-encode by normalised value."""
+    """Normalise each distinct raw value once, then re-encode by normalised value.
+
+    Normalised values are coded in sorted order, so the rows of codes sharing a prefix (HS 8703..)
+    lie next to each other in the column's index and a criterion reads them as one slice.
+    """
     raw = encode(values)
-    regrouped = encode([normalise_value(kind, value) for value in raw.uniques])
+    regrouped = encode([normalise_value(kind, value) for value in raw.uniques], sort=True)
     return EncodedColumn(regrouped.codes[raw.codes], regrouped.uniques)
 
 

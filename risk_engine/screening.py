@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from crms.core.bulk import allocate_ids, copy_insert
 from crms.core.caching import cached_per_revision
+from crms.core.replica import read_connection
 from risk_engine import columnar, reference
 from risk_engine.catalogue import FIELDS, PARTY_ROLES, Level
 from risk_engine.compiler import CompiledCriterion, screening_criteria
@@ -96,7 +97,7 @@ def _aeo_eoris(eoris: set[str], day: dt.date) -> set[str]:
     so an authorisation registered after filing counts when the ENS is screened again)."""
     if not eoris:
         return set()
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             """SELECT DISTINCT o.eori FROM operators_operator o
                JOIN operators_aeoauthorisation a ON a.operator_id = o.id
@@ -109,7 +110,7 @@ def _aeo_eoris(eoris: set[str], day: dt.date) -> set[str]:
 
 def load_batch(version_ids: list[int], *, day: dt.date | None = None) -> Batch:
     day = day or timezone.localdate()
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:  # the primary when screening; a replica may serve backtests
         cursor.execute(
             """SELECT v.id, v.declaration_id, d.mrn, v.version, v.filing_type, v.phase, v.transport_mode,
                       v.office_of_first_entry_id, v.first_entry_member_state_id, v.unloading_member_state_id,

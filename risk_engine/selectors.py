@@ -1,9 +1,14 @@
 """Who may see which criteria (contract section 3), in one place.
 
-- EU criteria: Commission staff, Member State risk staff (analysts, risk managers) and auditors.
-- National profiles: the owning Member State's risk staff and auditors, and the Commission.
-- National systems: like their Member State's people (published EU criteria, own national profiles).
-- Drafts and submitted versions of EU criteria: not for national systems (Member State risk staff read them).
+- EU criteria: Commission staff, Member State risk staff (analysts, risk managers), auditors and national
+  systems; outside the Commission only once a version was published, and then only its published-once
+  versions (``reads_eu_drafts``, ``versions_readable``).
+- Drafts and submitted versions of EU criteria (returned and rejected ones are drafts again): the
+  Commission only (contract v2 section 3), i.e. users of the Commission organisation; its auditors
+  read them as auditors read everything else (never restricted logic). Every read path (list, page,
+  diff, history, backtests, REST, feed, exports, builder, audit log, worklist, code look-ups) takes
+  criteria from ``criteria_for`` and versions from ``versions_readable`` / ``versions_for``.
+- National profiles: the owning Member State's risk staff, auditors and national system, and the Commission.
 - Logic of a restricted criterion (contract v2 section 3, ``may_see_logic``): the Commission (every
   version), Member State risk staff and national systems (versions that were published); auditors
   and anyone else never. Every read of it is audited (``risk_engine.services.logic_shown``).
@@ -17,10 +22,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, Exists, F, Func, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from crms.accounts.roles import COMMISSION_ROLES, Role, is_eu_wide_reader, member_state_of
+from crms.accounts.roles import COMMISSION_ROLES, Role, is_commission, is_eu_wide_reader, member_state_of
 from crms.core import formatting
 from crms.declarations.selectors import RowScope, row_scope_for
 from risk_engine.models import Assessment, Criterion, CriterionVersion, Hit, Scope, Status, WatchList, WatchListEntry
@@ -40,37 +46,140 @@ RESTRICTED_LOGIC_READERS = frozenset({Role.ANALYST, Role.RISK_MANAGER, Role.NATI
 PUBLISHED_ONCE = frozenset({Status.PUBLISHED, Status.SUPERSEDED, Status.RETIRED})
 
 
+OPEN = (Status.DRAFT, Status.SUBMITTED)
+
+
+def reads_eu_drafts(user) -> bool:
+    """Contract v2 section 3: drafts and submitted versions of EU criteria are the Commission's alone
+    (its staff, and its auditors, who read everything but restricted logic); Member State staff, auditors
+    and national systems read an EU criterion's versions that were published."""
+    return bool(user.is_authenticated and (user.is_superuser or is_commission(user)))
+
+
+def _published_once() -> Exists:
+    return Exists(CriterionVersion.objects.filter(criterion=OuterRef("pk"), status__in=PUBLISHED_ONCE))
+
+
 def _readable_criteria(member_state: str | None) -> Q:
-    """Criteria readable where ``member_state`` reads (None: everywhere): EU criteria and its own profiles."""
+    """Criteria readable where ``member_state`` reads (None: everywhere, the Commission): the EU criteria that
+    were ever published (an EU draft is the Commission's) and the Member State's own profiles."""
     if member_state is None:
         return Q()
-    return Q(scope=Scope.EU) | Q(scope=Scope.NATIONAL, owner_id=member_state)
+    return (Q(scope=Scope.EU) & _published_once()) | Q(scope=Scope.NATIONAL, owner_id=member_state)
+
+
+def _version_rule(user) -> Q:
+    """The versions (of criteria ``user`` sees) that ``user`` reads: all for the Commission; elsewhere an EU
+    criterion's published-once versions and every version of the own Member State's profiles."""
+    if reads_eu_drafts(user):
+        return Q()
+    return Q(criterion__scope=Scope.NATIONAL) | Q(status__in=PUBLISHED_ONCE)
 
 
 def criteria_for(user) -> QuerySet[Criterion]:
-    """Contract v2 section 3: EU-wide readers everything; a Member State's people the EU criteria and the
-    Member State's own national profiles; its national system the EU criteria that were ever published
-    (the engine implements what runs) and the own profiles. Member State risk staff keep reading EU drafts
-    read-only, as before v2 (``docs/decisions.md``)."""
+    """Contract v2 section 3: the Commission (and superusers) everything; a Member State's people (risk staff,
+    auditors, national system) the EU criteria that were ever published and the Member State's own profiles."""
     criteria = Criterion.objects.select_related("owner")
     if not user.is_authenticated or (user.role not in READERS and not user.is_superuser):
         return criteria.none()
-    if is_eu_wide_reader(user) or user.is_superuser:
+    if reads_eu_drafts(user):
         return criteria
-    if user.role != Role.NATIONAL_SYSTEM:
-        return criteria.filter(_readable_criteria(member_state_of(user)))
-    once_published = CriterionVersion.objects.filter(criterion=OuterRef("pk"), status__in=PUBLISHED_ONCE)
-    return criteria.filter(
-        (Q(scope=Scope.EU) & Exists(once_published)) | Q(scope=Scope.NATIONAL, owner_id=member_state_of(user))
-    )
+    return criteria.filter(_readable_criteria(member_state_of(user)))
+
+
+def versions_readable(user) -> QuerySet[CriterionVersion]:
+    """Every criterion version ``user`` reads (of every criterion ``user`` sees), in one query."""
+    return CriterionVersion.objects.filter(_version_rule(user), criterion__in=criteria_for(user))
+
+
+def versions_for(user, criterion: Criterion) -> QuerySet[CriterionVersion]:
+    """The versions of ``criterion`` ``user`` reads (``criterion`` is one ``criteria_for`` gave)."""
+    return criterion.versions.filter(_version_rule(user))
+
+
+def version_readable(user, version: CriterionVersion) -> bool:
+    """Whether ``user`` reads ``version`` (given that it sees the criterion): the rule of ``_version_rule``."""
+    return _reads_version(user, version.criterion, version)
+
+
+def _reads_version(user, criterion: Criterion, version: CriterionVersion) -> bool:
+    return reads_eu_drafts(user) or criterion.scope != Scope.EU or version.status in PUBLISHED_ONCE
 
 
 def versions_shown(user, criterion: Criterion, versions: list[CriterionVersion]) -> list[CriterionVersion]:
-    """The versions of ``criterion`` ``user`` reads: a national system reads an EU criterion's versions that
-    were published (contract v2 section 3); everyone else who sees the criterion reads all its versions."""
-    if criterion.scope != Scope.EU or user.role != Role.NATIONAL_SYSTEM:
+    """Of ``versions`` (of ``criterion``), those ``user`` reads (``version_readable``)."""
+    if reads_eu_drafts(user) or criterion.scope != Scope.EU:
         return versions
     return [version for version in versions if version.status in PUBLISHED_ONCE]
+
+
+def working_version_for(user, criterion: Criterion) -> CriterionVersion | None:
+    """The version an editor starts from, or an export shows, among those ``user`` reads: the open one if
+    any, else the newest."""
+    versions = versions_for(user, criterion)
+    return versions.filter(status__in=OPEN).first() or versions.order_by("-version").first()
+
+
+def backtested_version_for(user, criterion: Criterion) -> CriterionVersion | None:
+    """The version a backtest of ``criterion`` by ``user`` covers: the open one if ``user`` reads it, else the
+    published one (a Member State analyst backtests what runs, never an EU draft)."""
+    versions = versions_for(user, criterion).select_related("criterion")
+    return versions.filter(status__in=OPEN).first() or versions.filter(status=Status.PUBLISHED).first()
+
+
+def hidden_versions(user, criterion_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(criterion id, version number) of the versions of these criteria ``user`` may not read (EU drafts
+    outside the Commission): what the audit log leaves out of entries about them."""
+    if reads_eu_drafts(user):
+        return set()
+    rows = CriterionVersion.objects.filter(criterion_id__in=list(criterion_ids), criterion__scope=Scope.EU)
+    return set(rows.exclude(status__in=PUBLISHED_ONCE).values_list("criterion_id", "version"))
+
+
+# The drafting record of a criterion: entries about versions before they were published (their snapshots are
+# drafts, even of a version published since, and their comments speak of them).
+DRAFTING_ACTIONS = frozenset(
+    {
+        "criterion.draft_created",
+        "criterion.draft_updated",
+        "criterion.submitted",
+        "criterion.returned",
+        "criterion.rejected",
+        "criterion.promotion_requested",
+    }
+)
+CRITERION_OBJECT = "risk_engine.criterion"
+
+
+def eu_drafting_entries(user) -> Q | None:
+    """Audit entries (``crms.audit.AuditEntry``) ``user`` may not read because they record the drafting of
+    an EU criterion, or name a version of it ``user`` does not read; None when ``user`` reads them all."""
+    if reads_eu_drafts(user):
+        return None
+    eu_ids = Criterion.objects.filter(scope=Scope.EU).annotate(text_id=Cast("pk", CharField())).values("text_id")
+    hidden = CriterionVersion.objects.filter(criterion__scope=Scope.EU).exclude(status__in=PUBLISHED_ONCE)
+    # jsonb against jsonb: a snapshot whose "version" is not a number simply matches nothing.
+    as_json = Func(F("version"), function="to_jsonb", output_field=JSONField())
+    names_hidden = Exists(
+        hidden.annotate(text_id=Cast("criterion_id", CharField()), json_version=as_json).filter(
+            text_id=OuterRef("object_id"), json_version=OuterRef("after__version")
+        )
+    )
+    about_eu = Q(object_type=CRITERION_OBJECT, object_id__in=eu_ids)
+    return about_eu & (Q(action__in=DRAFTING_ACTIONS) | names_hidden)
+
+
+def criterion_entries_readable(user, criterion: Criterion, entries: Iterable) -> list:
+    """Of ``entries`` (audit entries about ``criterion``), those ``user`` may read (``eu_drafting_entries``)."""
+    entries = list(entries)
+    if reads_eu_drafts(user) or criterion.scope != Scope.EU:
+        return entries
+    hidden = {number for _pk, number in hidden_versions(user, [criterion.pk])}
+
+    def names_hidden(entry) -> bool:
+        return any(isinstance(side, dict) and side.get("version") in hidden for side in (entry.before, entry.after))
+
+    return [entry for entry in entries if entry.action not in DRAFTING_ACTIONS and not names_hidden(entry)]
 
 
 def criterion_for(user, code: str) -> Criterion | None:
@@ -108,7 +217,10 @@ def may_see_logic(user, criterion: Criterion, version: CriterionVersion | None =
     """May ``user`` read the logic (condition, description) of ``version`` of ``criterion`` (None: its
     published versions), given that it may see the criterion? Contract v2 section 3, in one place.
     Restriction belongs to the version (an earlier restricted version stays restricted after a later
-    one lifted it); without a version, the criterion's current restriction counts."""
+    one lifted it); without a version, the criterion's current restriction counts. A version ``user``
+    does not read at all (an EU draft outside the Commission) shows no logic either."""
+    if version is not None and not _reads_version(user, criterion, version):
+        return False
     restricted = version.restricted if version is not None else criterion.restricted
     return not restricted or may_see_restricted_logic(user, criterion, version)
 
@@ -127,8 +239,9 @@ def may_see_restricted_logic(user, criterion: Criterion, version: CriterionVersi
 
 def backtests_for(user, criterion: Criterion) -> QuerySet[Backtest]:
     """Backtests of ``criterion`` whose every row ``user`` reads: computed over all Member States (or stored
-    before rows were kept) only for EU-wide readers, over one Member State's for its own users."""
-    backtests = Backtest.objects.filter(criterion_version__criterion=criterion)
+    before rows were kept) only for EU-wide readers, over one Member State's for its own users; and only of
+    versions ``user`` reads (a backtest of an EU draft is the Commission's)."""
+    backtests = Backtest.objects.filter(criterion_version__in=versions_for(user, criterion))
     rows = row_scope_for(user)
     if rows.everything:
         return backtests
@@ -200,8 +313,13 @@ def current_versions_for(
     validity: str = "",
     now: dt.datetime | None = None,
 ) -> QuerySet[CriterionVersion]:
-    """The newest version of every criterion ``user`` may see, filtered (empty filter: any)."""
-    newest = CriterionVersion.objects.filter(criterion=OuterRef("criterion")).order_by("-version").values("version")
+    """The newest version ``user`` reads of every criterion ``user`` may see, filtered (empty filter: any)."""
+    readable = _version_rule(user)  # the newest version user reads (an EU draft only for the Commission)
+    newest = (
+        CriterionVersion.objects.filter(readable, criterion=OuterRef("criterion"))
+        .order_by("-version")
+        .values("version")
+    )
     versions = CriterionVersion.objects.filter(
         criterion__in=criteria_for(user), version=Subquery(newest[:1])
     ).select_related("criterion", "criterion__owner")

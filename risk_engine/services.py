@@ -249,6 +249,51 @@ def may_approve(actor, criterion: Criterion) -> bool:
     return _may_approve(actor, criterion)
 
 
+# --- one permission function for every lifecycle action (issue 14) -------------------------------------
+# The criterion page offers exactly the actions for which ``transition_refusal`` is None, and the
+# transition view asks the same function before calling the service (which checks again under lock).
+TRANSITION_STATUS = {
+    "submit": Status.DRAFT,
+    "approve": Status.SUBMITTED,
+    "return": Status.SUBMITTED,
+    "reject": Status.SUBMITTED,
+    "retire": Status.PUBLISHED,
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    message: str
+
+
+def transition_refusal(actor, criterion: Criterion, action: str) -> Refusal | None:
+    """Why ``actor`` may not take ``action`` on ``criterion`` now (role and organisation, state, four-eyes,
+    in the services' order), or None when it is allowed."""
+    if action == "submit":
+        if not _may_author(actor, criterion):
+            return Refusal(403, "Your role may not do this for this criterion.")
+    elif not _may_approve(actor, criterion):
+        return Refusal(403, "Your role may not do this for this criterion.")
+    wanted = TRANSITION_STATUS[action]
+    if wanted == Status.PUBLISHED:
+        version = criterion.versions.filter(status=Status.PUBLISHED).first()
+    else:
+        version = _open_version(criterion)
+    if version is None or version.status != wanted:
+        return Refusal(409, f"Nothing to {action}: the criterion has no {wanted.label.lower()} version.")
+    if action == "submit" and not is_editor(actor, version):
+        return Refusal(403, "Only an author of the draft (someone who wrote it) submits it.")
+    if action != "submit" and is_editor(actor, version):
+        return Refusal(403, "Four-eyes rule: you wrote (part of) this version, so someone else decides on it.")
+    return None
+
+
+def criterion_actions(actor, criterion: Criterion) -> list[str]:
+    """The lifecycle actions the criterion page offers ``actor``: those ``transition_refusal`` allows."""
+    return [action for action in TRANSITION_STATUS if transition_refusal(actor, criterion, action) is None]
+
+
 def _rescreen_after_commit() -> None:
     from risk_engine.pipeline import request_rescreen
 

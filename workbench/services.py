@@ -487,6 +487,28 @@ def require_exchange_staff(actor) -> str:
     return member_state
 
 
+def may_reply_to_request(actor, request: InformationRequest) -> bool:
+    """Either side's exchange staff write in an open thread; the request page offers the reply form on this."""
+    member_state = member_state_of(actor)
+    return (
+        actor.role in EXCHANGE_WRITERS
+        and member_state is not None
+        and member_state in (request.requesting_state_id, request.requested_state_id)
+        and request.state != InformationRequest.State.CLOSED
+    )
+
+
+def may_close_request(actor, request: InformationRequest) -> bool:
+    """The requesting Member State's exchange staff close an open request; the page offers it on this."""
+    member_state = member_state_of(actor)
+    return (
+        actor.role in EXCHANGE_WRITERS
+        and member_state is not None
+        and member_state == request.requesting_state_id
+        and request.state != InformationRequest.State.CLOSED
+    )
+
+
 @transaction.atomic
 def open_information_request(
     *,
@@ -576,6 +598,8 @@ def close_information_request(*, actor, request: InformationRequest) -> Informat
     member_state = require_exchange_staff(actor)
     if member_state != request.requesting_state_id:
         raise _refuse(403, "Only the requesting Member State closes its request.")
+    if request.state == InformationRequest.State.CLOSED:
+        raise _refuse(409, "The request is closed already.", code="conflict")
     request.state, request.closed_at = InformationRequest.State.CLOSED, timezone.now()
     request.save(update_fields=["state", "closed_at"])
     record(actor=actor, action="information_request.closed", obj=request)

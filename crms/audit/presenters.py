@@ -14,7 +14,7 @@ from typing import Any
 
 from crms.audit.models import AuditEntry
 from crms.audit.selectors import entries_as_shown, history_for, withheld_entry_ids
-from crms.core import formatting
+from crms.core import formatting, labels
 
 MISSING = formatting.MISSING
 MAX_ROWS = 60  # a snapshot with hundreds of leaves (a long condition) is cut, with a note
@@ -69,12 +69,13 @@ def flatten(value: Any, prefix: str = "") -> dict[str, str]:
         return rows
     if isinstance(value, list):
         if all(not isinstance(item, dict | list) for item in value):
-            return {prefix or "value": ", ".join(_text(item) for item in value) or MISSING}
+            shown = ", ".join(_text(labels.field_value(prefix, item)) for item in value)
+            return {prefix or "value": shown or MISSING}
         rows = {}
         for number, item in enumerate(value, start=1):
             rows.update(flatten(item, f"{prefix} {number}" if prefix else str(number)))
         return rows
-    return {prefix or "value": _text(value)}
+    return {prefix or "value": _text(labels.field_value(prefix, value))}  # codes as labels: "Do not load"
 
 
 def change_rows(before: Any, after: Any) -> list[ChangeRow]:
@@ -98,8 +99,15 @@ def action_label(action: str) -> str:
 
 
 def object_type_label(object_type: str) -> str:
-    """``risk_engine.criterion`` -> "criterion"."""
-    return _label(object_type.rpartition(".")[2]) if object_type else MISSING
+    """``risk_engine.criterion`` -> "criterion"; ``workbench.controlresult`` -> "control result" (the model's name)."""
+    if not object_type:
+        return MISSING
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return _label(object_type.rpartition(".")[2])
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,7 @@ class EntryRow:
     entry: AuditEntry
     action: str
     object_type: str
+    object_name: str  # the stored object name with enumeration codes as labels
     changes: list[ChangeRow]
     withheld: bool
     created: bool = False  # no before side: one value column
@@ -125,6 +134,7 @@ def entry_rows(user, entries: list[AuditEntry], *, record_reads: bool = True) ->
             entry=entry,
             action=action_label(entry.action),
             object_type=object_type_label(entry.object_type),
+            object_name=labels.humanise_codes(entry.object_repr),
             changes=[] if entry.pk in withheld else change_rows(entry.shown_before, entry.shown_after),
             withheld=entry.pk in withheld,
             created=entry.before is None,

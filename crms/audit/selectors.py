@@ -18,12 +18,17 @@ CRITERION_TYPE = CRITERION
 
 def audit_entries_for(user) -> QuerySet[AuditEntry]:
     """The Commission reads the whole log; a Member State's risk managers and auditors read
-    their own organisation's entries; everyone else reads nothing."""
+    their own organisation's entries, never the drafting record of an EU criterion (contract v2 section 3:
+    EU drafts are the Commission's; ``risk_engine.selectors.eu_drafting_entries``); everyone else reads nothing."""
+    from risk_engine.selectors import eu_drafting_entries
+
     entries = AuditEntry.objects.all()
     if is_eu_wide_reader(user) or user.is_superuser:
         return entries
     if member_state_of(user) and user.role in (Role.RISK_MANAGER, Role.AUDITOR):
-        return entries.filter(organisation_code=user.organisation_id)
+        drafting = eu_drafting_entries(user)
+        entries = entries.filter(organisation_code=user.organisation_id)
+        return entries if drafting is None else entries.exclude(drafting)
     return entries.none()
 
 

@@ -117,6 +117,14 @@ AREAS: tuple[Area, ...] = (
         commission_only=True,
     ),
     Area(
+        "models",
+        "Risk models",
+        "model-list",
+        "Risk scoring models trained on control results: evaluation, charts and four-eyes governance.",
+        MEMBER_STATE_RISK_STAFF | {Role.COMMISSION, Role.COMMISSION_APPROVER, Role.AUDITOR},
+        built=True,
+    ),
+    Area(
         "audit",
         "Audit log",
         "audit-log",

@@ -47,12 +47,10 @@ def _claimed_cases(user) -> list[Item]:
 
 def _criteria_waiting(user) -> tuple[list[Item], list[Item]]:
     from risk_engine import services
-    from risk_engine.models import CriterionVersion, Status
-    from risk_engine.selectors import criteria_for
+    from risk_engine.models import Status
+    from risk_engine.selectors import versions_readable
 
-    versions = CriterionVersion.objects.filter(
-        criterion__in=criteria_for(user), status__in=[Status.SUBMITTED, Status.DRAFT]
-    ).select_related("criterion")
+    versions = versions_readable(user).filter(status__in=[Status.SUBMITTED, Status.DRAFT]).select_related("criterion")
     approvals, returned = [], []
     for version in versions.order_by("criterion__code")[: LIMIT * 5]:
         criterion, url = version.criterion, reverse("criteria-detail", args=[version.criterion.code])

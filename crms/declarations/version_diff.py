@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from crms.core.labels import readable
+
 
 def flatten(value: Any, path: str = "") -> dict[str, str]:
     """Every leaf of a JSON body under its path, rendered as text ("—" for none)."""
@@ -22,9 +24,7 @@ def flatten(value: Any, path: str = "") -> dict[str, str]:
         for index, element in enumerate(value, start=1):
             leaves.update(flatten(element, f"{path}[{index}]"))
         return leaves
-    if isinstance(value, list):
-        return {path: ", ".join(str(element) for element in value) or "—"}
-    return {path: "—" if value is None or value == "" else str(value)}
+    return {path: readable(value)}  # lists joined, yes/no, "—" for none: never "None" or "True"
 
 
 def body_diff(before: dict, after: dict) -> list[dict[str, str]]:

@@ -12,8 +12,8 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from django.db import connection
 
+from crms.core.replica import analytics_cursor
 from crms.learning.features import FRAME_COLUMNS
 from crms.learning.labels import LABEL_SQL
 
@@ -68,7 +68,7 @@ def load_frame(*, end: dt.date, member_state: str | None, labelled_or_from: dt.d
     if labelled_or_from is not None:
         outer += " OR f.received_at >= %(start)s"
         params["start"] = day_start(labelled_or_from)
-    with connection.cursor() as cursor:
+    with analytics_cursor() as cursor:
         cursor.execute(outer + " ORDER BY f.received_at, f.id", params)
         rows = cursor.fetchall()
     frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))

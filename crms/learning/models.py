@@ -3,13 +3,15 @@
 ``HistoryLabel`` is what an imported history line said its control found, kept apart from the
 workbench's ``ControlResult`` (no officer recorded it, no control type, no Member State's
 queue): one row per declaration version. ``ModelVersion`` is one trained model, immutable
-once written except for its governance ``status`` (draft until the governance of issue 16 point 3).
+once written except for its governance fields (``crms/learning/governance.py``): status and who moved it when.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 
 
 class HistoryLabel(models.Model):
@@ -61,14 +63,38 @@ class ModelVersion(models.Model):
     model_text = models.TextField(help_text="The model as the library saves it (LightGBM text format)")
     training = models.JSONField(help_text="Declarations, irregular ones and seconds of the training run")
     evaluation = models.JSONField(null=True, blank=True, help_text="On the validation period; null without one")
+    insights = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="For the model page's charts: importance, precision curve, calibration, weekly scores",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    shadow_at = models.DateTimeField(null=True, blank=True, help_text="Scoring without selecting since")
+    live_at = models.DateTimeField(null=True, blank=True, help_text="Scoring and selecting since")
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["name", "number"], name="model_version_name_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "number"], name="model_version_name_number_unique"),
+            # One live model per Member State, and one EU-wide (member_state empty).
+            models.UniqueConstraint(
+                Coalesce("member_state", Value("EU")),
+                condition=Q(status="live"),
+                name="model_version_one_live_per_scope",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} v{self.number}"

@@ -30,4 +30,21 @@ def model_document(model: ModelVersion) -> dict[str, Any]:
         "training": model.training,
         "evaluation": model.evaluation,
         "created_at": model.created_at.isoformat(),
+        "governance": {
+            "submitted_by": _name(model.submitted_by),
+            "submitted_at": _when(model.submitted_at),
+            "approved_by": _name(model.approved_by),
+            "approved_at": _when(model.approved_at),
+            "shadow_at": _when(model.shadow_at),
+            "live_at": _when(model.live_at),
+            "retired_at": _when(model.retired_at),
+        },
     }
+
+
+def _name(user) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def _when(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None

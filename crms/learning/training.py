@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crms.learning import dataset, features
-from crms.learning.evaluation import evaluate
+from crms.learning.evaluation import calibration, evaluate, precision_curve, weekly_scores
 from crms.learning.models import ModelVersion
 
 ROUNDS = 150
@@ -109,9 +109,16 @@ def train(
     booster = fit(matrix[chosen], labels, spec)
     seconds = time.monotonic() - began
     evaluation = None
+    insights: dict = {"importance": importance(booster, spec)}
     if validation is not None:
         held = _labelled(frame, validation)
-        evaluation = evaluate(booster.predict(matrix[held]), frame["label"].to_numpy()[held])
+        scores, labels = booster.predict(matrix[held]), frame["label"].to_numpy()[held]
+        evaluation = evaluate(scores, labels)
+        insights |= {
+            "precision_curve": precision_curve(scores, labels),
+            "calibration": calibration(scores, labels),
+            "weekly_scores": weekly_scores(scores, frame["received"].to_numpy()[held]),
+        }
     with transaction.atomic():
         number = (
             ModelVersion.objects.select_for_update()
@@ -136,9 +143,18 @@ def train(
             model_text=booster.model_to_string(),
             training={"declarations": len(labels), "irregular": int(labels.sum()), "seconds": round(seconds, 1)},
             evaluation=evaluation,
+            insights=insights,
             created_by=user,
             created_at=timezone.now(),
         )
+
+
+def importance(booster: lgb.Booster, spec: features.FeatureSpec, top: int = 15) -> list[dict]:
+    """The features that carry the model: share of the total gain, largest first."""
+    gain = booster.feature_importance(importance_type="gain")
+    total = float(gain.sum()) or 1.0
+    ranked = sorted(zip(spec.names, gain, strict=True), key=lambda pair: (-pair[1], pair[0]))[:top]
+    return [{"feature": name, "share": float(value) / total} for name, value in ranked if value > 0]
 
 
 def booster_of(model: ModelVersion) -> lgb.Booster:

@@ -6,7 +6,7 @@ import math
 
 from django import template
 
-from crms.core import formatting
+from crms.core import formatting, labels
 
 register = template.Library()
 
@@ -24,6 +24,8 @@ def figure(value, column: str = ""):
     """A cell by its column: shares as percentages, euro amounts as money, counts grouped, missing as a dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return formatting.MISSING
+    if isinstance(value, str):
+        return labels.cell(value, column)  # codes of modes, phases, risk areas... as labels
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
     if any(word in column for word in SHARES):
@@ -37,7 +39,8 @@ def figure(value, column: str = ""):
 
 @register.filter
 def label(column: str) -> str:
-    return column.replace("_", " ")
+    """A column as a header ("after_assessment" -> "After assessment"), from ``crms.core.labels``."""
+    return labels.column(column)
 
 
 @register.filter

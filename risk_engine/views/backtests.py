@@ -108,7 +108,7 @@ def backtest_start(request, code: str):
     criterion = _criterion(request, code)
     if not _may_start(request.user):
         raise PermissionDenied("Only risk staff may start a backtest.")
-    version = backtested_version(criterion)
+    version = backtested_version(criterion, request.user)
     if version is not None and not selectors.may_see_logic(request.user, criterion, version):
         raise Http404  # a restricted draft: for the Commission only
     values = {
@@ -172,7 +172,7 @@ def backtest_progress(request, code: str, pk: int):
 def backtest_latest_partial(request, code: str):
     """The latest finished backtest of the version under approval the viewer may read, for the approval page."""
     criterion = _criterion(request, code)
-    version = backtested_version(criterion)
+    version = backtested_version(criterion, request.user)
     if version is not None and not selectors.may_see_logic(request.user, criterion, version):
         version = None  # a restricted draft: its logic (and so its backtests) is for the Commission
     backtests = selectors.backtests_for(request.user, criterion).filter(criterion_version=version)

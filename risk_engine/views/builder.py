@@ -25,7 +25,7 @@ from crms.core.api.body import read_json
 from crms.reference.models import Country, CustomsOffice, HsCode, RiskArea
 from risk_engine import selectors, services
 from risk_engine.catalogue import FIELDS, OPERATORS
-from risk_engine.documents import document_of, working_version
+from risk_engine.documents import document_of
 from risk_engine.plain import describe, describe_scope
 
 AUTHOR_ROLES = {Role.COMMISSION, Role.COMMISSION_APPROVER, Role.ANALYST, Role.RISK_MANAGER}
@@ -76,7 +76,7 @@ def builder(request, code: str | None = None):
     criterion = None
     if code is not None:
         criterion = selectors.criterion_for(request.user, code)
-        version = working_version(criterion) if criterion is not None else None
+        version = selectors.working_version_for(request.user, criterion) if criterion is not None else None
         if criterion is None or not services.logic_shown(
             actor=request.user, criterion=criterion, version=version, where="builder"
         ):
@@ -197,9 +197,10 @@ def lookup(request):
 @require_GET
 @area_required("criteria")
 def export_document(request, code: str):
-    """The contract's document of the working version, for exchange with national engines."""
+    """The contract's document of the working version the viewer reads (outside the Commission an EU
+    criterion's newest published-once version), for exchange with national engines."""
     criterion = selectors.criterion_for(request.user, code)
-    version = working_version(criterion) if criterion is not None else None
+    version = selectors.working_version_for(request.user, criterion) if criterion is not None else None
     if criterion is None or not services.logic_shown(
         actor=request.user, criterion=criterion, version=version, where="export"
     ):

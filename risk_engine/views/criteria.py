@@ -72,18 +72,19 @@ def criteria_list(request):
 
 def _detail_context(request, criterion) -> dict:
     user = request.user
-    versions = list(criterion.versions.select_related("author", "published_by").order_by("-version"))
+    # The versions the viewer reads (an EU draft is the Commission's): the newest of them is "current".
+    versions = list(
+        selectors.versions_for(user, criterion).select_related("author", "published_by").order_by("-version")
+    )
     current = versions[0]
     logic = services.logic_shown(actor=user, criterion=criterion, version=current, where="criterion page")
-    audit = AuditEntry.objects.filter(object_type="risk_engine.criterion", object_id=str(criterion.pk))[:50]
-    actions = []
+    audit = selectors.criterion_entries_readable(
+        user,
+        criterion,
+        AuditEntry.objects.filter(object_type="risk_engine.criterion", object_id=str(criterion.pk))[:50],
+    )
+    actions = services.criterion_actions(user, criterion)  # the transition view asks the same function
     wrote_it = services.is_editor(user, current)
-    if current.status == Status.DRAFT and wrote_it and services.may_author(user, criterion):
-        actions.append("submit")
-    if current.status == Status.SUBMITTED and services.may_approve(user, criterion) and not wrote_it:
-        actions.append("approve")
-    if current.status == Status.PUBLISHED and services.may_approve(user, criterion) and not wrote_it:
-        actions.append("retire")
     published = next((v for v in versions if v.status == Status.PUBLISHED), None)
     return {
         "criterion": criterion,
@@ -155,7 +156,7 @@ VERSION_NUMBER = re.compile(r"v?(\d{1,9})", re.ASCII | re.IGNORECASE)
 def criterion_diff(request, code):
     """Two versions side by side: changed fields, the condition in plain language and as a JSON line diff."""
     criterion = _visible(request, code)
-    versions = {v.version: v for v in criterion.versions.select_related("author")}
+    versions = {v.version: v for v in selectors.versions_for(request.user, criterion).select_related("author")}
     numbers = sorted(versions)
     defaults = {"a": numbers[-2] if len(numbers) > 1 else numbers[-1], "b": numbers[-1]}
     chosen, errors = {}, {}
@@ -211,9 +212,9 @@ def transition(request, code, action):
     criterion = _visible(request, code)
     if action not in TRANSITIONS:
         raise Http404
-    allowed = services.may_author if action == "submit" else services.may_approve
-    if not allowed(request.user, criterion):
-        messages.error(request, "Your role may not do this for this criterion.")
+    refusal = services.transition_refusal(request.user, criterion, action)
+    if refusal is not None and refusal.status == 403:  # a state conflict is the service's (409, with details)
+        messages.error(request, refusal.message)
         return render_detail(request, criterion, status=403)
     comment = request.POST.get("comment", "").strip()
     if not comment:

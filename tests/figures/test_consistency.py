@@ -33,6 +33,7 @@ from tests.risk_engine.conftest import (  # noqa: F401 - engine fixtures and cac
     _fresh_engine_caches,
     api_client,
 )
+from workbench.models import IrregularityType
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,7 +207,7 @@ def quarterly_report(w) -> list[tuple]:
     html = page(w["people"]["commission"], f"/indicators/reports/quarterly/?quarter={QUARTER}")
     shown = {}
     for rows in tables(html).values():
-        if rows and rows[0][:3] == ["member state", "criterion", "risk area"]:
+        if rows and rows[0][:3] == ["Member State", "Criterion", "Risk area"]:
             for row in rows[1:]:
                 if row[1] in HIT_CODES:
                     shown[(row[1], row[0])] = tuple(row[3:9])
@@ -220,7 +221,8 @@ def dashboard(w) -> list[tuple]:
     pca = {r[0]: (r[3], r[4], r[5]) for r in found["table-pca"][1:] if r[0] in world.PCA}
     expected_pca = {k: (str(v[0]), str(v[1]), str(v[2])) for k, v in world.PCA.items()}
     seizures = {(r[0], r[1]): r[2] for r in found["table-seizures"][1:]}
-    expected_seizures = {k: v[1] for k, v in world.SEIZURES.items()}
+    # The irregularity is shown by its label (issue 14: labels, not codes).
+    expected_seizures = {(k[0], IrregularityType(k[1]).label): v[1] for k, v in world.SEIZURES.items()}
     headline = re.search(r"(\d+,\d\u00a0%) found an irregularity", html)
     return [
         ("hits", hits == expected_hit_texts(), hits),
@@ -393,6 +395,10 @@ ELSEWHERE = {
     "crms/audit/presenters.py": "numbers inside audit snapshots, formatted the European way: tests/audit/test_log_page.py",
     "crms/learning/labels.py": "the learning label of a history line (positive control), not a figure shown: "
     "tests/learning",
+    "risk_engine/plain.py": "numbers inside hit explanations (the declaration's value, the criterion's threshold), "
+    "rounded the European way: tests/risk_engine/test_explanations.py",
+    "risk_engine/dataquality.py": "an item's value per kg or mass per package against its learned bounds, in the "
+    "warning's words: tests/core/test_labels.py",
     "templates/analysis/hits.html": "the Commission's count of EU hits per Member State in its filter: "
     "tests/analysis/test_workspace.py",
 }

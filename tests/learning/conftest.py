@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
+
+from crms.learning.history import import_lines
 
 OFFICE = {"FR": ("FR004380", "FRCDG"), "NL": ("NL000854", "NLAMS")}
 RISKY_CONSIGNEES = {"Importer R1", "Importer R2", "Importer R3"}
@@ -91,3 +94,14 @@ def write_jsonl(path: Path, lines: list[Any], *, gz: bool = False) -> Path:
     else:
         path.write_bytes(data)
     return path
+
+
+@pytest.fixture
+def history(personas):
+    """300 FR lines over 30 days (2020-01-01 .. 2020-01-30) and 100 NL lines."""
+    fr = import_lines(small_history(300), user=personas["fr_system"])
+    from tests.conftest import make_user
+
+    nl = import_lines(small_history(100, seed=2, member_state="NL"), user=make_user("nl_sys", "NL", "national_system"))
+    assert {r.status for r in fr + nl} == {201}
+    return personas

@@ -14,26 +14,13 @@ from django.core.management.base import CommandError
 
 from crms.learning import dataset, features
 from crms.learning.evaluation import evaluate
-from crms.learning.history import import_lines
 from crms.learning.models import HistoryLabel, ModelStatus, ModelVersion
 from tests.declarations.conftest import api_client
-from tests.learning.conftest import small_history
 
 pytestmark = pytest.mark.django_db
 
 TRAIN = ["--from", "2020-01-01", "--to", "2020-01-20"]
 VALIDATE = ["--validate-from", "2020-01-21", "--validate-to", "2020-01-30"]
-
-
-@pytest.fixture
-def history(personas):
-    """300 FR lines over 30 days (2020-01-01 .. 2020-01-30) and 100 NL lines."""
-    fr = import_lines(small_history(300), user=personas["fr_system"])
-    from tests.conftest import make_user
-
-    nl = import_lines(small_history(100, seed=2, member_state="NL"), user=make_user("nl_sys", "NL", "national_system"))
-    assert {r.status for r in fr + nl} == {201}
-    return personas
 
 
 def command(name: str, *args: str) -> list[str]:

@@ -269,8 +269,13 @@ def test_start_through_the_form(world, django_capture_on_commit_callbacks, monke
 
 
 def test_a_member_state_backtest_covers_the_declarations_it_may_read(world):
-    """Issue 13: an NL analyst's backtest over every Member State reads NL's ENS only (5, 6, 7 of HISTORY)."""
+    """Issue 13: an NL analyst's backtest over every Member State reads NL's ENS only (5, 6, 7 of HISTORY).
+    The criterion is published first: its draft was the Commission's (contract v2 section 3)."""
     nl_analyst = make_user("bt-nl-analyst", "NL", "analyst")
+    with pytest.raises(ValidationError, match="no open or published version"):
+        backtests.start_backtest(actor=nl_analyst, criterion=world["criterion"], params=PERIOD)
+    services.submit_criterion(actor=world["author"], criterion=world["criterion"])
+    services.approve_criterion(actor=world["approver"], criterion=world["criterion"])
     backtest = backtests.start_backtest(actor=nl_analyst, criterion=world["criterion"], params=PERIOD)
     assert backtest.params["rows"] == "NL"
     results = backtests.run_backtest(backtest.pk).results

@@ -145,7 +145,8 @@ def test_only_the_author_submits(people, api):
     assert create(api, people["commission"], make_criterion("CRC-LC-SUB")).status_code == 201
     for persona in ("commission_approver", "commission_approver_2"):
         assert_error_body(transition(api, people[persona], "CRC-LC-SUB", "submit"), 403)
-    assert_error_body(transition(api, people["fr_analyst"], "CRC-LC-SUB", "submit"), 403)
+    # An EU draft is the Commission's (contract v2 section 3): a Member State analyst does not even see it.
+    assert_error_body(transition(api, people["fr_analyst"], "CRC-LC-SUB", "submit"), 404)
     response = transition(api, people["commission"], "CRC-LC-SUB", "submit", {"comment": "ready"})
     assert response.status_code == 200 and response.json()["status"] == "submitted"
     assert_error_body(transition(api, people["commission"], "CRC-LC-SUB", "submit"), 409)  # nothing left to submit
@@ -171,7 +172,7 @@ def test_four_eyes_the_author_cannot_approve_even_as_an_approver(people, api):
     errors = assert_error_body(transition(api, author, "CRC-LC-4E", "approve"), 403)
     assert errors[0]["code"] == "four_eyes"
     assert_error_body(transition(api, people["commission"], "CRC-LC-4E", "approve"), 403)  # no approval right
-    assert_error_body(transition(api, people["fr_risk_manager"], "CRC-LC-4E", "approve"), 403)
+    assert_error_body(transition(api, people["fr_risk_manager"], "CRC-LC-4E", "approve"), 404)  # not published yet
     assert CriterionVersion.objects.get(criterion__code="CRC-LC-4E").status == "submitted"
     response = transition(api, other, "CRC-LC-4E", "approve")
     assert response.status_code == 200
@@ -327,6 +328,31 @@ def test_restricted_eu_criterion_logic_for_its_readers_never_auditors(people, ap
                 assert conditions == [None, None], persona
                 assert document["description"] is None, persona  # the plain-language logic too
             assert document["title"] == doc["title"]  # the rest stays readable
+
+
+def test_a_new_eu_draft_stays_the_commissions_while_the_published_version_runs(people, api, eu_published):
+    """Contract v2 section 3: the PUT opens draft version 2; outside the Commission the criterion reads as
+    version 1, published, until version 2 is approved."""
+    edited = api(people["commission"]).put(
+        f"{URL}{eu_published}/", make_criterion(eu_published, weight=91), format="json"
+    )
+    assert edited.status_code == 200 and edited.json()["status"] == "draft"
+    for persona in ("eu_auditor", "commission_approver"):
+        assert [v["status"] for v in api(people[persona]).get(f"{URL}{eu_published}/").json()["versions"]] == [
+            "published",
+            "draft",
+        ]
+    for persona in ("fr_analyst", "fr_risk_manager", "fr_auditor", "fr_system"):
+        document = api(people[persona]).get(f"{URL}{eu_published}/").json()
+        assert ([v["version"] for v in document["versions"]], document["status"], document["weight"]) == (
+            [1],
+            "published",
+            60,
+        ), persona
+    assert transition(api, people["commission"], eu_published, "submit").status_code == 200
+    assert transition(api, people["commission_approver"], eu_published, "approve").status_code == 200
+    document = api(people["fr_analyst"]).get(f"{URL}{eu_published}/").json()
+    assert ([v["status"] for v in document["versions"]], document["weight"]) == (["superseded", "published"], 91)
 
 
 def test_national_systems_read_criteria_but_change_none(people, api, eu_published, fr_submitted):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from risk_engine import services
 from tests.permissions import Case, check_matrix
 from tests.risk_engine.conftest import make_criterion, make_ens
 
@@ -138,6 +139,8 @@ def test_criteria_endpoint_matrix(personas, publish):
     publish(make_criterion("CRC-MX-EU"), author_2, personas["commission_approver"])
     publish(make_criterion("FR-MX-NP", scope="national"), personas["fr_analyst"], personas["fr_risk_manager"])
     duplicate_eu = make_criterion("CRC-MX-EU")
+    services.create_criterion(actor=personas["commission"], data=make_criterion("CRC-MX-DRAFT"))
+    member_states = ["fr_analyst", "fr_risk_manager", "fr_auditor", "nl_analyst", "de_analyst", "fr_system"]
     check_matrix(
         personas,
         [
@@ -147,6 +150,13 @@ def test_criteria_endpoint_matrix(personas, publish):
                 "GET",
                 "/api/v1/criteria/FR-MX-NP/",
                 {**ALL_READERS, "nl_analyst": 404, "de_analyst": 404, "fr_system": 200, **UNAUTHENTICATED},
+                api=True,
+            ),
+            # An EU draft is the Commission's (contract v2 section 3): the 404 of an unknown code elsewhere.
+            Case(
+                "GET",
+                "/api/v1/criteria/CRC-MX-DRAFT/",
+                {**ALL_READERS, **dict.fromkeys(member_states, 404), **UNAUTHENTICATED},
                 api=True,
             ),
             Case("GET", "/api/v1/criteria/NOPE-404/", dict.fromkeys(ALL_READERS, 404) | UNAUTHENTICATED, api=True),

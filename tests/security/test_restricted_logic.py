@@ -185,9 +185,12 @@ def test_a_backtest_of_a_restricted_draft_is_for_the_commission(logic):
     url = f"/criteria/{RESTRICTED}/backtests/{draft.pk}/"
     assert fetch(logic.people, "fr_analyst", url)[0] == 404
     assert fetch(logic.people, "commission", url)[0] == 200
-    # Risk staff may not start one on the draft either (its samples would show the draft's logic).
+    # Risk staff never start one on the draft either (its samples would show the draft's logic): outside the
+    # Commission a backtest covers the version the viewer reads, the published one (contract v2 section 3).
     response = client_for(logic.people["fr_analyst"], api=False).post(
         f"/criteria/{RESTRICTED}/backtests/", {"date_from": "2026-01-01", "date_to": "2026-01-02"}
     )
-    assert response.status_code == 404
-    assert backtests.Backtest.objects.count() == 3  # the world's, FR's and the Commission's
+    assert response.status_code == 302
+    started = backtests.Backtest.objects.latest("pk")
+    assert (started.requested_by, started.criterion_version.version) == (logic.people["fr_analyst"], 1)
+    assert backtests.Backtest.objects.count() == 4  # the world's, FR's, the Commission's and this one

@@ -131,6 +131,11 @@ ROWS = [
         lambda w: "/api/v1/selection-settings/", lambda w: {"random_selection_rate": 0.01, "daily_capacity": {}}),
     Row("PUT /api/v1/reference/high-interest-countries/", "crms/reference/api.py:HighInterestCountriesView.put",
         "commission", lambda w: "/api/v1/reference/high-interest-countries/", lambda w: {"countries": ["AE"]}),
+    *[
+        Row(f"POST /api/v1/models/{{model_id}}/{action}/", "crms/learning/api.py:_comment", "fr_risk_manager",
+            lambda w, action=action: f"/api/v1/models/{w.fr_model.pk}/{action}/", lambda w: {"comment": "Seen"})
+        for action in ("submit", "approve", "shadow", "live", "retire")
+    ],
     Row("POST /api/v1/history/batch/", "crms/learning/api.py:HistoryBatchView.post", "fr_system",
         lambda w: "/api/v1/history/batch/",
         lambda w: {"declarations": [make_ens() | {"received_at": "2025-06-01T08:00:00Z"}]}),

@@ -29,7 +29,7 @@ from django.urls import URLResolver, get_resolver, resolve
 
 from crms.audit.models import AuditEntry
 from risk_engine.models import Criterion, CriterionVersion
-from tests.permissions import Case, check_matrix
+from tests.permissions import Case, check_matrix, client_for
 from tests.security.world import FR_PROFILE, FR_WATCH_LIST, RESTRICTED, TOY, World
 from workbench.models import Decision, Referral, SavedQueueFilter
 
@@ -237,6 +237,11 @@ def browser_rows(w: World) -> list[Case]:
         Case("POST", "/selection/", page(["fr_risk_manager"], status=302)),  # the empty form: nothing changes
         Case("GET", "/reference/high-interest-countries/", page(EVERYONE)),
         Case("POST", "/reference/high-interest-countries/", page(COMMISSION, status=400)),  # no list sent
+        # --- risk models (issue 16): FR model readers as the API; FR risk managers move it (empty form: refused) ---
+        Case("GET", "/models/", page([*EU_SIDE, *FR_PEOPLE, "nl_analyst", "de_analyst"])),
+        Case("GET", f"/models/{w.fr_model.pk}/", page([*EU_SIDE, *FR_PEOPLE], hidden=not_fr)),
+        Case("POST", f"/models/{w.fr_model.pk}/approve/",
+             page([*EU_SIDE, *FR_PEOPLE], status=302, hidden=not_fr)),
         # --- the Commission's analysis workspace (issue 15 point 8): Commission people only; experts flag --------
         Case("GET", "/analysis/", page(EU_SIDE)),
         Case("GET", "/analysis/?member_state=FR&since=01/01/2026&outcome=control_recommended", page(EU_SIDE)),
@@ -281,6 +286,13 @@ def api_rows(w: World) -> list[Case]:
             api([*EU_SIDE, *FR_PEOPLE], hidden=["fr_system", "nl_analyst", "de_analyst"]),
             api=True,
         ),
+        # model governance: FR risk managers move FR models (the body is refused: nothing moves); readers 403
+        *[
+            Case("POST", f"/api/v1/models/{w.fr_model.pk}/{action}/",
+                 api(["fr_risk_manager"], status=400, hidden=["fr_system", "nl_analyst", "de_analyst"]),
+                 data={"x_unknown": 1}, api=True)
+            for action in ("submit", "approve", "shadow", "live", "retire")
+        ],
         Case("GET", f"/api/v1/declarations/{mrn}/", api([*fr_side, "nl_analyst"], hidden=["de_analyst"]), api=True),
         Case("GET", f"/api/v1/declarations/{fr_only}/", api(fr_side, hidden=not_fr), api=True),
         Case("GET", f"/api/v1/declarations/{mrn}/assessment/", api([*fr_side, "nl_analyst"], hidden=["de_analyst"]),
@@ -420,6 +432,37 @@ def test_browser_matrix(world):
 def test_api_matrix(world):
     personas = {name: world.people[name] for name in [*EVERYONE, "outsider", "anonymous"]}
     check_matrix(personas, api_rows(world))
+
+
+def test_an_eu_draft_is_the_commissions_on_every_criteria_url(world):
+    """Contract v2 section 3: an EU criterion that was never published is the Commission's (its staff and its
+    auditor); everyone else gets the 404 of a code that does not exist, on every page and endpoint reading it
+    (the full persona x path x version state enumeration: tests/risk_engine/test_eu_drafts.py)."""
+    from risk_engine import services
+    from tests.risk_engine.conftest import make_criterion
+
+    draft = services.create_criterion(actor=world.people["sec_author"], data=make_criterion("CRC-SEC-DRAFT"))
+    code, member_states = draft.criterion.code, [*FR_PEOPLE, "nl_analyst", "de_analyst"]
+    personas = {name: world.people[name] for name in [*EVERYONE, "outsider", "anonymous"]}
+    check_matrix(
+        personas,
+        [
+            Case("GET", f"/criteria/{code}/", page(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/criteria/{code}/diff/", page(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/criteria/{code}/edit/", page(COMMISSION, hidden=[*FR_WORKERS, "nl_analyst", "de_analyst"])),
+            Case("GET", f"/criteria/{code}/export.json", page(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/criteria/{code}/backtests/latest/", page(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/workbench/feedback/{code}/", page(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/indicators/criteria/{code}/?period=2026", page(EU_SIDE, hidden=member_states)),
+            Case("GET", f"/api/v1/criteria/{code}/", api(EU_SIDE, hidden=[*member_states, "fr_system"]), api=True),
+            Case("POST", f"/api/v1/criteria/{code}/submit/", api([], hidden=[*member_states, "fr_system"],
+                 commission=403, commission_approver=403, eu_auditor=403), data={}, api=True),
+        ],
+    )  # fmt: skip
+    listed = {
+        c["code"] for c in client_for(world.people["fr_analyst"], api=True).get("/api/v1/criteria/").json()["results"]
+    }
+    assert TOY in listed and code not in listed
 
 
 # --- exports and reads of restricted logic leave a trace ----------------------------------------------------------

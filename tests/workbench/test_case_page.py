@@ -45,8 +45,8 @@ def test_the_explanation_and_the_fired_cells(people, referred):
     case = referred(goods_items=TWO_ITEMS)
     html = page(people["fr_analyst"], case)
     assert '<a href="/criteria/CRC-WB-TOY/"><code>CRC-WB-TOY</code></a> v1' in html
-    assert "<code>item.hs_code</code> (item 2) = <mark>950300</mark>" in html
-    assert '<span class="muted">starts with 9503</span>' in html  # in words, not a Python list
+    # In words (risk_engine.plain.explain_parts), the declaration's value marked, not a Python list.
+    assert 'goods item 2 HS code is <mark>950300</mark>, <span class="muted">starting with 9503</span>' in html
     rows = item_rows(html)
     assert 'class="hit-row"' in rows[2] and 'class="fired"><code>950300</code>' in rows[2]
     assert "fired" not in rows[1] and "hit-row" not in rows[1]
@@ -69,8 +69,11 @@ def test_declaration_and_party_fields_that_fired_are_marked(people, toy_criterio
     case = Case.objects.get(declaration__mrn=mrn, member_state_id="FR")
     assert case.criteria == ["CRC-WB-ROUTE", "CRC-WB-TOY"]
     html = page(people["fr_analyst"], case)
-    assert '<mark>CN, AE, NL</mark> <span class="muted">passes through AE, IR</span>' in html
-    assert '<span class="muted">is between 100 and 500</span>' in html
+    assert (
+        'the route passes through <mark>AE (United Arab Emirates)</mark>, <span class="muted">which is among '
+        "AE (United Arab Emirates) and IR (Iran) (whole route CN → AE → NL)</span>"
+    ) in html
+    assert 'goods item 1 gross mass is <mark>120 kg</mark>, <span class="muted">between 100 and 500</span>' in html
     assert re.search(r'<dt>Routing</dt><dd class="fired">', html)
     consignor = re.search(r"<td>Consignor</td>(.*?)</tr>", html, re.S).group(1)
     assert '<td class="fired">CN</td>' in consignor

@@ -127,17 +127,12 @@ def request_detail(request, pk: int):
 
 def _detail(request, found: InformationRequest, reply: FormState | None = None) -> dict:
     """The thread page; ``reply`` is the refused reply as typed, with its error."""
-    member_state = member_state_of(request.user)
     return {
         "reply_form": reply or FormState(),
         "req": found,
         "thread": found.messages.select_related("author"),
-        "may_reply": request.user.role in services.WORKERS
-        and member_state in (found.requesting_state_id, found.requested_state_id)
-        and found.state != InformationRequest.State.CLOSED,
-        "may_close": request.user.role in services.WORKERS
-        and member_state == found.requesting_state_id
-        and found.state != InformationRequest.State.CLOSED,
+        "may_reply": services.may_reply_to_request(request.user, found),  # the services ask the same
+        "may_close": services.may_close_request(request.user, found),
     }
 
 

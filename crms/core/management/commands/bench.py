@@ -71,16 +71,33 @@ class Command(BaseCommand):
                 items=options["items"], criteria_counts=options["criteria"], sample_decls=2000
             )
             self.stdout.write(
-                f"\nBulk evaluation (one process, one core): {result['goods_items']:,} goods items in "
-                f"{result['declarations']:,} ENS; frame built in {result['frame_build_s']:.1f} s"
+                f"\nBulk evaluation (one process pinned to core {result['core']}): {result['goods_items']:,} goods "
+                f"items in {result['declarations']:,} ENS; frame built in {result['frame_build_s']:.1f} s"
             )
             for run in result["runs"]:
                 self.stdout.write(
-                    f"  {run['criteria']:>5} criteria: {run['seconds']:.2f} s = "
+                    f"  [{run['scenario']}] {run['criteria']:>5} criteria: {run['seconds']:.2f} s = "
                     f"{run['items_per_s']:,.0f} goods items/s ({run['criteria_with_hits']} criteria hit "
-                    f"{run['hit_item_rows']:,} item rows); per-record evaluator "
-                    f"{run['reference_items_per_s']:,.0f} items/s -> columnar is {run['speedup']:,.0f}x"
+                    f"{run['hit_item_rows']:,} item rows)"
                 )
+                if "speedup" in run:
+                    self.stdout.write(
+                        f"      per-record evaluator {run['reference_items_per_s']:,.0f} items/s "
+                        f"-> columnar is {run['speedup']:,.0f}x"
+                    )
+                for name, peer in run.get("peers", {}).items():
+                    if "skipped" in peer:
+                        self.stdout.write(f"      {name}: skipped, {peer['skipped']}")
+                        continue
+                    agree = (
+                        "identical hit rows"
+                        if not peer["differing_criteria"]
+                        else (f"DIFFERENT rows for {len(peer['differing_criteria'])} criteria")
+                    )
+                    self.stdout.write(
+                        f"      {name} (one core): {peer['seconds']:.2f} s, engine is "
+                        f"{peer['seconds'] / run['seconds']:.1f}x faster; {agree}"
+                    )
         if "ingest" in sections:
             figures["ingest"] = result = ingest.run(
                 env,
