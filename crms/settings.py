@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crms.operators",
     "crms.declarations",
     "crms.learning",
+    "crms.search",
     "risk_engine",
     "workbench",
     "indicators",

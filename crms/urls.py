@@ -15,6 +15,8 @@ from crms.declarations import api as declarations_api
 from crms.learning import api as learning_api
 from crms.reference import api as reference_api
 from crms.reference import views as reference_views
+from crms.search import api as search_api
+from crms.search import views as search_views
 from exchange import api as exchange_api
 from indicators import api as indicators_api
 from notifications import api as notifications_api
@@ -46,6 +48,7 @@ handler500 = "crms.core.views.server_error"
 api_v1 = [
     path("me/", MeView.as_view(), name="api-me"),
     path("me/token/", TokenView.as_view(), name="api-me-token"),
+    path("search/", search_api.SearchView.as_view(), name="api-search"),
     path("declarations/", declarations_api.DeclarationCollectionView.as_view(), name="api-declarations"),
     path("declarations/batch/", declarations_api.DeclarationBatchView.as_view(), name="api-declarations-batch"),
     path("declarations/<str:mrn>/", declarations_api.DeclarationDetailView.as_view(), name="api-declaration"),
@@ -151,6 +154,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("reference/", include(reference)),
     path("audit/", audit_log, name="audit-log"),
+    path("search/", search_views.search_page, name="search"),
     path("declarations/", include("crms.declarations.urls")),
     path("operators/", include("crms.operators.urls")),
     path("criteria/", include("risk_engine.urls")),

@@ -96,7 +96,10 @@ class Declaration(MovementFields):
             models.Index(fields=["expected_arrival"], name="decl_expected_arrival_idx"),
             models.Index(fields=["master_document"], name="decl_master_doc_idx"),
             models.Index(fields=["house_document"], name="decl_house_doc_idx", condition=~models.Q(house_document="")),
-            models.Index(fields=["lrn"], name="decl_lrn_idx"),
+            # Pattern operator classes: equality as before, and LIKE 'prefix%' for the global search
+            # whatever the database's collation (docs/decisions.md, i14-search).
+            models.Index(fields=["mrn"], opclasses=["varchar_pattern_ops"], name="decl_mrn_prefix_idx"),
+            models.Index(fields=["lrn"], opclasses=["varchar_pattern_ops"], name="decl_lrn_prefix_idx"),
             models.Index(fields=["consignor_name"], name="decl_consignor_idx"),  # party history
             models.Index(fields=["consignee_name"], name="decl_consignee_idx"),
             models.Index(
@@ -184,6 +187,14 @@ class GoodsItem(models.Model):
         ordering = ["version", "item_number"]
         constraints = [
             models.UniqueConstraint(fields=["version", "item_number"], name="goods_item_number_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["container"],
+                opclasses=["varchar_pattern_ops"],
+                name="goods_container_prefix_idx",
+                condition=~models.Q(container=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from crms.audit.services import record
 from crms.declarations.models import Declaration, DeclarationVersion, Party
+from crms.search.index import forget_before
 
 PARTY_KEYS = ("consignor", "consignee", "buyer", "seller", "carrier", "filer")
 CHUNK = 2000
@@ -51,6 +52,7 @@ class HousekeepingResult:
     parties: int = 0
     requests: int = 0
     audit_entries: int = 0
+    search_parties: int = 0
 
 
 def _pseudonymise_chunk(declaration_ids: list[int], now: dt.datetime) -> int:
@@ -107,6 +109,8 @@ def run_housekeeping(
         if on_progress:
             on_progress(min(start + CHUNK, len(ids)))
     with transaction.atomic():
+        # The global search forgets the parties it would otherwise still find by their real names.
+        result.search_parties = forget_before(cutoff.date())
         for request in old_requests.exclude(party_name=""):
             request.party_name = pseudonym(request.party_name)
             request.party_eori = (
@@ -129,6 +133,7 @@ def run_housekeeping(
                 "parties": result.parties,
                 "information_requests": result.requests,
                 "audit_entries_purged": result.audit_entries,
+                "search_parties_forgotten": result.search_parties,
                 "personal_data_cutoff": cutoff.isoformat(),
                 "audit_cutoff": audit_cutoff.isoformat() if audit_cutoff else None,
             },

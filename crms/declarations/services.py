@@ -25,6 +25,7 @@ from crms.declarations.models import Declaration, DeclarationVersion, GoodsItem,
 from crms.declarations.schema import EntrySummaryDeclaration
 from crms.declarations.validation import Error, ReferenceSets, error, reference_sets, validate_declaration
 from crms.operators.models import Operator
+from crms.search.index import FiledParty, indexed, record_parties
 
 # Sent after commit with ``version_ids``: the risk engine enqueues screening from it.
 versions_filed = Signal()
@@ -242,7 +243,24 @@ class _Rows:
         copy_insert(DeclarationVersion, self.versions)
         copy_insert(Party, self.parties)
         copy_insert(GoodsItem, self.items)
+        record_parties(self._filed_parties())  # the global search's party index (crms/search)
         return [row["id"] for row in self.versions]
+
+    def _filed_parties(self) -> list[FiledParty]:
+        """Each indexed party once per Member State that reads its version (first entry, unloading)."""
+        where = {
+            row["id"]: (
+                [ms for ms in (row["first_entry_member_state_id"], row["unloading_member_state_id"]) if ms],
+                row["filed_at"].date(),
+            )
+            for row in self.versions
+        }
+        return [
+            FiledParty(party["name"], party["eori"], member_state, where[party["version_id"]][1])
+            for party in self.parties
+            if indexed(party["role"], party["name"], party["eori"])
+            for member_state in where[party["version_id"]][0]
+        ]
 
 
 def _announce(version_ids: list[int]) -> None:

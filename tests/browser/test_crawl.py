@@ -80,6 +80,7 @@ PAGES: dict[str, Row] = {
     "logout": Row("signing out ends the crawl"),
     "healthz": Row("a probe for load balancers, not linked"),
     "audit-log": Row(EU | {"fr_auditor", "fr_risk_manager"}),
+    "search": Row("the header's search form (GET), not a link: tests/browser/test_search_box.py types into it"),
     "reference-home": Row(EVERYONE),
     "reference-participants": Row(EVERYONE),
     "reference-offices": Row(EVERYONE),
@@ -177,6 +178,9 @@ PAGES: dict[str, Row] = {
     "indicators-criterion": Row(FRAGMENT),
     "indicators-refresh": Row(POST_ONLY),
     "indicators-refresh-progress": Row(FRAGMENT),
+    "model-list": Row(EVERYONE),
+    "model-detail": Row(EU | FR),  # the demo's FR model (crms/learning/demo.py); DE does not read it
+    "model-move": Row(POST_ONLY),
     "analysis-hits": Row(EU),
     "analysis-party": Row(EU),
     "analysis-declaration": Row(EU),

@@ -58,6 +58,21 @@ def _year(s: ScopingWorld) -> str:
     return str(s.de_case.created_at.year)
 
 
+def _search_queries(s: ScopingWorld) -> list[str]:
+    """Typed in lower case (the answer echoes the query, not a marker): names with a typo, MRN and EORI
+    prefixes, national profile codes; each must find only what the viewer reads."""
+    return [
+        "dexonly%20spielwarn",
+        "frxonly%20jouet",
+        s.de_mrn[:8].lower(),
+        s.fr_mrn[:14].lower(),
+        s.world.mrn[:14].lower(),
+        "de-sec",
+        "fr-sec",
+        "fr1234",  # the registered operator's EORI, on every Member State's ENS
+    ]
+
+
 # URL name -> the requests that exercise it (API rows start with "api:": sent with the viewer's token).
 ROWS: dict[str, Urls] = {
     "backtest-detail": _backtest_urls(),
@@ -96,6 +111,8 @@ ROWS: dict[str, Urls] = {
     "rif-overdue": lambda s: ["/rif/follow-up/"],
     "rif-notifications": lambda s: ["/rif/notifications/"],
     "operators-detail": lambda s: [f"/operators/{s.world.operator.eori}/"],
+    "search": lambda s: [f"/search/?q={q}" for q in _search_queries(s)],
+    "api-search": lambda s: [f"api:/api/v1/search/?q={q}" for q in _search_queries(s)],
     "api-declarations": lambda s: ["api:/api/v1/declarations/"],
     "api-decisions": lambda s: ["api:/api/v1/decisions/"],
     "api-rifs": lambda s: ["api:/api/v1/rifs/"],
@@ -118,6 +135,8 @@ NOT_DERIVED = {
     "indicators-refresh-progress": "a refresh run's progress bar: no figures",
     "api-history-batch": "imports history lines (POST): nothing derived is shown",
     "api-information-requests": "the requests themselves (workbench.selectors.information_requests_for), no figures",
+    "model-list": "model versions the viewer reads (learning.selectors.models_for) with the figures fixed when each "
+    "was trained on its own scope; an EU-wide model's are EU-wide statistics, like the indicators' EU total",
 }
 LOOKS_DERIVED = re.compile(r"(-list$|export|report|records|queue|awaiting|feedback|backtest|indicators|overdue|"
                            r"notifications|search|decisions$|requests$|history|chart)")  # fmt: skip

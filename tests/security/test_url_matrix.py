@@ -92,6 +92,9 @@ def browser_rows(w: World) -> list[Case]:
         Case("GET", "/reference/risk-areas/", page(EVERYONE)),
         Case("GET", "/reference/vague-terms/", page(EVERYONE)),
         Case("GET", "/audit/", page([*READ_EVERYTHING, "fr_risk_manager"])),
+        # --- the global search (issue 14): every person; each kind scoped by its selector (tests/search) ----
+        Case("GET", "/search/?q=acme", page(PEOPLE)),
+        Case("GET", f"/search/?q={mrn[:6]}", page(PEOPLE)),
         Case("GET", "/admin/", dict.fromkeys([*EVERYONE, "outsider", "anonymous"], 302)),  # staff only
         # --- declarations (contract 2.4: first entry, unloading, the Commission, auditors) ----------------------
         Case("GET", "/declarations/", page(EVERYONE)),
@@ -272,6 +275,8 @@ def api_rows(w: World) -> list[Case]:
     people_readers = [*EU_SIDE, *FR_PEOPLE, "nl_analyst", "de_analyst"]
     return [
         Case("GET", "/api/v1/me/", api(EVERYONE), api=True),
+        Case("GET", "/api/v1/search/?q=acme", api(EVERYONE), api=True),
+        Case("GET", "/api/v1/search/?q=a", api(EVERYONE, status=400), api=True),  # too short: 400 naming q
         Case("GET", "/api/schema/", api(EVERYONE), api=True),
         # --- declarations: only national systems file; readers as in contract 2.4 ---------------------------
         Case("GET", "/api/v1/declarations/", api(EVERYONE), api=True),

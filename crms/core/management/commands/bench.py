@@ -10,6 +10,8 @@ Sections (``--only`` picks some; all run by default, each on the scratch bench d
 - ``queue``: the workbench queue with 1,000,000 ENS and 50,000 open hits, logged in over HTTP (issue 6).
 - ``indicators``: the refresh job over a year of data (10,000,000 goods items) and the dashboard,
   XLSX export and REST endpoint after it, over HTTP (issue 8).
+- ``search``: the global search box on 1,000,000 declarations, over HTTP, and what its indexes cost filing
+  (issue 14).
 - ``learning``: the KCS history imported, a model trained and validated on it, Q1 scored; training
   and batch scoring on 1,000,000 synthetic labelled declarations, in process (issue 16).
 """
@@ -20,9 +22,9 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from crms.benchmarks import backtest, engine, harness, indicators, ingest, learning, listing, queue
+from crms.benchmarks import backtest, engine, harness, indicators, ingest, learning, listing, queue, search
 
-SECTIONS = ["ingest", "engine", "e2e", "list", "backtest", "queue", "indicators", "learning"]
+SECTIONS = ["ingest", "engine", "e2e", "list", "backtest", "queue", "indicators", "learning", "search"]
 
 
 class Command(BaseCommand):
@@ -54,11 +56,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reuse-data",
             action="store_true",
-            help="indicators only: measure again on the data the last indicators run built (no rebuild)",
+            help="indicators, search: measure again on the data the last run of the section built (no rebuild)",
         )
         parser.add_argument(
             "--learning-rows", type=int, default=1_000_000, help="Synthetic labelled declarations to train on"
         )
+        parser.add_argument("--search-rows", type=int, default=1_000_000, help="Declarations for the search bench")
         parser.add_argument("--json", action="store_true", help="Print the figures as JSON too")
 
     def handle(self, *args, **options):
@@ -183,8 +186,39 @@ class Command(BaseCommand):
             env = harness.prepared_environment(fresh=not options["reuse_data"])  # its own data only
             figures["learning"] = result = learning.run(env, rows=options["learning_rows"])
             self._learning(result)
+        if "search" in sections:
+            env = harness.prepared_environment(fresh=not options["reuse_data"])  # its own data only
+            figures["search"] = result = search.run(env, rows=options["search_rows"], reuse=options["reuse_data"])
+            self._search(result)
         if options["json"]:
             self.stdout.write(json.dumps(figures, indent=2, default=str))
+
+    def _search(self, result: dict) -> None:
+        counts, built = result["counts"], result["seconds"]
+        self.stdout.write(
+            f"\nGlobal search (issue 14) on {counts['declarations_declaration']:,} declarations "
+            f"({counts['declarations_declarationversion']:,} versions, {counts['declarations_goodsitem']:,} goods "
+            f"items, {counts['declarations_party']:,} parties); party index {counts['search_indexedparty']:,} "
+            f"distinct parties, {counts['search_partytrigram']:,} trigram postings, "
+            f"{counts['search_partyscope']:,} (party, Member State) pairs. Built: "
+            + (", ".join(f"{name} {seconds:.0f} s" for name, seconds in built.items()) or "reused")
+        )
+        self.stdout.write("  server time over HTTP (gunicorn 2 workers), after one warm-up each:")
+        for label, timing in result["queries"].items():
+            self.stdout.write(
+                f"    {label:<78} p50 {timing['p50']:5.0f} ms, p95 {timing['p95']:5.0f} ms "
+                f"({timing['results']} results)"
+            )
+        mix = result["mix"]
+        self.stdout.write(
+            f"  the whole mix ({result['requests']} requests): p50 {mix['p50']:.0f} ms, p95 {mix['p95']:.0f} ms, "
+            f"p99 {mix['p99']:.0f} ms (target: p95 under 300 ms)"
+        )
+        cost = result["filing_cost"]
+        self.stdout.write(
+            f"  filing a batch of 1,000 ENS in process (median of {cost['batches']}): "
+            f"{cost['with search indexes']:.2f} s with the search indexes, {cost['without']:.2f} s without"
+        )
 
     def _learning(self, result: dict) -> None:
         kcs, synthetic = result["kcs"], result["synthetic"]
