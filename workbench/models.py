@@ -414,3 +414,48 @@ class SavedQueueFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CaseNote(models.Model):
+    """An analyst's note on a case, with photos or documents (e.g. of a seizure). Append-only:
+    a note is corrected by another note, like a paper file."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on case {self.case_id}"
+
+
+def case_attachment_path(instance: CaseAttachment, filename: str) -> str:
+    """Under MEDIA_ROOT/cases/<case>/, prefixed by the content's hash: never served directly."""
+    return f"cases/{instance.case_id}/{instance.sha256[:16]}-{filename}"
+
+
+class CaseAttachment(models.Model):
+    """A file on a case note: an image (PNG, JPEG, GIF, WebP) or a PDF, type checked by content."""
+
+    note = models.ForeignKey(CaseNote, on_delete=models.CASCADE, related_name="attachments")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=case_attachment_path, max_length=300)
+    name = models.CharField(max_length=150)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -21,7 +21,17 @@ from django.utils import timezone
 from crms.accounts.roles import Role, is_eu_wide_reader, member_state_of
 from crms.declarations.models import Declaration
 from crms.declarations.selectors import declarations_for, row_scope_for
-from workbench.models import Case, CaseState, ControlResult, Decision, InformationRequest, Referral, ReferralStatus
+from workbench.models import (
+    Case,
+    CaseState,
+    ControlOutcome,
+    ControlResult,
+    Decision,
+    DecisionAction,
+    InformationRequest,
+    Referral,
+    ReferralStatus,
+)
 
 QUEUE_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR}
 EXCHANGE_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR, Role.NATIONAL_SYSTEM}  # systems: REST only
@@ -328,6 +338,9 @@ def party_history(user, declaration: Declaration, version, *, limit: int = 20) -
         row["outcome"] = outcomes.get(row["id"])
         row["decision"] = decisions.get(row["id"])
         row["control_result"] = results.get(row["id"])
+        # labels for people (the codes stay for the badge's colour)
+        row["decision_label"] = DecisionAction(row["decision"]).label if row["decision"] else None
+        row["control_result_label"] = ControlOutcome(row["control_result"]).label if row["control_result"] else None
     return earlier
 
 

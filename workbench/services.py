@@ -369,6 +369,12 @@ def _control_errors(data: dict[str, Any], now: dt.datetime) -> list[dict]:
     return errors
 
 
+def control_errors(data: dict[str, Any]) -> list[dict]:
+    """What is wrong with a control result's data, without recording it (the browser form shows
+    every mistake at once, also when one amount could not be read as a number)."""
+    return _control_errors(data, timezone.now())
+
+
 def require_control_recorder(actor, declaration: Declaration) -> str:
     """The actor's Member State, if it may record controls on this ENS (first entry or unloading); else 403."""
     member_state = member_state_of(actor)

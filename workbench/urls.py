@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workbench.views import cases, feedback, queue, referrals, requests
+from workbench.views import cases, feedback, notes, queue, referrals, requests
 
 urlpatterns = [
     path("", queue.queue, name="workbench-queue"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("cases/<int:pk>/release/", cases.release, name="workbench-release"),
     path("cases/<int:pk>/decide/", cases.decide, name="workbench-decide"),
     path("cases/<int:pk>/control-results/", cases.record_control, name="workbench-control"),
+    path("cases/<int:pk>/notes/", notes.add_note, name="workbench-note-add"),
+    path("cases/<int:pk>/attachments/<int:attachment_pk>/", notes.attachment, name="workbench-attachment"),
     path("referrals/<int:pk>/close/", referrals.close, name="workbench-referral-close"),
     path("referrals/<int:pk>/ask-again/", referrals.ask_again, name="workbench-referral-ask-again"),
     path("requests/", requests.request_list, name="workbench-requests"),

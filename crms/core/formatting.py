@@ -56,3 +56,82 @@ def percent(share, decimals: int = 1) -> str:
     if _missing(share):
         return MISSING
     return f"{number(float(share) * 100, decimals)}{GROUP}%"
+
+
+# --- reading numbers people type ---------------------------------------------------------------
+
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
+_DIGITS = frozenset("0123456789")
+NUMBER_EXAMPLE = "1 200,50 or 1200.50"
+
+
+class NumberRefused(ValueError):
+    """A typed number this module will not guess at; ``message`` says why in plain words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _digits(text: str) -> bool:
+    return bool(text) and set(text) <= _DIGITS
+
+
+def _grouped(whole: str, separator: str) -> str:
+    """ "1 200 300" -> "1200300": a first group of 1-3 digits, then groups of exactly three."""
+    groups = whole.split(separator)
+    if not (1 <= len(groups[0]) <= 3) or not all(_digits(g) for g in groups):
+        raise NumberRefused(f"Thousands are grouped by three digits: write {NUMBER_EXAMPLE}.")
+    if any(len(g) != 3 for g in groups[1:]):
+        raise NumberRefused(f"Thousands are grouped by three digits: write {NUMBER_EXAMPLE}.")
+    return "".join(groups)
+
+
+def parse_decimal(text: str | None) -> Decimal | None:
+    """A number as a European or an English reader types it; None when empty.
+
+    Understood: "1200.5", "1200,5", "1 200,50" (spaces, also no-break, group thousands),
+    "1.200,50" and "1,200.50" (the last separator is the decimal one). Refused with a message
+    rather than guessed: "1,200" and "1.200" (one separator followed by exactly three digits
+    could be a thousand or one and a fifth), repeated decimal separators, letters, exponents,
+    non-ASCII digits. The caller checks the range.
+    """
+    if text is None or not text.strip():
+        return None
+    raw = text.translate(_SPACES).strip()
+    if len(raw) > 40:
+        raise NumberRefused("Too long for a number.")
+    sign = ""
+    if raw[0] in "+-":
+        sign, raw = ("-" if raw[0] == "-" else ""), raw[1:].lstrip()
+    if not raw or set(raw) - _DIGITS - set(" .,"):
+        raise NumberRefused(f"Not a number: write digits, like {NUMBER_EXAMPLE}.")
+    marks = [ch for ch in raw if ch in ".,"]
+    if " " in raw:
+        if len(marks) > 1:
+            raise NumberRefused(f"Use spaces for thousands and one decimal comma or point: write {NUMBER_EXAMPLE}.")
+        whole, _, fraction = raw.replace(",", ".").partition(".")
+        whole = _grouped(whole, " ") if whole else "0"
+    elif "." in marks and "," in marks:
+        decimal_mark = marks[-1]
+        group_mark = "," if decimal_mark == "." else "."
+        whole, _, fraction = raw.rpartition(decimal_mark)
+        if decimal_mark in whole:
+            raise NumberRefused(f"Only one decimal separator: write {NUMBER_EXAMPLE}.")
+        whole = _grouped(whole, group_mark)
+    elif len(marks) > 1:  # "1.200.300" or "1,200,300": grouping only
+        whole, fraction = _grouped(raw, marks[0]), ""
+    elif marks:
+        whole, _, fraction = raw.partition(marks[0])
+        if len(fraction) == 3 and whole.lstrip("0"):
+            raise NumberRefused(
+                f'"{text.strip()}" could be read two ways: write {whole}{fraction} for thousands '
+                f"or {whole},{fraction.rstrip('0') or '0'} for a decimal (or group with a space: {whole} {fraction})."
+            )
+        whole = whole or "0"
+    else:
+        whole, fraction = raw, ""
+    grouping_only = " " not in raw and len(marks) > 1 and len(set(marks)) == 1
+    if not _digits(whole) or (not grouping_only and marks and not _digits(fraction)):
+        raise NumberRefused(f"Not a number: write digits, like {NUMBER_EXAMPLE}.")
+    return Decimal(f"{sign}{whole}.{fraction}") if fraction else Decimal(f"{sign}{whole}")

@@ -136,6 +136,8 @@ PAGES: dict[str, Row] = {
     "workbench-release": Row(POST_ONLY),
     "workbench-decide": Row(POST_ONLY),
     "workbench-control": Row(POST_ONLY),
+    "workbench-note-add": Row(POST_ONLY),
+    "workbench-attachment": Row(DOWNLOAD),  # photos and PDFs of case notes; tests/workbench/test_case_notes.py
     "workbench-referral-close": Row(POST_ONLY),
     "workbench-referral-ask-again": Row(POST_ONLY),
     "workbench-request-reply": Row(POST_ONLY),

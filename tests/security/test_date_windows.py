@@ -82,10 +82,11 @@ def refused_on_page(window: Window, status: int = 400) -> Callable:
     return check
 
 
-def refused_in_messages(response, field: str) -> None:
-    """Workbench actions go back to the case page with the problem (post/redirect/get)."""
-    assert response.status_code == 200 and response.redirect_chain, response.status_code
-    assert any(str(m).startswith(f"{field}: ") for m in response.context["messages"]), field
+def refused_beside_the_field(response, field: str) -> None:
+    """Workbench forms come back as typed with the problem beside the field (issue 14)."""
+    assert response.status_code == 400, response.status_code
+    html = response.content.decode()
+    assert f'id="control-{field}-error"' in html, field
 
 
 # --- the table ---------------------------------------------------------------------------------------------------
@@ -284,7 +285,7 @@ def control_form() -> Probe:
         url = f"/workbench/cases/{w.fr_only_case.pk}/control-results/"
         return browser(w, "fr_analyst").post(url, form, follow=True)
 
-    return Probe(send, refused_in_messages)
+    return Probe(send, refused_beside_the_field)
 
 
 def control_service() -> Probe:

@@ -66,6 +66,7 @@ def browser_rows(w: World) -> list[Case]:
     fr_case, fwd_case, nl_case, req = w.open_case.pk, w.forwarded_from.pk, w.nl_case.pk, w.request.pk
     saved_filter = SavedQueueFilter.objects.get_or_create(user=w.people["fr_analyst"], name="matrix")[0].pk
     fr_only_case = w.fr_only_case.pk
+    case_att = w.case_attachment.pk
     rif, draft, att = w.rif.reference, w.draft_rif.reference, w.attachment.pk
     crisis, pca, wl, entry, bt = w.crisis.pk, w.pca.pk, FR_WATCH_LIST, w.entry.pk, w.backtest.pk
     eori, auth = w.operator.eori, w.authorisation.pk
@@ -167,8 +168,14 @@ def browser_rows(w: World) -> list[Case]:
         Case("POST", f"/workbench/filters/{saved_filter}/delete/", page(["fr_analyst"], status=302,
                                                                          hidden=[p for p in workbench if p != "fr_analyst"],
                                                                          **workbench_page)),
-        Case("POST", f"/workbench/cases/{fr_case}/decide/", page(FR_WORKERS, status=302, hidden=not_fr,
-                                                                  **workbench_page)),
+        Case("POST", f"/workbench/cases/{fr_case}/decide/", page(FR_WORKERS, status=400, hidden=not_fr,
+                                                                  **workbench_page)),  # no action: form again
+        Case("POST", f"/workbench/cases/{fr_case}/notes/", page(FR_WORKERS, status=400, hidden=not_fr,
+                                                                 **workbench_page)),  # empty note: form again
+        Case("GET", f"/workbench/cases/{fr_case}/attachments/{case_att}/",
+             page(["eu_auditor", *FR_PEOPLE], hidden=not_fr, **workbench_page)),
+        Case("GET", f"/workbench/cases/{nl_case}/attachments/{case_att}/",  # FR's file through NL's case: none
+             page([], hidden=["eu_auditor", *FR_PEOPLE, *not_fr], **workbench_page)),
         # The control FR forwarded happens in NL: FR has nothing to record there (404), NL does.
         Case("POST", f"/workbench/cases/{fwd_case}/control-results/",
              page([], hidden=[*FR_WORKERS, *not_fr], **workbench_page)),
@@ -176,7 +183,7 @@ def browser_rows(w: World) -> list[Case]:
              page([], hidden=[*FR_PEOPLE, "nl_analyst", "de_analyst"], **workbench_page)),
         Case("GET", f"/workbench/cases/{fr_only_case}/", page(["eu_auditor", *FR_PEOPLE], hidden=not_fr,
                                                                **workbench_page)),
-        Case("POST", f"/workbench/cases/{fr_only_case}/control-results/", page(FR_WORKERS, status=302,
+        Case("POST", f"/workbench/cases/{fr_only_case}/control-results/", page(FR_WORKERS, status=400,
                                                                                 hidden=not_fr, **workbench_page)),
         Case("GET", "/workbench/requests/", page(workbench, **workbench_page)),
         Case("GET", "/workbench/requests/new/", page(["fr_analyst", "fr_risk_manager", "nl_analyst", "de_analyst"],
@@ -185,14 +192,15 @@ def browser_rows(w: World) -> list[Case]:
                                                        status=400, hidden=AUDITORS, **workbench_page)),
         Case("GET", f"/workbench/requests/{req}/", page(["eu_auditor", *FR_PEOPLE, "nl_analyst"],
                                                          hidden=["de_analyst"], **workbench_page)),
-        Case("POST", f"/workbench/requests/{req}/reply/", page([*FR_WORKERS, "nl_analyst"], status=302,
+        Case("POST", f"/workbench/requests/{req}/reply/", page([*FR_WORKERS, "nl_analyst"], status=400,
                                                                 hidden=["de_analyst"], **workbench_page)),
         Case("POST", f"/workbench/requests/{req}/close/", page(FR_WORKERS, status=302, hidden=["de_analyst"],
                                                                 **workbench_page)),
-        # ICS2 referrals: the referring Member State's workers close or ask again (an empty form: the message)
-        Case("POST", f"/workbench/referrals/{w.referral.pk}/close/", page(FR_WORKERS, status=302, hidden=not_fr,
+        # ICS2 referrals: the referring Member State's workers close or ask again (an empty form: the case page
+        # again, 400, the message beside the field)
+        Case("POST", f"/workbench/referrals/{w.referral.pk}/close/", page(FR_WORKERS, status=400, hidden=not_fr,
                                                                           **workbench_page)),
-        Case("POST", f"/workbench/referrals/{w.referral.pk}/ask-again/", page(FR_WORKERS, status=302,
+        Case("POST", f"/workbench/referrals/{w.referral.pk}/ask-again/", page(FR_WORKERS, status=400,
                                                                               hidden=not_fr, **workbench_page)),
         Case("GET", f"/workbench/feedback/{TOY}/", page(PEOPLE)),
         Case("GET", f"/workbench/feedback/{FR_PROFILE}/", page(fr_and_eu, hidden=not_fr)),

@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from crms.learning.models import ModelVersion
@@ -27,6 +28,7 @@ from risk_engine.models_backtest import Backtest
 from tests.conftest import make_user
 from tests.rif.conftest import exchange_world
 from tests.risk_engine.conftest import file_bodies, make_criterion, make_ens, publish_criterion, screen_mrns
+from workbench import notes as workbench_notes
 from workbench import services as workbench_services
 from workbench.models import Case
 
@@ -46,6 +48,11 @@ RESTRICTED_DESCRIPTION_MARKER = "qzxrestricteddescription"
 FR_PROFILE = "FR-SEC-NP"
 FR_WATCH_LIST = "FR-WL-SEC"
 EORI = "FR123456789012"
+# A valid 1x1 PNG: the smallest photo a case note can carry.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f8cfc0f01f00050001ff89993d1d0000000049454e44ae426082"
+)
 
 
 @dataclass
@@ -72,6 +79,8 @@ class World:
     referral: Any = None  # FR's request for information on a fourth FR -> NL ENS, open
     subscription: Any = None  # FR's national system's webhook
     fr_model: Any = None  # a risk model version trained for FR (issue 16)
+    case_note: Any = None  # FR's note on its open case, with a photo (issue 14)
+    case_attachment: Any = None
 
     @property
     def mrn(self) -> str:
@@ -172,6 +181,12 @@ def build_world(personas: dict, *, media_root=None) -> World:
         declaration=open_case.declaration,
     )
     workbench_services.post_information_message(actor=people["nl_analyst"], request=request, body="Known to us.")
+    case_note = workbench_notes.add_note(
+        actor=people["fr_analyst"],
+        case=open_case,
+        text="Pallets photographed at the quay.",
+        uploads=[SimpleUploadedFile("quay photo.png", TINY_PNG, content_type="image/png")],
+    )
 
     exchange = exchange_world(
         nl_author=people["nl_analyst"],
@@ -246,4 +261,6 @@ def build_world(personas: dict, *, media_root=None) -> World:
         referral=referral,
         subscription=subscription,
         fr_model=fr_model,
+        case_note=case_note,
+        case_attachment=case_note.attachments.get(),
     )

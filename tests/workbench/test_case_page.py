@@ -110,7 +110,7 @@ def test_party_history_lists_earlier_ens_of_the_same_consignor(people, referred,
     assert set(listed) == {same_consignor.declaration.mrn, same_eori}, listed
     assert unrelated not in history and nl_only not in history  # NL's own ENS is not FR's to read
     row = re.search(rf"{same_consignor.declaration.mrn}.*?</tr>", history, re.S).group(0)
-    assert "Control recommended" in row and "<td>control</td>" in row and "irregularity</span>" in row
+    assert "Control recommended" in row and "<td>Control recommended</td>" in row and "Irregularity found</span>" in row
     assert case.declaration.mrn not in history
 
 

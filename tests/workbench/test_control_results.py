@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -87,31 +88,75 @@ def test_browser_form_records_a_seizure_and_closes_the_case(people, referred):
 
 
 @pytest.mark.parametrize(
-    ("form", "field"),
+    ("form", "field", "says"),
     [
-        ({"result": "seizure", "irregularity_type": "ipr"}, "seizure.goods"),
+        ({"result": "seizure", "irregularity_type": "ipr"}, "seized_goods", "Describe the seized goods."),
         ({"result": "seizure", "irregularity_type": "ipr", "seized_goods": "toys", "seized_quantity": "lots"},
-         "seizure.quantity"),
+         "seized_quantity", "Not a number: write digits"),
         ({"result": "seizure", "irregularity_type": "ipr", "seized_goods": "toys", "estimated_value_eur": "-5"},
-         "seizure.estimated_value_eur"),
-        ({"result": "irregularity"}, "irregularity_type"),
-        ({"result": "no_irregularity", "irregularity_type": "ipr"}, "irregularity_type"),
-        ({"result": "maybe"}, "result"),
-        ({"result": "no_irregularity", "control_type": "sniffing"}, "control_type"),
-        ({"result": "no_irregularity", "controlled_at": "yesterday"}, "controlled_at"),
-        ({"result": "no_irregularity", "controlled_at": "2026-13-01T10:00"}, "controlled_at"),
-        ({"result": "no_irregularity", "controlled_at": "2999-01-01T10:00"}, "controlled_at"),
+         "estimated_value_eur", "The estimated value cannot be negative."),
+        ({"result": "seizure", "irregularity_type": "ipr", "seized_goods": "toys", "estimated_value_eur": "1,200"},
+         "estimated_value_eur", "could be read two ways"),
+        ({"result": "irregularity"}, "irregularity_type", "Choose what kind of irregularity was found."),
+        ({"result": "no_irregularity", "irregularity_type": "ipr"}, "irregularity_type",
+         "Leave the irregularity empty when nothing irregular was found."),
+        ({"result": "maybe"}, "result", "Choose the result from the list."),
+        ({"result": "no_irregularity", "control_type": "sniffing"}, "control_type",
+         "Choose the control done from the list."),
+        ({"result": "no_irregularity", "controlled_at": "yesterday"}, "controlled_at", ""),
+        ({"result": "no_irregularity", "controlled_at": "2026-13-01T10:00"}, "controlled_at", ""),
+        ({"result": "no_irregularity", "controlled_at": "2999-01-01T10:00"}, "controlled_at", ""),
     ],
 )  # fmt: skip
-def test_browser_form_names_the_field_and_records_nothing(people, referred, form, field):
+def test_browser_form_keeps_what_was_typed_says_it_beside_the_field_and_records_nothing(
+    people, referred, form, field, says
+):
+    """Issue 14: a refused form comes back as typed, the message in plain words next to its field."""
     case = decided(people, referred)
-    response = browser(people["fr_analyst"]).post(
-        f"/workbench/cases/{case.pk}/control-results/", {"control_type": "physical"} | form, follow=True
-    )
-    assert f"{field}: " in response.content.decode()
+    typed = {"control_type": "physical", "notes": "Boxes opened at 10:40", "seized_unit": "pieces"} | form
+    response = browser(people["fr_analyst"]).post(f"/workbench/cases/{case.pk}/control-results/", typed)
+    assert response.status_code == 400
+    html = response.content.decode()
+    error = re.search(rf'id="control-{field}-error">([^<]*)<', html)
+    assert error, html[html.index('id="control-form"') :][:3000]
+    assert says in error.group(1)
+    assert "seizure." not in error.group(1) and ": one of" not in error.group(1)  # no developer wording
+    form_html = html[html.index('id="control-form"') :]
+    assert "Boxes opened at 10:40</textarea>" in form_html and 'value="pieces"' in form_html
+    for name in ("seized_goods", "seized_quantity", "estimated_value_eur"):
+        if typed.get(name):
+            assert f'name="{name}"' in form_html and f'value="{typed[name]}"' in form_html
+    if typed.get("result") in ("seizure", "irregularity"):
+        assert f'<option value="{typed["result"]}" selected>' in form_html
     nothing_recorded()
     case.refresh_from_db()
     assert case.state == CaseState.DECIDED
+
+
+@pytest.mark.parametrize("typed", ["1 200,50", "1.200,50", "1,200.50", "1200.5", "1\u00a0200,5"])
+def test_browser_form_reads_european_amounts(people, referred, typed):
+    case = decided(people, referred)
+    browser(people["fr_analyst"]).post(
+        f"/workbench/cases/{case.pk}/control-results/",
+        {"control_type": "physical", "result": "seizure", "irregularity_type": "ipr", "seized_goods": "toys",
+         "seized_quantity": "1 000", "estimated_value_eur": typed},
+    )  # fmt: skip
+    result = ControlResult.objects.get()
+    assert (result.seized_quantity, result.estimated_value_eur) == (1000.0, 1200.5)
+
+
+def test_an_htmx_post_that_fails_gets_the_form_back_with_values_and_errors(people, referred):
+    case = decided(people, referred)
+    response = browser(people["fr_analyst"]).post(
+        f"/workbench/cases/{case.pk}/control-results/",
+        {"control_type": "physical", "result": "seizure", "irregularity_type": "", "seized_goods": "toys"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert response["HX-Retarget"] == "#control-form" and response["HX-Reswap"] == "outerHTML"
+    assert html.lstrip().startswith('<form method="post"') and 'value="toys"' in html
+    assert "Choose what kind of irregularity was found." in html
+    nothing_recorded()
 
 
 def test_browser_form_takes_a_past_controlled_at(people, referred):

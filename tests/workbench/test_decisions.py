@@ -239,12 +239,16 @@ def test_the_browser_form_reports_the_field_and_writes_nothing(people, referred)
     case = referred(**PRE_ARRIVAL)
     client = Client()
     client.force_login(people["fr_analyst"])
-    response = client.post(f"/workbench/cases/{case.pk}/decide/", {"action": "dismiss", "reason": ""}, follow=True)
-    assert response.status_code == 200
-    assert "reason: Say why the hit is dismissed" in response.content.decode()
+    response = client.post(f"/workbench/cases/{case.pk}/decide/", {"action": "dismiss", "reason": "no"})
+    assert response.status_code == 400  # the page again, the form as typed, the message beside the field
+    html = response.content.decode()
+    assert 'id="decision-reason-error">Say why you dismiss the hit (at least 5 characters).<' in html
+    assert '<option value="dismiss" selected>' in html and ">no</textarea>" in html
     assert_nothing_written(case)
-    response = client.post(f"/workbench/cases/{case.pk}/decide/", {"action": "do_not_load"}, follow=True)
-    assert "action: This referral exists only in the pre-loading phase." in response.content.decode()
+    response = client.post(f"/workbench/cases/{case.pk}/decide/", {"action": "do_not_load"})
+    assert (
+        'id="decision-action-error">This referral exists only in the pre-loading phase.<' in response.content.decode()
+    )
     assert_nothing_written(case)
     response = client.post(
         f"/workbench/cases/{case.pk}/decide/",

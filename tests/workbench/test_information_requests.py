@@ -194,10 +194,9 @@ def test_only_the_requesting_side_closes(people, request_to_nl):
 
 
 def test_an_empty_reply_is_refused(people, request_to_nl):
-    response = browser(people["fr_analyst"]).post(
-        f"/workbench/requests/{request_to_nl.pk}/reply/", {"body": "   "}, follow=True
-    )
-    assert "Write a message." in response.content.decode()
+    response = browser(people["fr_analyst"]).post(f"/workbench/requests/{request_to_nl.pk}/reply/", {"body": "   "})
+    assert response.status_code == 400
+    assert 'id="reply-body-error">Write a message.<' in response.content.decode()
     assert InformationMessage.objects.count() == 1
 
 

@@ -98,17 +98,17 @@ def test_workbench_actions(people, world):
             Case("POST", f"/workbench/cases/{fr}/release/", page(FR_WORKERS, status=302) | fr_case_refusals),
             Case("POST", f"/workbench/cases/{nl}/claim/",
                  page(["nl_analyst"], status=302, hidden=[*FR_SIDE, "de_analyst"])),
-            # An empty form: refused as invalid, nothing decided.
-            Case("POST", f"/workbench/cases/{fr}/decide/", page(FR_WORKERS, status=302) | fr_case_refusals),
+            # An empty form: refused as invalid (the form again, 400), nothing decided.
+            Case("POST", f"/workbench/cases/{fr}/decide/", page(FR_WORKERS, status=400) | fr_case_refusals),
             Case("POST", f"/workbench/cases/{fr_only}/control-results/",
-                 page(FR_WORKERS, status=302) | fr_case_refusals),
+                 page(FR_WORKERS, status=400) | fr_case_refusals),
             Case("POST", f"/workbench/cases/{fr}/control-results/",  # nothing decided yet: nothing to record
                  page([], hidden=[*FR_WORKERS, "nl_analyst", "de_analyst"]) | {"eu_auditor": 403, "fr_auditor": 403}),
             Case("POST", f"/workbench/cases/{nl}/control-results/",
-                 page(["nl_analyst"], status=302, hidden=[*FR_SIDE, "de_analyst"])),
+                 page(["nl_analyst"], status=400, hidden=[*FR_SIDE, "de_analyst"])),
             Case("POST", "/workbench/requests/new/", page(WORKERS, status=400, hidden=AUDITORS)),
-            Case("POST", f"/workbench/requests/{req}/reply/",
-                 page([*FR_WORKERS, "nl_analyst"], status=302, hidden=["de_analyst"])),
+            Case("POST", f"/workbench/requests/{req}/reply/",  # empty: the thread again with the message, 400
+                 page([*FR_WORKERS, "nl_analyst"], status=400, hidden=["de_analyst"])),
             Case("POST", f"/workbench/requests/{req}/close/",
                  page(FR_WORKERS, status=302, hidden=["de_analyst"]) | {"nl_analyst": 403}),
         ],

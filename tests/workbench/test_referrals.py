@@ -269,8 +269,11 @@ def test_the_browser_forms_close_and_ask_again_with_messages(people, referred):
     referral = refer(people, referred)
     client = Client()
     client.force_login(people["fr_analyst"])
-    page = client.post(f"/workbench/referrals/{referral.pk}/close/", {"reason": ""}, follow=True).content.decode()
-    assert "reason: Say why the referral is closed" in page
+    response = client.post(f"/workbench/referrals/{referral.pk}/close/", {"reason": "ok"})
+    assert response.status_code == 400  # the case page again: the reason as typed, the message beside it
+    page = response.content.decode()
+    assert f'id="referral-{referral.pk}-reason-error">Say why the referral is closed' in page
+    assert ">ok</textarea>" in page
     client.post(f"/workbench/referrals/{referral.pk}/ask-again/", {"question": "And the consignee's EORI?"})
     referral.refresh_from_db()
     assert referral.round == 2

@@ -18,8 +18,10 @@ from crms.audit.presenters import history_rows
 from crms.core.access import area_required
 from crms.core.dates import RECORDED, DateRefused, read_moment
 from crms.core.derived import derived
+from crms.core.formatting import number
 from crms.declarations.assessment import assessment_for
-from workbench import presenters, selectors, services
+from workbench import case_forms, notes, presenters, selectors, services
+from workbench.case_forms import FormState, control_state, decision_state
 from workbench.models import (
     CaseState,
     ControlKind,
@@ -56,7 +58,20 @@ def may_record_control(user, case) -> bool:
 @require_safe
 @area_required("workbench")
 def case_detail(request, pk: int):
-    case = _case(request, pk)
+    return render(request, "workbench/case.html", _page(request, _case(request, pk)))
+
+
+def _default_forms(case) -> dict[str, FormState]:
+    """The forms as a fresh page shows them: a control of the kind the engine recommended."""
+    return {
+        "decision_form": FormState(values={"action": "control", "control_type": case.control_type or ""}),
+        "control_form": FormState(values={"based_on_risk_analysis": "yes"}),
+        "note_form": FormState(),
+    }
+
+
+def _page(request, case, **forms: FormState) -> dict:
+    """Everything the case page shows; ``forms`` replaces a form's blank state with what was typed."""
     declaration, version = case.declaration, case.version
     assessment = assessment_for(request.user, declaration)
     if assessment.get("version") != version.version:
@@ -81,7 +96,7 @@ def case_detail(request, pk: int):
         "parties": parties,
         "decision": decision,
         "forwarded_by": case.forwarded_by,
-        "control_results": selectors.control_results_on(request.user, declaration),
+        "control_results": _with_quantities(selectors.control_results_on(request.user, declaration)),
         "decisions": selectors.decisions_on(request.user, declaration),
         "history": selectors.party_history(request.user, declaration, version),
         "requests": selectors.information_requests_for(request.user).filter(declaration=declaration),
@@ -104,8 +119,47 @@ def case_detail(request, pk: int):
         # The History tab: this case's audit entries the viewer may read.
         "audit_history": history_rows(request.user, case._meta.label_lower, case.pk),
         "from_queue": request.GET.get("queue") if "queue" in request.GET else None,
+        "notes": notes.notes_on(request.user, case),
+        "may_annotate": notes.may_annotate(request.user, case),
+        "attachment_limit": notes.size_limit(),
     }
-    return render(request, "workbench/case.html", context)
+    return context | _default_forms(case) | forms
+
+
+FORM_TEMPLATES = {
+    "decision_form": ("workbench/_decision_form.html", "#decision-form"),
+    "control_form": ("workbench/_control_form.html", "#control-form"),
+    "note_form": ("workbench/_note_form.html", "#note-form"),
+}
+
+
+def _refused(request, case, name: str, state: FormState, status: int):
+    """A refused form comes back as typed, each error beside its field, never blank.
+
+    A plain post gets the whole case page (status 400/409). An HTMX post gets the form alone
+    with HX-Retarget/HX-Reswap, so the form is swapped in place; HTMX swaps only 2xx answers,
+    hence 200 there (the form itself says it was refused: aria-invalid and the messages).
+    """
+    if request.POST.get("queue") is not None:
+        request.GET = request.GET.copy()
+        request.GET["queue"] = request.POST["queue"]
+    context = _page(request, case, **{name: state})
+    if request.headers.get("HX-Request"):
+        template, target = FORM_TEMPLATES[name]
+        response = render(request, template, context | {"form": state})
+        response["HX-Retarget"] = target
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "workbench/case.html", context, status=status)
+
+
+def _with_quantities(results) -> list:
+    """Seized quantities as people read them: "1 200", "2,5" (no ".0" for whole pieces)."""
+    rows = list(results)
+    for row in rows:
+        quantity = row.seized_quantity
+        row.quantity_text = None if quantity is None else number(quantity, 0 if float(quantity).is_integer() else 2)
+    return rows
 
 
 def _case_in_queue(case_pk: int, queue: str) -> str:
@@ -222,23 +276,17 @@ def decide(request, pk: int):
             question=post.get("question", ""),
         )
     except services.WorkbenchError as error:
-        return _fail(request, case, error)
+        if error.status == 403:
+            raise PermissionDenied(error.errors[0]["message"]) from None
+        return _refused(request, case, "decision_form", decision_state(post, error.errors), error.status)
     text = _("Decision recorded: %(action)s.") % {"action": decision.get_action_display().lower()}
     if decision.forwarded_to_id:
-        text += f" Forwarded to {decision.forwarded_to_id} for the control at the place of unloading."
+        text += " " + _("Forwarded to %(member_state)s for the control at the place of unloading.") % {
+            "member_state": decision.forwarded_to_id
+        }
     if "queue" in post and not request.headers.get("HX-Request"):
         return _next_in_queue(request, case, post["queue"], text)
     return _after_action(request, case, text)
-
-
-def _number(value: str | None) -> float | str | None:
-    """An amount as people type it: "1 200,50" (European, as the platform writes it) or "1200.50"."""
-    if value is None or not value.strip():
-        return None
-    try:
-        return float(value.replace("\u00a0", "").replace(" ", "").replace(",", "."))
-    except ValueError:
-        return value  # the service names the field
 
 
 @require_POST
@@ -250,12 +298,14 @@ def record_control(request, pk: int):
     if not may_record_control(request.user, case):
         raise Http404
     post = request.POST
+    amounts, number_errors = case_forms.read_amounts(post)
+    date_errors: list[dict] = []
     try:  # the form's datetime-local has no offset: UTC
         controlled_at = read_moment(
             post.get("controlled_at"), field="controlled_at", window=RECORDED, assume_utc=True, european=True
         )
     except DateRefused as refused:
-        return _fail(request, case, services.WorkbenchError(400, [refused.error()]))
+        controlled_at, date_errors = None, [refused.error()]
     data = {
         "control_type": post.get("control_type", ""),
         "based_on_risk_analysis": post.get("based_on_risk_analysis", "yes") == "yes",
@@ -267,12 +317,17 @@ def record_control(request, pk: int):
     if data["result"] == ControlOutcome.SEIZURE:
         data["seizure"] = {
             "goods": post.get("seized_goods", ""),
-            "quantity": _number(post.get("seized_quantity")),
+            "quantity": amounts["seized_quantity"],
             "unit": post.get("seized_unit", ""),
-            "estimated_value_eur": _number(post.get("estimated_value_eur")),
+            "estimated_value_eur": amounts["estimated_value_eur"],
         }
+    if number_errors or date_errors:  # nothing is recorded; show every other mistake at once too
+        others = date_errors + services.control_errors(data)
+        return _refused(request, case, "control_form", control_state(post, others, number_errors), 400)
     try:
         services.record_control_result(actor=request.user, declaration=case.declaration, data=data)
     except services.WorkbenchError as error:
-        return _fail(request, case, error)
+        if error.status == 403:
+            raise PermissionDenied(error.errors[0]["message"]) from None
+        return _refused(request, case, "control_form", control_state(post, error.errors), error.status)
     return _after_action(request, case, "Control result recorded.")

@@ -21,6 +21,7 @@ from crms.core.derived import derived
 from exchange.deadlines import with_deadline
 from exchange.services import open_request
 from workbench import selectors, services
+from workbench.case_forms import FormState, plain_errors
 from workbench.models import InformationRequest, LegalBasis
 
 
@@ -125,17 +126,18 @@ def _request(request, pk: int) -> InformationRequest:
 @require_safe
 @area_required("workbench")
 def request_detail(request, pk: int):
-    found = _request(request, pk)
-    return render(
-        request,
-        "workbench/request_detail.html",
-        {
-            "req": found,
-            "thread": found.messages.select_related("author"),
-            "may_reply": services.may_reply_to_request(request.user, found),  # the services ask the same
-            "may_close": services.may_close_request(request.user, found),
-        },
-    )
+    return render(request, "workbench/request_detail.html", _detail(request, _request(request, pk)))
+
+
+def _detail(request, found: InformationRequest, reply: FormState | None = None) -> dict:
+    """The thread page; ``reply`` is the refused reply as typed, with its error."""
+    return {
+        "reply_form": reply or FormState(),
+        "req": found,
+        "thread": found.messages.select_related("author"),
+        "may_reply": services.may_reply_to_request(request.user, found),  # the services ask the same
+        "may_close": services.may_close_request(request.user, found),
+    }
 
 
 @require_POST
@@ -145,7 +147,11 @@ def request_reply(request, pk: int):
     try:
         services.post_information_message(actor=request.user, request=found, body=request.POST.get("body", ""))
     except services.WorkbenchError as error:
-        _fail(request, error)
+        if error.status == 403:
+            raise PermissionDenied(error.errors[0]["message"]) from None
+        state = plain_errors(error.errors, ("body",))
+        state.values = {"body": request.POST.get("body", "")}  # what was typed comes back
+        return render(request, "workbench/request_detail.html", _detail(request, found, state), status=error.status)
     return redirect("workbench-request", pk=found.pk)
 
 
