@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 
-from crms.core.formatting import count, money, number, percent
+from crms.core.formatting import NumberRefused, count, money, number, parse_decimal, percent
 from tests.rif.conftest import EXTRA, published
-from workbench.views.cases import _number
 
 NBSP = "\u00a0"
 
@@ -41,10 +41,11 @@ def test_shares_and_counts():
 
 def test_the_case_form_reads_amounts_as_people_type_them():
     """European input ("1 200,50") used to reach the service as text: a 400 for a valid amount."""
-    assert _number("1 200,50") == 1200.5
-    assert _number(f"1{NBSP}200,50") == 1200.5
-    assert _number("1200.50") == 1200.5
-    assert _number("twelve") == "twelve"  # the service names the field
+    assert parse_decimal("1 200,50") == Decimal("1200.50")
+    assert parse_decimal(f"1{NBSP}200,50") == Decimal("1200.50")
+    assert parse_decimal("1200.50") == Decimal("1200.50")
+    with pytest.raises(NumberRefused):
+        parse_decimal("twelve")  # the form names the field
 
 
 @pytest.mark.django_db
