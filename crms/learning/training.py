@@ -112,11 +112,11 @@ def train(
     insights: dict = {"importance": importance(booster, spec)}
     if validation is not None:
         held = _labelled(frame, validation)
-        scores, labels = booster.predict(matrix[held]), frame["label"].to_numpy()[held]
-        evaluation = evaluate(scores, labels)
+        scores, held_labels = booster.predict(matrix[held]), frame["label"].to_numpy()[held]
+        evaluation = evaluate(scores, held_labels)
         insights |= {
-            "precision_curve": precision_curve(scores, labels),
-            "calibration": calibration(scores, labels),
+            "precision_curve": precision_curve(scores, held_labels),
+            "calibration": calibration(scores, held_labels),
             "weekly_scores": weekly_scores(scores, frame["received"].to_numpy()[held]),
         }
     with transaction.atomic():
