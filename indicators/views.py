@@ -323,7 +323,8 @@ def _report(request, *, label: str, period: Period, kind: str):
             for n in ("controls", "requests")
         ]
     scope = view.visible_state or ("all Member States" if view.eu_wide else "")
-    subtitle = f"Period {period.day_from} to {period.day_to} · {scope} · generated {timezone.now():%Y-%m-%d %H:%M} UTC"
+    generated = f"{timezone.now():%d/%m/%Y %H:%M}"
+    subtitle = f"Period {period.day_from:%d/%m/%Y} to {period.day_to:%d/%m/%Y} · {scope} · generated {generated} UTC"
     if request.GET.get("format") == "pdf":
         services.audit_export(actor=request.user, what=f"report:{kind}", fmt="pdf", period=period)
         printed = [(h, n, evaluation.labelled(f)) for h, n, f in sections]

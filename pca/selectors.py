@@ -51,13 +51,13 @@ class CampaignLink:
 def campaign_standing(pca: PriorityControlArea, moment: dt.datetime) -> CampaignLink:
     """The engine's rule (``risk_engine.compiler.campaign_windows``) in words: a linked criterion runs
     while one of its PCAs is designated and ``starts_at <= moment < ends_at``."""
-    first, last = f"{pca.first_day:%Y-%m-%d}", f"{pca.last_day:%Y-%m-%d}"
+    first, last = f"{pca.first_day:%d/%m/%Y}", f"{pca.last_day:%d/%m/%Y}"
     if pca.status == PcaStatus.SUSPENDED:
         crisis = pca.suspended_by_crisis.reference if pca.suspended_by_crisis else "a crisis"
-        since = f" since {pca.suspended_at:%Y-%m-%d}" if pca.suspended_at else ""
+        since = f" since {pca.suspended_at:%d/%m/%Y}" if pca.suspended_at else ""
         return CampaignLink(pca, False, f"the PCA is suspended during {crisis}{since}")
     if pca.status == PcaStatus.CLOSED:
-        closed = f" on {pca.closed_at:%Y-%m-%d}" if pca.closed_at else ""
+        closed = f" on {pca.closed_at:%d/%m/%Y}" if pca.closed_at else ""
         return CampaignLink(pca, False, f"the PCA was closed{closed}")
     if moment < pca.starts_at:
         return CampaignLink(pca, False, f"before the period: its first day is {first}")
@@ -104,7 +104,7 @@ class LinkConsequence:
 
 
 def _effect(published: bool, linked: tuple[str, ...], starts_at, ends_at, moment: dt.datetime) -> str:
-    first, last = f"{periods.first_day(starts_at):%Y-%m-%d}", f"{periods.last_day(ends_at):%Y-%m-%d}"
+    first, last = f"{periods.first_day(starts_at):%d/%m/%Y}", f"{periods.last_day(ends_at):%d/%m/%Y}"
     if not published:
         return f"not published: once published, it will run only from {first} to {last}"
     if linked:

@@ -37,7 +37,7 @@ class DiffLine:
 
 
 def _moment(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z") if value else "open-ended"
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M %Z") if value else "open-ended"
 
 
 def _applies_to(applies_to: dict | None) -> str:

@@ -108,5 +108,5 @@ def test_a_seizure_reads_the_same_everywhere(live_server, reference_data, page, 
     assert [text.strip() for text in hits][3:9] == ["2", "2", "0", "2", "1", PRECISION]
     page.locator("#table-seizures").evaluate("details => { details.open = true }")
     seizures = page.locator("#table-seizures tbody").inner_text()
-    assert re.search(rf"FR\s+ipr\s+{SEIZED}", seizures), seizures
+    assert re.search(rf"FR\s+IPR infringement \(counterfeit\)\s+{SEIZED}", seizures), seizures
     screenshot("figures-indicators")

@@ -50,7 +50,7 @@ def test_linking_asks_for_confirmation_and_the_criterion_page_says_why_it_does_n
     confirm = page.locator("#pca-confirm")
     confirm.wait_for()
     text = confirm.inner_text()
-    assert f"only from {first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC days, both included)" in text
+    assert f"only from {first:%d/%m/%Y} to {last:%d/%m/%Y} (UTC days, both included)" in text
     assert f"{CODE} Test criterion {CODE}: screens every ENS today; it stops now and runs again only from" in text
     assert not PriorityControlArea.objects.exists()
     screenshot("pca-link-confirmation")
@@ -58,7 +58,7 @@ def test_linking_asks_for_confirmation_and_the_criterion_page_says_why_it_does_n
     page.wait_for_selector("#pca-period")
     pca = PriorityControlArea.objects.get()
     assert page.url == f"{base}/pca/{pca.pk}/"
-    assert page.locator("#pca-period").inner_text() == f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"  # noqa: RUF001
+    assert page.locator("#pca-period").inner_text() == f"{first:%d/%m/%Y} – {last:%d/%m/%Y}"  # noqa: RUF001
 
     # An analyst reads the criterion page: linked, not running now, and why.
     page.context.clear_cookies()
@@ -68,8 +68,8 @@ def test_linking_asks_for_confirmation_and_the_criterion_page_says_why_it_does_n
     assert section.get_by_role("heading").inner_text() == "Not running now: linked to a priority control area"
     text = re.sub(r"\s+", " ", section.inner_text())
     assert "screens declarations only within the period of a linked PCA (UTC days, both included)" in text
-    assert f"{pca.reference} Unsafe toys before the carnival, {first:%Y-%m-%d} – {last:%Y-%m-%d}" in text  # noqa: RUF001
-    assert f"not running, before the period: its first day is {first:%Y-%m-%d}" in text
+    assert f"{pca.reference} Unsafe toys before the carnival, {first:%d/%m/%Y} – {last:%d/%m/%Y}" in text  # noqa: RUF001
+    assert f"not running, before the period: its first day is {first:%d/%m/%Y}" in text
     screenshot("criterion-page-pca-restriction")
     section.get_by_role("link", name=pca.reference).click()
     page.wait_for_url(f"{base}/pca/{pca.pk}/")

@@ -63,10 +63,16 @@ def test_shell_pages_matrix(personas):
         Case("GET", "/indicators/", expect(PEOPLE)),
         # The Commission's analysis workspace: its people only (an FR auditor has the role, not the seat).
         Case("GET", "/analysis/", expect(["commission", "commission_approver", "eu_auditor"])),
+        # Risk models: Member State risk staff and auditors, the Commission (issue 16).
+        Case("GET", "/models/", expect(MODEL_READERS)),
         Case("GET", "/api/docs/", expect(EVERYONE_SIGNED_IN, anonymous=401)),
         Case("GET", "/admin/", {"commission": 302, "fr_analyst": 302, "anonymous": 302}),
     ]
     check_matrix(personas, cases)
+
+
+MODEL_READERS = ["commission", "commission_approver", "eu_auditor", "fr_analyst", "fr_risk_manager", "fr_auditor",
+                 "nl_analyst", "de_analyst"]  # fmt: skip
 
 
 @pytest.mark.django_db
@@ -81,7 +87,7 @@ def test_api_matrix(personas):
 def test_every_area_is_in_the_matrix():
     """A new area must be added to the matrix above (this fails when one is not)."""
     covered = {"declarations", "criteria", "workbench", "rif", "pca", "indicators", "reference", "audit", "operators"}
-    covered |= {"selection", "analysis"}
+    covered |= {"selection", "analysis", "models"}
     assert {area.key for area in AREAS} == covered
 
 

@@ -401,6 +401,11 @@ ELSEWHERE = {
     "warning's words: tests/core/test_labels.py",
     "templates/analysis/hits.html": "the Commission's count of EU hits per Member State in its filter: "
     "tests/analysis/test_workspace.py",
+    "workbench/case_forms.py": "reads amounts people type (parse_decimal), shows none: tests/core/test_parse_decimal.py",
+    "workbench/views/cases.py": "the case page's goods figures (one declaration's own masses and values): "
+    "tests/browser/test_case_page.py",
+    "crms/learning/pages.py": "a model's evaluation (precision, recall, lift) fixed at training: "
+    "tests/learning/test_model_pages.py",
 }
 DEFINITIONS = {
     "crms/core/figures.py",

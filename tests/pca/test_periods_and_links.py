@@ -84,10 +84,10 @@ def test_the_last_day_typed_is_the_last_day_shown_stored_and_run(people, toy_cri
     assert pca.last_day == dt.date(2027, 2, 28)
     for url in ("/pca/", f"/pca/{pca.pk}/", "/criteria/CRC-PCA-TOY/"):
         html = client_of(people["fr_analyst"]).get(url).content.decode()
-        assert f"2027-02-01 {DASH} 2027-02-28" in html, url
-        assert "2027-03-01" not in html, url
+        assert f"01/02/2027 {DASH} 28/02/2027" in html, url
+        assert "01/03/2027" not in html, url
     detail = client_of(people["fr_analyst"]).get(f"/pca/{pca.pk}/").content.decode()
-    assert f'id="pca-period">2027-02-01 {DASH} 2027-02-28</span>' in detail
+    assert f'id="pca-period">01/02/2027 {DASH} 28/02/2027</span>' in detail
     entry = AuditEntry.objects.get(action="pca.designated")
     assert (entry.after["first_day"], entry.after["last_day"]) == ("2027-02-01", "2027-02-28")
     assert entry.after["published_criteria_restricted_to_the_period"] == ["CRC-PCA-TOY"]
@@ -149,8 +149,8 @@ def test_linking_a_published_criterion_asks_for_confirmation_stating_the_consequ
     html = response.content.decode()
     assert response.status_code == 200 and 'id="pca-confirm"' in html
     assert not PriorityControlArea.objects.exists()  # nothing linked yet
-    assert f"only from <strong>{first:%Y-%m-%d}</strong> to <strong>{last:%Y-%m-%d}</strong>" in html
-    assert f"screens every ENS today; it stops now and runs again only from {first:%Y-%m-%d} to {last:%Y-%m-%d}" in html
+    assert f"only from <strong>{first:%d/%m/%Y}</strong> to <strong>{last:%d/%m/%Y}</strong>" in html
+    assert f"screens every ENS today; it stops now and runs again only from {first:%d/%m/%Y} to {last:%d/%m/%Y}" in html
     assert 'value="Unsafe toys before the carnival"' in html  # the form keeps what was typed
     token = confirm_token(html)
     # A confirmation is of these criteria and this period: change the period and it asks again.
@@ -180,7 +180,8 @@ def test_what_the_confirmation_says_for_each_kind_of_criterion(people, toy_crite
     html = commission.post("/pca/new/", form(criteria="CRC-PCA-TOY, CRC-PCA-DRAFT", **days)).content.decode()
     last = today + dt.timedelta(days=9)
     assert (
-        f"CRC-PCA-TOY</code> Test criterion CRC-PCA-TOY: screens every ENS today; it keeps running until {last}" in html
+        f"CRC-PCA-TOY</code> Test criterion CRC-PCA-TOY: screens every ENS today; it keeps running until {last:%d/%m/%Y}"
+        in html
     )
     assert "CRC-PCA-DRAFT</code> Test criterion CRC-PCA-DRAFT: not published: once published" in html
     commission.post("/pca/new/", form(criteria="CRC-PCA-TOY, CRC-PCA-DRAFT", **days, confirm=confirm_token(html)))
@@ -190,12 +191,12 @@ def test_what_the_confirmation_says_for_each_kind_of_criterion(people, toy_crite
     html = commission.post(
         "/pca/new/", form(criteria="CRC-PCA-TOY", starts_on="2026-01-01", ends_on="2026-01-31")
     ).content.decode()
-    assert "it stops now for good (this period ended on 2026-01-31)" not in html  # already linked: adds a period
+    assert "it stops now for good (this period ended on 31/01/2026)" not in html  # already linked: adds a period
     other = publish_criterion(make_criterion("CRC-PCA-FREE"), people["commission"], people["commission_approver"])
     html = commission.post(
         "/pca/new/", form(criteria=other.code, starts_on="2026-01-01", ends_on="2026-01-31")
     ).content.decode()
-    assert "it stops now for good (this period ended on 2026-01-31)" in html
+    assert "it stops now for good (this period ended on 31/01/2026)" in html
 
 
 def criterion_page(user, code: str = "CRC-PCA-TOY") -> str:
@@ -221,8 +222,11 @@ def test_the_criterion_page_says_it_runs_only_within_the_period_and_why_not_now(
     assert "Not running now: linked to a priority control area" in text
     assert "only within the period of a linked PCA (UTC days, both included)" in text
     first = today + dt.timedelta(days=10)
-    assert f"{later.reference} Unsafe toys before Christmas, {first} {DASH} {today + dt.timedelta(days=20)}" in text
-    assert f"not running, before the period: its first day is {first}" in text
+    assert (
+        f"{later.reference} Unsafe toys before Christmas, {first:%d/%m/%Y} {DASH} {today + dt.timedelta(days=20):%d/%m/%Y}"
+        in text
+    )
+    assert f"not running, before the period: its first day is {first:%d/%m/%Y}" in text
 
     ended = designate(
         starts_at=periods.start_of(today - dt.timedelta(days=20)),
@@ -230,13 +234,14 @@ def test_the_criterion_page_says_it_runs_only_within_the_period_and_why_not_now(
     )
     text = campaign_section(criterion_page(people["fr_analyst"]))
     assert (
-        f"{ended.reference} " in text and f"after the period: its last day was {today - dt.timedelta(days=2)}" in text
+        f"{ended.reference} " in text
+        and f"after the period: its last day was {today - dt.timedelta(days=2):%d/%m/%Y}" in text
     )
 
     now = designate()  # yesterday to tomorrow
     text = campaign_section(criterion_page(people["commission"]))
     assert "Runs only within a priority control area's period" in text and "Not running now" not in text
-    assert f"running, within the period, until {now.last_day} included" in text
+    assert f"running, within the period, until {now.last_day:%d/%m/%Y} included" in text
 
     crisis = rif_services.open_crisis(
         actor=people["commission"], title="Toxic toys", risk_area="product_safety", guidance="Prioritise lab tests."
@@ -244,12 +249,12 @@ def test_the_criterion_page_says_it_runs_only_within_the_period_and_why_not_now(
     services.suspend_pca(actor=people["commission"], pca=now, crisis=crisis)
     text = campaign_section(criterion_page(people["fr_analyst"]))
     assert "Not running now" in text
-    assert f"not running, the PCA is suspended during {crisis.reference} since {today}" in text
+    assert f"not running, the PCA is suspended during {crisis.reference} since {today:%d/%m/%Y}" in text
     services.resume_pca(actor=people["commission"], pca=now)
     services.close_pca(
         actor=people["commission"], pca=now, operational_results="Fourteen seizures.", lessons="Start earlier."
     )
     text = campaign_section(criterion_page(people["fr_analyst"]))
-    assert f"not running, the PCA was closed on {today}" in text
+    assert f"not running, the PCA was closed on {today:%d/%m/%Y}" in text
     # What the page says is what the engine does.
     assert not running("CRC-PCA-TOY", timezone.now())

@@ -209,7 +209,9 @@ def views(planted: dict) -> list[tuple[str, str, list[str]]]:
         # The Commission's criterion and its history, read by FR (the builder shows the description);
         # FR's profile, read by the Commission.
         ("fr_analyst", "/criteria/", ["crit-title"]),
-        ("fr_analyst", f"/criteria/{p['criterion']}/", ["crit-title", "crit-submit"]),
+        ("fr_analyst", f"/criteria/{p['criterion']}/", ["crit-title"]),
+        # The submit comment is drafting history of an EU criterion: the Commission's (contract v2 section 3).
+        ("commission_approver", f"/criteria/{p['criterion']}/", ["crit-submit"]),
         ("fr_analyst", f"/criteria/{p['criterion']}/diff/", []),
         ("fr_analyst", f"/criteria/{p['criterion']}/edit/", ["crit-title", "crit-desc"]),
         ("commission", "/criteria/FR-XSS-NP/", ["np-title"]),

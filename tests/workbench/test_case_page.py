@@ -52,7 +52,7 @@ def test_the_explanation_and_the_fired_cells(people, referred):
     assert "fired" not in rows[1] and "hit-row" not in rows[1]
     assert rows[2].count("fired") == 1  # only the HS code fired, not the description or value
     # Data-quality warnings of the version.
-    assert "vague_description</span> item 2" in html
+    assert "Vague description</span> item 2" in html  # by its label, not its code
 
 
 def test_declaration_and_party_fields_that_fired_are_marked(people, toy_criterion):

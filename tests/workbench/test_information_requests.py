@@ -77,7 +77,7 @@ def test_the_whole_thread(people):
     ]
     assert html.index("Have you controlled") < html.index("Two physical controls") < html.index("Thanks. Can you")
     assert html.count("message-answer") == 2  # the requested side's messages are marked as answers
-    assert "First answer</dt><dd>" + first_answer.strftime("%Y-%m-%d") in html
+    assert "First answer</dt><dd>" + first_answer.strftime("%d/%m/%Y") in html
 
     fr.post(f"/workbench/requests/{request.pk}/close/")
     request.refresh_from_db()
