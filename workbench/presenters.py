@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from risk_engine.catalogue import OPERATORS
-
 ITEM_COLUMNS = {
     "item.hs_code": "hs_code",
     "item.description": "description",
@@ -50,32 +48,3 @@ def party_fields(fields: set[str]) -> dict[str, set[str]]:
         if attribute and role != "routing":
             out[role].add(attribute)
     return dict(out)
-
-
-def _value_text(op: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        if op == "between" and len(value) == 2:
-            return f"{value[0]} and {value[1]}"
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
-def readable_explanations(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Hits with each explanation leaf's operator in words and its expected value as text (not a Python list)."""
-    out = []
-    for hit in hits:
-        leaves = [
-            {
-                **leaf,
-                "op_label": OPERATORS[leaf["op"]].label if leaf.get("op") in OPERATORS else leaf.get("op", ""),
-                "expected_text": _value_text(leaf.get("op", ""), leaf.get("expected")),
-                "actual_text": None if leaf.get("actual") is None else _value_text("", leaf["actual"]),
-            }
-            for leaf in hit.get("explanation", [])
-        ]
-        out.append({**hit, "explanation": leaves})
-    return out

@@ -76,7 +76,6 @@ def _page(request, case, **forms: FormState) -> dict:
     assessment = assessment_for(request.user, declaration)
     if assessment.get("version") != version.version:
         assessment = {**assessment, "hits": [], "stale": True}
-    assessment = {**assessment, "hits": presenters.readable_explanations(assessment.get("hits", []))}
     fields, item_marks = presenters.highlights(assessment.get("hits", []))
     items = list(version.items.all())
     for item in items:
