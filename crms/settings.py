@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from crms.env import (
     celery_broker_url,
     env_bool,
@@ -164,6 +166,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-pending-screening": {"task": "risk_engine.sweep_pending", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     "learn-credibility-bounds": {"task": "risk_engine.learn_credibility_bounds", "schedule": 24 * 3600.0},
     "housekeeping": {"task": "crms.housekeeping", "schedule": 24 * 3600.0},
+    # Nightly, 02:30 UTC: the value-per-kg price baselines (crms.learning.prices); rewritten only when they change.
+    "learning-price-baselines": {"task": "learning.compute_price_baselines", "schedule": crontab(hour=2, minute=30)},
     "indicators-refresh-recent": {"task": "indicators.refresh_recent", "schedule": 300.0},
     "indicators-refresh-period": {"task": "indicators.refresh_period", "schedule": 24 * 3600.0},
     "notifications-deliver": {

@@ -63,6 +63,8 @@ _FIELDS: list[FieldSpec] = [
     FieldSpec("item.gross_mass_kg", FieldType.NUMBER, Level.ITEM, "goods item gross mass (kg)"),
     FieldSpec("item.value_eur", FieldType.NUMBER, Level.ITEM, "goods item value (EUR)"),
     FieldSpec("item.value_per_kg", FieldType.NUMBER, Level.ITEM, "goods item value per kg (EUR)"),
+    # Value per kg / its price baseline's median (crms.learning.prices): 0.2 is a fifth of the usual price.
+    FieldSpec("item.price_deviation", FieldType.NUMBER, Level.ITEM, "goods item price (x the baseline)"),
     FieldSpec("item.packages", FieldType.NUMBER, Level.ITEM, "number of packages"),
     FieldSpec("item.container", FieldType.CODE, Level.ITEM, "container number"),
     FieldSpec("item.dangerous_goods_code", FieldType.CODE, Level.ITEM, "UN dangerous goods number"),

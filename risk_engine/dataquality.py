@@ -1,8 +1,10 @@
-"""Built-in checks beside the criteria: vague descriptions, unspecified HS codes, credibility.
+"""Built-in checks beside the criteria: vague descriptions, unspecified HS codes, credibility, price outliers.
 
 They produce data-quality warnings on the assessment; they never set the outcome.
 Credibility bounds (value per kg, mass per package) are learned per HS chapter from
-stored history (``learn_credibility_bounds``).
+stored history (``learn_credibility_bounds``). A price outlier is a goods item whose value per kg is
+at most a fifth or at least five times its price baseline (``crms.learning.prices``, issue 16 point 5):
+the loader puts the ratio and the baseline on the item (``price_deviation``, ``price_baseline``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from crms.core import formatting
 from crms.core.caching import cached_per_revision
+from crms.learning.prices import is_outlier
 from risk_engine.models import CredibilityBound
 
 STC = ("said to contain", "stc")
@@ -81,7 +84,18 @@ def item_warnings(item: dict, *, phase: str, checks: Checks) -> list[dict]:
                 f"{metric.replace('_', ' ')} {formatting.number(observed, 2)} is outside the usual range "
                 f"{formatting.number(low, 2)} to {formatting.number(high, 2)} for HS chapter {chapter}.",
             )
+    ratio, baseline = item.get("price_deviation"), item.get("price_baseline")
+    if baseline is not None and is_outlier(ratio):
+        warn("price_outlier", "value_eur", price_outlier_message(value / mass, ratio, baseline))
     return warnings
+
+
+def price_outlier_message(value_per_kg: float, ratio: float, baseline) -> str:
+    """ "value per kg 0,12 EUR is 0,05 x the baseline of 2,40 EUR per kg for 610910 from BD into FR." """
+    return (
+        f"value per kg {formatting.number(value_per_kg, 2)} EUR is {formatting.ratio(ratio)} the baseline of "
+        f"{formatting.number(baseline.median, 2)} EUR per kg for {baseline.key_text}."
+    )
 
 
 def learn_credibility_bounds(*, days: int = 365) -> int:

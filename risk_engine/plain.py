@@ -130,8 +130,9 @@ class Explained:
 
 
 def _name_and_unit(spec: FieldSpec) -> tuple[str, str]:
-    """ "goods item value per kg (EUR)" -> ("goods item value per kg", "EUR"): the unit goes after numbers."""
-    found = re.fullmatch(r"(.*) \((\w+)\)", spec.label)
+    """ "goods item value per kg (EUR)" -> ("goods item value per kg", "EUR"): the unit goes after numbers
+    ("goods item price (x the baseline)": "goods item 1 price is 0,12 x the baseline, below 0,2")."""
+    found = re.fullmatch(r"(.*) \(([^()]+)\)", spec.label)
     return (found.group(1), found.group(2)) if found else (spec.label, "")
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from crms.core.bulk import allocate_ids, copy_insert
 from crms.core.caching import cached_per_revision
 from crms.core.replica import read_connection
+from crms.learning.prices import current_baselines
 from risk_engine import columnar, reference
 from risk_engine.catalogue import FIELDS, PARTY_ROLES, Level
 from risk_engine.compiler import CompiledCriterion, screening_criteria
@@ -165,8 +166,10 @@ def load_batch(version_ids: list[int], *, day: dt.date | None = None) -> Batch:
     item: dict[str, list] = defaultdict(list)
     decl_of_item, numbers = [], []
     raw_items: list[list[dict]] = [[] for _ in versions]
+    prices = current_baselines()  # price baselines by key (crms.learning.prices), read once per batch
     for vid, number, hs, description, origin, mass, value, packages, container, dgc in items:
         row = row_of[vid]
+        deviation, baseline = prices.deviation(value, mass, hs, origin, versions[row][8])
         decl_of_item.append(row)
         numbers.append(number)
         item["item.hs_code"].append(hs)
@@ -175,6 +178,7 @@ def load_batch(version_ids: list[int], *, day: dt.date | None = None) -> Batch:
         item["item.gross_mass_kg"].append(mass)
         item["item.value_eur"].append(value)
         item["item.value_per_kg"].append(value / mass if value is not None and mass else None)
+        item["item.price_deviation"].append(deviation)
         item["item.packages"].append(packages)
         item["item.container"].append(container)
         item["item.dangerous_goods_code"].append(dgc)
@@ -186,6 +190,8 @@ def load_batch(version_ids: list[int], *, day: dt.date | None = None) -> Batch:
                 "gross_mass_kg": mass,
                 "value_eur": value,
                 "packages": packages,
+                "price_deviation": deviation,
+                "price_baseline": baseline,
             }
         )
     return Batch(

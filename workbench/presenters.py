@@ -12,6 +12,7 @@ ITEM_COLUMNS = {
     "item.gross_mass_kg": "gross_mass_kg",
     "item.value_eur": "value_eur",
     "item.value_per_kg": "value_per_kg",
+    "item.price_deviation": "value_per_kg",  # the ratio is of the value per kg: that cell is marked
     "item.packages": "packages",
     "item.container": "container",
     "item.dangerous_goods_code": "dangerous_goods_code",

@@ -57,6 +57,7 @@ def frame_from_bodies(bodies: list[dict]) -> Frame:
             item["item.gross_mass_kg"].append(goods["gross_mass_kg"])
             item["item.value_eur"].append(value)
             item["item.value_per_kg"].append(value / goods["gross_mass_kg"] if value is not None else None)
+            item["item.price_deviation"].append(None)  # no baselines without a database: never compared
             item["item.packages"].append(goods["packages"])
             item["item.container"].append(goods["container"])
             item["item.dangerous_goods_code"].append(goods["dangerous_goods_code"])

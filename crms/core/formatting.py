@@ -65,6 +65,21 @@ _DIGITS = frozenset("0123456789")
 NUMBER_EXAMPLE = "1 200,50 or 1200.50"
 
 
+def ratio(value) -> str:
+    """A ratio to a reference (a price to its baseline) as "0,25 x"; small ones keep two significant digits
+    ("0,051 x"), large ones none ("12 x"); a dash when missing."""
+    if _missing(value):
+        return MISSING
+    value = float(value)
+    if abs(value) >= 10:
+        decimals = 0
+    elif abs(value) >= 0.1 or value == 0:
+        decimals = 2
+    else:
+        decimals = min(6, 1 - math.floor(math.log10(abs(value))))
+    return f"{number(value, decimals)}{GROUP}x"
+
+
 class NumberRefused(ValueError):
     """A typed number this module will not guess at; ``message`` says why in plain words."""
 

@@ -290,6 +290,7 @@ DATA_QUALITY = {
     "unspecified_hs_code": "HS code not specified",
     "implausible_value_per_kg": "Unusual value per kg",
     "implausible_mass_per_package": "Unusual mass per package",
+    "price_outlier": "Price outlier",
 }
 
 

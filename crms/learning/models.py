@@ -98,3 +98,42 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.number}"
+
+
+class PriceLevel(models.TextChoices):
+    """The keys of a price baseline, most specific first (``crms.learning.prices.LEVELS``)."""
+
+    HS6_ORIGIN_MEMBER_STATE = "hs6_origin_ms", "HS6, origin and Member State"
+    HS6_ORIGIN = "hs6_origin", "HS6 and origin"
+    HS6 = "hs6", "HS6, all origins"
+    HS4_ORIGIN = "hs4_origin", "HS4 and origin"
+    HS4 = "hs4", "HS4, all origins"
+
+
+class PriceBaseline(models.Model):
+    """A robust value-per-kg baseline for one key (issue 16 point 5, AMT-style), rebuilt by
+    ``compute_price_baselines``. Parts of the key a level does not use are empty strings, so one unique
+    constraint covers every level. Statistics are of value_eur / gross_mass_kg (EUR per kg): the median and
+    the 10th and 90th percentiles (computed in log space), over ``n`` goods items."""
+
+    level = models.CharField(max_length=16, choices=PriceLevel.choices)
+    hs_code = models.CharField(max_length=6, help_text="6 digits (HS6 levels) or 4 (HS4 levels)")
+    origin = models.CharField(max_length=2, blank=True, help_text="Country of origin; empty when not in the key")
+    member_state = models.CharField(
+        max_length=2, blank=True, help_text="Member State of first entry; empty when not in the key"
+    )
+    median = models.FloatField(help_text="EUR per kg")
+    low = models.FloatField(help_text="10th percentile, EUR per kg")
+    high = models.FloatField(help_text="90th percentile, EUR per kg")
+    n = models.PositiveIntegerField(help_text="Goods items it was computed from")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["hs_code", "level", "origin", "member_state"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "hs_code", "origin", "member_state"], name="price_baseline_key")
+        ]
+        indexes = [models.Index(fields=["hs_code"], opclasses=["varchar_pattern_ops"], name="price_baseline_hs_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.hs_code} {self.origin} {self.member_state}: {self.median:.2f} EUR/kg"

@@ -27,6 +27,7 @@ from rest_framework.test import APIClient
 from crms.declarations.api_docs import EXAMPLE_ENS
 from crms.declarations.models import Declaration
 from crms.declarations.services import file_declarations
+from crms.learning.prices import baselines_at
 from risk_engine import services
 from risk_engine.compiler import forget_compiled_criteria
 from risk_engine.dataquality import current_checks
@@ -135,6 +136,7 @@ def _forget_caches() -> None:
     forget_compiled_criteria()
     current_checks.forget()
     random_selection_rates.forget()
+    baselines_at.forget()
 
 
 @pytest.fixture(autouse=True)

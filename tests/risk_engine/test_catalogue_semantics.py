@@ -49,6 +49,7 @@ def record() -> dict:
             "item.gross_mass_kg": 10.0,
             "item.value_eur": 50.0,
             "item.value_per_kg": 5.0,
+            "item.price_deviation": 0.125,  # a value per kg of 5 against a baseline of 40
             "item.packages": 2.0,
             "item.container": "",
             "item.dangerous_goods_code": "1203",
@@ -61,6 +62,7 @@ def record() -> dict:
             "item.gross_mass_kg": 2.5,
             "item.value_eur": math.nan,
             "item.value_per_kg": math.nan,
+            "item.price_deviation": math.nan,  # no value: no ratio
             "item.packages": 1.0,
             "item.container": "MSCU1234567",
             "item.dangerous_goods_code": "",
@@ -126,6 +128,9 @@ CASES = [
     ("item.value_eur", "neq", 50, [2]),  # a missing value is "not 50"
     ("item.value_per_kg", "lt", 10, [1]),
     ("item.value_per_kg", "gt", 10, NONE),
+    ("item.price_deviation", "lt", 0.2, [1]),
+    ("item.price_deviation", "gt", 5, NONE),
+    ("item.price_deviation", "is_empty", None, [2]),
     ("item.packages", "eq", 2, [1]),
     ("item.packages", "in", [1, 3], [2]),
     ("item.container", "is_not_empty", None, [2]),

@@ -34,6 +34,7 @@ from risk_engine.models import (
 )
 from risk_engine.models_revision import current_revision
 from tests.conftest import make_user
+from tests.learning.prices_support import add_baselines
 from tests.risk_engine.conftest import (
     api_client,
     file_bodies,
@@ -57,6 +58,7 @@ ENGINE_INPUT_TABLES = {
     "pca_prioritycontrolarea_criteria",
     "risk_engine_randomselectionrate",
     "risk_engine_credibilitybound",
+    "learning_pricebaseline",
 }
 
 
@@ -248,6 +250,10 @@ def change_credibility_bounds(people):
     ), ("data_quality.bounds_changed", "")
 
 
+def change_price_baselines(people):
+    return (lambda: add_baselines([("hs6", "950300", "", "", 12.5)])), ("price_baselines.changed", "")
+
+
 CHANGES: dict[str, Callable] = {
     "publish": change_publish,
     "supersede": change_supersede,
@@ -262,6 +268,7 @@ CHANGES: dict[str, Callable] = {
     "pca_suspended": change_pca_suspended,
     "random_rate": change_random_rate,
     "credibility_bounds": change_credibility_bounds,
+    "price_baselines": change_price_baselines,
 }
 
 

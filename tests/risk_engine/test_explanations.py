@@ -48,6 +48,7 @@ SAMPLES: dict[str, tuple] = {
     "item.gross_mass_kg": (12.25, 10, "12,25 kg"),
     "item.value_eur": (33.0, 100, "33 EUR"),
     "item.value_per_kg": (2.694444444444444, 15, "2,69 EUR"),
+    "item.price_deviation": (0.1234, 0.2, "0,12 x the baseline"),
     "item.packages": (4.0, 2, "4"),
     "item.container": ("MSCU1234567", "MSCU1234567", "MSCU1234567"),
     "item.dangerous_goods_code": ("1203", "1203", "1203"),
@@ -159,6 +160,10 @@ def test_every_field_and_operator_reads_as_words(field, op, negated):
         (
             {"field": "transport_mode", "op": "in", "expected": ["sea", "inland_water"], "actual": "INLAND_WATER"},
             "transport mode is inland waterway, one of sea or inland waterway",
+        ),
+        (  # issue 16 point 5: the price against its baseline
+            {"field": "item.price_deviation", "op": "lt", "expected": 0.2, "actual": 0.1234, "item": 1},
+            "goods item 1 price is 0,12 x the baseline, below 0,20",
         ),
         (  # rounding never makes the value read like the threshold
             {"field": "item.value_per_kg", "op": "lt", "expected": 15, "actual": 14.999, "item": 3},

@@ -22,6 +22,7 @@ from risk_engine.conditions import parse_condition
 from risk_engine.matching import MAX_WORDS_PER_LEAF
 from risk_engine.models import Criterion, Hit, WatchList, WatchListEntry
 from risk_engine.screening import REFERENCE_EVALUATOR_BELOW, load_batch
+from tests.learning.prices_support import add_baselines
 from tests.risk_engine.conftest import assert_error_body, current_version_ids, make_ens
 
 BOTH, FIRST, SECOND, NONE = [1, 2], [1], [2], []
@@ -131,6 +132,8 @@ FIELD_CASES: dict[str, list[tuple[str, object, list[int]]]] = {
     "item.gross_mass_kg": [("gt", 5, FIRST), ("lt", 3, SECOND), ("lt", 2.5, NONE), ("gte", 10.5, NONE)],
     "item.value_eur": [("between", [99.9, 100.1], SECOND), ("gt", 100.1, NONE), ("lte", 50, FIRST)],
     "item.value_per_kg": [("lte", 5, FIRST), ("lt", 5, NONE), ("gte", 40, SECOND), ("lte", 4.99, NONE)],
+    # 5 EUR/kg against a baseline of 25 (HS6 x origin x Member State); 40 EUR/kg against 20 (HS6 only)
+    "item.price_deviation": [("lte", 0.2, FIRST), ("lt", 0.2, NONE), ("between", [1.5, 2.5], SECOND), ("gt", 2, NONE)],
     "item.packages": [("is_empty", None, SECOND), ("gt", 2, NONE), ("neq", 2, SECOND), ("in", [1, 3], NONE)],
     "item.container": [("eq", "mscu1234567", FIRST), ("starts_with", ["TGHU"], NONE), ("is_empty", None, SECOND)],
     "item.dangerous_goods_code": [("is_not_empty", None, FIRST), ("eq", "1202", NONE)],
@@ -160,6 +163,14 @@ def world(people, file_ens):
             WatchListEntry.objects.create(
                 watch_list=watch_list, value=value, reason="test", added_by=people["commission"]
             )
+    add_baselines(
+        [
+            ("hs6_origin_ms", "930320", "TR", "FR", 25.0),
+            ("hs6_origin", "930320", "TR", "", 50.0),  # more specific keys win
+            ("hs6", "950300", "", "", 20.0),
+            ("hs4", "9503", "", "", 80.0),
+        ]
+    )
     (mrn,) = file_ens(people["fr_system"], crafted_body())
     return {"mrn": mrn, "people": people}
 

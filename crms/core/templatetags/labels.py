@@ -94,6 +94,7 @@ CHANGE_KINDS = {
     "pca.unlinked": "Unlinked from a priority control area",
     "random_selection.changed": "Random-selection rate changed",
     "data_quality.bounds_changed": "Credibility bounds relearned",
+    "price_baselines.changed": "Price baselines recomputed",
 }
 
 
