@@ -165,6 +165,7 @@ urlpatterns = [
     path("indicators/", include("indicators.urls")),
     path("analysis/", include("analysis.urls")),
     path("models/", include("crms.learning.urls")),
+    path("prices/", include("crms.learning.price_urls")),
     *placeholders,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

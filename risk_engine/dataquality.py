@@ -3,7 +3,7 @@
 They produce data-quality warnings on the assessment; they never set the outcome.
 Credibility bounds (value per kg, mass per package) are learned per HS chapter from
 stored history (``learn_credibility_bounds``). A price outlier is a goods item whose value per kg is
-at most a fifth or at least five times its price baseline (``crms.learning.prices``, issue 16 point 5):
+below a fifth or above five times its price baseline (``crms.learning.prices``, issue 16 point 5):
 the loader puts the ratio and the baseline on the item (``price_deviation``, ``price_baseline``).
 """
 

@@ -71,12 +71,13 @@ def ratio(value) -> str:
     if _missing(value):
         return MISSING
     value = float(value)
-    if abs(value) >= 10:
+    shown = abs(float(f"{value:.2g}"))  # two significant digits decide the decimals (0,0999 -> 0,10)
+    if shown >= 10:
         decimals = 0
-    elif abs(value) >= 0.1 or value == 0:
+    elif shown >= 0.1 or shown == 0:
         decimals = 2
     else:
-        decimals = min(6, 1 - math.floor(math.log10(abs(value))))
+        decimals = min(6, 1 - math.floor(math.log10(shown)))
     return f"{number(value, decimals)}{GROUP}x"
 
 

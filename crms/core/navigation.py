@@ -127,6 +127,14 @@ AREAS: tuple[Area, ...] = (
         built=True,
     ),
     Area(
+        "prices",
+        _("Price outliers"),
+        "price-outliers",
+        _("Goods valued far below or above the usual price per kg of their HS code, origin and Member State."),
+        MEMBER_STATE_RISK_STAFF | {Role.COMMISSION, Role.COMMISSION_APPROVER, Role.AUDITOR},
+        built=True,
+    ),
+    Area(
         "audit",
         _("Audit log"),
         "audit-log",

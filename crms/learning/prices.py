@@ -39,13 +39,13 @@ from django.utils import timezone
 
 from crms.core.bulk import copy_insert
 from crms.core.caching import cached_per_revision
-from crms.core.replica import analytics_cursor
+from crms.core.replica import analytics_cursor, read_connection
 from crms.learning.models import PriceBaseline, PriceLevel
 
 MIN_SAMPLES = 20  # goods items a key needs for a baseline; fewer: the next, broader key is used
 LOW_QUANTILE, HIGH_QUANTILE = 0.10, 0.90  # the spread shown beside the median
-OUTLIER_BELOW = 1 / 5  # a fifth of the baseline or less: a price outlier (undervaluation)
-OUTLIER_ABOVE = 5.0  # five times the baseline or more: a price outlier (overvaluation)
+OUTLIER_BELOW = 1 / 5  # below a fifth of the baseline: a price outlier (undervaluation?)
+OUTLIER_ABOVE = 5.0  # above five times the baseline: a price outlier (overvaluation?)
 
 LEVELS: tuple[str, ...] = (
     PriceLevel.HS6_ORIGIN_MEMBER_STATE,
@@ -160,10 +160,14 @@ def baselines_at() -> Baselines:
 
 
 def current_baselines() -> Baselines:
-    """The baselines as of now: one primary-key read of the revision, the table only when it moved."""
-    from risk_engine.models_revision import current_revision
+    """The baselines as of now: one primary-key read of the revision, the table only when it moved.
 
-    return baselines_at(current_revision())
+    Both are read where the caller's reads go (``read_connection``: the replica inside a backtest's
+    ``replica_reads``), so the revision and the table come from the same database."""
+    with read_connection().cursor() as cursor:
+        cursor.execute("SELECT value FROM risk_engine_criteriarevision WHERE id = 1")
+        row = cursor.fetchone()
+    return baselines_at(row[0] if row else None)
 
 
 def baseline_for(hs_code: str | None, origin: str | None, member_state: str | None) -> Baseline | None:
@@ -184,7 +188,7 @@ def price_deviation(
 
 
 def is_outlier(ratio: float | None) -> bool:
-    return ratio is not None and not math.isnan(ratio) and (ratio <= OUTLIER_BELOW or ratio >= OUTLIER_ABOVE)
+    return ratio is not None and not math.isnan(ratio) and (ratio < OUTLIER_BELOW or ratio > OUTLIER_ABOVE)
 
 
 # --- computing ------------------------------------------------------------------------------------------------
@@ -198,7 +202,7 @@ WITH items AS (
     JOIN declarations_declarationversion v ON v.id = i.version_id
     JOIN declarations_declaration d ON d.id = v.declaration_id AND v.version = d.current_version
     WHERE i.value_eur > 0 AND i.gross_mass_kg > 0 AND i.value_eur < 'Infinity'::float8
-      AND i.hs_code ~ '^[0-9]{4}' AND left(i.hs_code, 2) <> '99' {since}
+      AND i.hs_code ~ '^[0-9]{{4}}' AND left(i.hs_code, 2) <> '99' {since}
 )
 SELECT CASE GROUPING(hs6, hs4, origin, ms)
            WHEN 4 THEN 'hs6_origin_ms' WHEN 5 THEN 'hs6_origin' WHEN 7 THEN 'hs6' WHEN 9 THEN 'hs4_origin'
@@ -209,7 +213,7 @@ FROM items
 GROUP BY GROUPING SETS ((hs6, origin, ms), (hs6, origin), (hs6), (hs4, origin), (hs4))
 HAVING count(*) >= %(min_samples)s
    AND (GROUPING(origin) = 1 OR origin IS NOT NULL)
-   AND (GROUPING(hs6) = 1 OR hs6 ~ '^[0-9]{6}$')
+   AND (GROUPING(hs6) = 1 OR hs6 ~ '^[0-9]{{6}}$')
 """
 
 COLUMNS = ["level", "hs_code", "origin", "member_state", "median", "low", "high", "n"]

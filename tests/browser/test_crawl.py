@@ -181,6 +181,8 @@ PAGES: dict[str, Row] = {
     "model-list": Row(EVERYONE),
     "model-detail": Row(EU | FR),  # the demo's FR model (crms/learning/demo.py); DE does not read it
     "model-move": Row(POST_ONLY),
+    "price-outliers": Row(EVERYONE),
+    "price-baselines": Row(EVERYONE),  # linked from the outliers page
     "analysis-hits": Row(EU),
     "analysis-party": Row(EU),
     "analysis-declaration": Row(EU),

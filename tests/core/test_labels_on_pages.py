@@ -130,6 +130,8 @@ def pages(demo) -> dict[str, list[str]]:
             "/workbench/",
             f"/workbench/cases/{open_case.pk}/",
             f"/workbench/cases/{decided.case_id}/",
+            "/prices/outliers/",
+            "/prices/baselines/",
         ],
         "eu_commission": [
             *common,
@@ -139,7 +141,7 @@ def pages(demo) -> dict[str, list[str]]:
             f"/criteria/{demo['criterion'].code}/backtests/{demo['backtest'].pk}/",
             "/audit/",
         ],
-        "eu_auditor": ["/audit/", "/indicators/", f"/declarations/{mrn}/"],
+        "eu_auditor": ["/audit/", "/indicators/", f"/declarations/{mrn}/", "/prices/outliers/"],
         "fr_auditor": ["/audit/", "/declarations/"],
     }
 

@@ -65,6 +65,9 @@ def test_shell_pages_matrix(personas):
         Case("GET", "/analysis/", expect(["commission", "commission_approver", "eu_auditor"])),
         # Risk models: Member State risk staff and auditors, the Commission (issue 16).
         Case("GET", "/models/", expect(MODEL_READERS)),
+        # Price outliers and baselines: the same readers, each over the declarations it reads (issue 16 point 5).
+        Case("GET", "/prices/outliers/", expect(MODEL_READERS)),
+        Case("GET", "/prices/baselines/", expect(MODEL_READERS)),
         Case("GET", "/api/docs/", expect(EVERYONE_SIGNED_IN, anonymous=401)),
         Case("GET", "/admin/", {"commission": 302, "fr_analyst": 302, "anonymous": 302}),
     ]
@@ -87,7 +90,7 @@ def test_api_matrix(personas):
 def test_every_area_is_in_the_matrix():
     """A new area must be added to the matrix above (this fails when one is not)."""
     covered = {"declarations", "criteria", "workbench", "rif", "pca", "indicators", "reference", "audit", "operators"}
-    covered |= {"selection", "analysis", "models"}
+    covered |= {"selection", "analysis", "models", "prices"}
     assert {area.key for area in AREAS} == covered
 
 

@@ -366,6 +366,10 @@ ROWS = [
         (query("/analysis/?since={value}", "commission", api_=False, check=refused_on_page(QUERY)),)),
     Row("form:analysis.forms.HitFilterForm.until", "until", QUERY, False,
         (query("/analysis/?until={value}", "commission", api_=False, check=refused_on_page(QUERY)),)),
+    Row("form:crms.learning.forms.OutlierFilterForm.since", "since", QUERY, False,
+        (query("/prices/outliers/?since={value}", "fr_analyst", api_=False, check=refused_on_page(QUERY)),)),
+    Row("form:crms.learning.forms.OutlierFilterForm.until", "until", QUERY, False,
+        (query("/prices/outliers/?until={value}", "commission", api_=False, check=refused_on_page(QUERY)),)),
     # --- read by hand through crms.core.dates ----------------------------------------------------------------------
     Row("call:workbench/api.py:DecisionFeedView.get", "since", QUERY, True,
         (query("/api/v1/decisions/?since={value}", "fr_system", api_=True, check=refused_in_json),)),

@@ -112,6 +112,8 @@ ROWS: dict[str, Urls] = {
     "rif-notifications": lambda s: ["/rif/notifications/"],
     "operators-detail": lambda s: [f"/operators/{s.world.operator.eori}/"],
     "search": lambda s: [f"/search/?q={q}" for q in _search_queries(s)],
+    "price-outliers": lambda s: ["/prices/outliers/", "/prices/outliers/?member_state=DE", "/prices/outliers/?hs=9503"],
+    "price-baselines": lambda s: ["/prices/baselines/", "/prices/baselines/?hs=9503"],
     "api-search": lambda s: [f"api:/api/v1/search/?q={q}" for q in _search_queries(s)],
     "api-declarations": lambda s: ["api:/api/v1/declarations/"],
     "api-decisions": lambda s: ["api:/api/v1/decisions/"],

@@ -245,6 +245,13 @@ def browser_rows(w: World) -> list[Case]:
         Case("GET", f"/models/{w.fr_model.pk}/", page([*EU_SIDE, *FR_PEOPLE], hidden=not_fr)),
         Case("POST", f"/models/{w.fr_model.pk}/approve/",
              page([*EU_SIDE, *FR_PEOPLE], status=302, hidden=not_fr)),
+        # --- price outliers and baselines (issue 16 point 5): risk staff, auditors, the Commission; each its rows --
+        Case("GET", "/prices/outliers/", page([*EU_SIDE, *FR_PEOPLE, "nl_analyst", "de_analyst"])),
+        Case("GET", "/prices/outliers/?since=01/01/2026&until=31/01/2026&member_state=DE&hs=6109",
+             page([*EU_SIDE, *FR_PEOPLE, "nl_analyst", "de_analyst"])),
+        Case("GET", "/prices/outliers/?since=31/12/9999", page([*EU_SIDE, *FR_PEOPLE, "nl_analyst", "de_analyst"],
+                                                               status=400)),  # outside the query window
+        Case("GET", "/prices/baselines/?hs=9503", page([*EU_SIDE, *FR_PEOPLE, "nl_analyst", "de_analyst"])),
         # --- the Commission's analysis workspace (issue 15 point 8): Commission people only; experts flag --------
         Case("GET", "/analysis/", page(EU_SIDE)),
         Case("GET", "/analysis/?member_state=FR&since=01/01/2026&outcome=control_recommended", page(EU_SIDE)),

@@ -27,3 +27,9 @@ def count(value) -> str:
 @register.filter
 def number(value, decimals: int = 0) -> str:
     return formatting.number(value, int(decimals))
+
+
+@register.filter
+def ratio(value) -> str:
+    """A ratio to a reference, "0,25 x" (a goods item's price to its baseline)."""
+    return formatting.ratio(value)

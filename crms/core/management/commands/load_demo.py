@@ -32,6 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args, password, declarations, users_only, **options):
         from crms.declarations.synthetic import ensure_operator_pool
         from crms.learning.demo import load_demo_model
+        from crms.learning.prices import compute_price_baselines
         from rif.demo import load_demo_rif
         from risk_engine.dataquality import learn_credibility_bounds
         from risk_engine.demo import load_demo_criteria
@@ -39,10 +40,10 @@ class Command(BaseCommand):
 
         accounts = load_demo_users(password=password)
         if not users_only:
-            self.stdout.write(f"[1/6] operators and AEO authorisations: {ensure_operator_pool(DEMO_SEED)}")
-            self.stdout.write(f"[2/6] demo criteria published now: {load_demo_criteria()}")
+            self.stdout.write(f"[1/7] operators and AEO authorisations: {ensure_operator_pool(DEMO_SEED)}")
+            self.stdout.write(f"[2/7] demo criteria published now: {load_demo_criteria()}")
             if declarations and not Declaration.objects.filter(lrn__startswith="DEMO-").exists():
-                self.stdout.write(f"[3/6] generating {declarations} declarations (screened by the worker)")
+                self.stdout.write(f"[3/7] generating {declarations} declarations (screened by the worker)")
                 call_command(
                     "generate_ens",
                     count=declarations,
@@ -52,11 +53,14 @@ class Command(BaseCommand):
                     stdout=self.stdout,
                 )
             else:
-                self.stdout.write("[3/6] demo declarations already present")
-            self.stdout.write(f"[4/6] credibility bounds learned: {learn_credibility_bounds()}")
-            self.stdout.write(f"[5/6] workbench: {load_demo_workbench()}")
+                self.stdout.write("[3/7] demo declarations already present")
+            self.stdout.write(f"[4/7] credibility bounds learned: {learn_credibility_bounds()}")
+            self.stdout.write(f"[5/7] workbench: {load_demo_workbench()}")
             self.stdout.write(f"      risk information, crisis alert and PCA: {load_demo_rif()}")
-            self.stdout.write(f"[6/6] risk model: {load_demo_model()}")
+            self.stdout.write(f"[6/7] risk model: {load_demo_model()}")
+            # After the history the model imported: the baselines learn from it and the demo ENS alike.
+            computed = compute_price_baselines()
+            self.stdout.write(f"[7/7] price baselines: {computed.baselines} (outliers at /prices/outliers/)")
         self.stdout.write(f"Demo users (password for all: {password})")
         for username, org, role, token in accounts:
             line = f"  {username:<28} {org:<3} {role}"
