@@ -22,7 +22,7 @@ from crms.declarations.selectors import row_scope_for
 from crms.learning.forms import BaselineSearchForm, OutlierFilterForm
 from crms.learning.models import PriceBaseline
 from crms.learning.price_outliers import PERIOD_DAYS, Outliers
-from crms.learning.prices import LEVEL_LABELS, MIN_SAMPLES, OUTLIER_ABOVE, OUTLIER_BELOW
+from crms.learning.prices import MIN_SAMPLES, OUTLIER_ABOVE, OUTLIER_BELOW, WINDOW_DAYS
 from crms.reference.models import HsCode
 
 PER_PAGE = 50
@@ -62,7 +62,6 @@ def outliers(request):
         "per_member_state": found.per_member_state(),
         "below": OUTLIER_BELOW,
         "above": OUTLIER_ABOVE,
-        "level_labels": LEVEL_LABELS,
     }
     # A refused filter: 400 naming it beside the form, the other filters applied.
     return render(request, "learning/price_outliers.html", context, status=400 if form.errors else 200)
@@ -102,8 +101,8 @@ def baselines(request):
         "form": form,
         "page": page,
         "rows": [(baseline, descriptions.get(baseline.hs_code)) for baseline in page.object_list],
-        "level_labels": LEVEL_LABELS,
         "min_samples": MIN_SAMPLES,
+        "window_days": WINDOW_DAYS,
         "computed_at": PriceBaseline.objects.order_by("-computed_at").values_list("computed_at", flat=True).first(),
     }
     return render(request, "learning/price_baselines.html", context, status=400 if form.errors else 200)

@@ -3,7 +3,8 @@
 The EU's Automated Monitoring Tool estimates "baseline prices for goods imported in the EU, for each
 combination of product, third country origin and Member State destination" and alerts on price
 outliers (001:900). Here, from the stored declarations (history and operational ENS alike, the current
-version of each), per goods item with ``value_eur > 0`` and ``gross_mass_kg > 0``:
+version of each) received in the last ``WINDOW_DAYS``, per goods item with ``value_eur > 0`` and
+``gross_mass_kg > 0``:
 
 - the value per kg is ``value_eur / gross_mass_kg`` (EUR per kg);
 - a baseline is the median, the 10th and 90th percentiles (computed on the logarithm, so the spread is
@@ -43,6 +44,7 @@ from crms.core.replica import analytics_cursor, read_connection
 from crms.learning.models import PriceBaseline, PriceLevel
 
 MIN_SAMPLES = 20  # goods items a key needs for a baseline; fewer: the next, broader key is used
+WINDOW_DAYS = 730  # declarations received in the last two years: prices drift, old ones stop being usual
 LOW_QUANTILE, HIGH_QUANTILE = 0.10, 0.90  # the spread shown beside the median
 OUTLIER_BELOW = 1 / 5  # below a fifth of the baseline: a price outlier (undervaluation?)
 OUTLIER_ABOVE = 5.0  # above five times the baseline: a price outlier (overvaluation?)
@@ -268,8 +270,8 @@ def _same(new: pd.DataFrame, old: pd.DataFrame) -> bool:
     return bool(keys_equal and counts_equal and stats_equal)
 
 
-def compute_price_baselines(*, days: int | None = None, min_samples: int = MIN_SAMPLES) -> Computed:
-    """Rebuild the baselines from the declarations (those received in the last ``days``, default all).
+def compute_price_baselines(*, days: int | None = WINDOW_DAYS, min_samples: int = MIN_SAMPLES) -> Computed:
+    """Rebuild the baselines from the declarations received in the last ``days`` (None: every one stored).
 
     Replaces the table in one transaction (one criteria revision) only when the result differs, so a
     nightly run over unchanged data does not make every open ENS be screened again.

@@ -178,7 +178,7 @@ def test_keys_most_specific_first():
 
 
 def test_history_counts_and_only_current_versions(people):
-    day = dt.date(2021, 3, 1)
+    day = timezone.now().date() - dt.timedelta(days=100)
     results = import_lines([history_line(n, day=day) for n in range(MIN_SAMPLES)], user=people["fr_system"])
     assert {r.status for r in results} == {201}
     compute_price_baselines()
@@ -213,9 +213,13 @@ def test_an_unchanged_rebuild_writes_nothing_and_a_change_is_a_criteria_change(m
 def test_the_window_in_days_and_the_minimum_sample(market):
     assert compute_price_baselines(min_samples=5).baselines > 5
     old = Declaration.objects.filter(mrn__in=file_items(market["fr_system"], "FR", [item(1, 1.0)] * 30))
-    old.update(received_at=timezone.now() - dt.timedelta(days=400))
-    compute_price_baselines(days=365)
-    assert PriceBaseline.objects.get(level="hs6_origin_ms", hs_code="610910").n == 25
+    old.update(received_at=timezone.now() - dt.timedelta(days=prices.WINDOW_DAYS + 1))
+    compute_price_baselines()
+    assert PriceBaseline.objects.get(level="hs6_origin_ms", hs_code="610910").n == 25  # two years by default
+    compute_price_baselines(days=None)
+    assert PriceBaseline.objects.get(level="hs6_origin_ms", hs_code="610910").n == 55
+    call_command("compute_price_baselines", "--days", str(prices.WINDOW_DAYS + 10), stdout=StringIO())
+    assert PriceBaseline.objects.get(level="hs6_origin_ms", hs_code="610910").n == 55
 
 
 def test_the_command_and_the_nightly_task(market):
@@ -227,6 +231,8 @@ def test_the_command_and_the_nightly_task(market):
     assert out.getvalue().rstrip().endswith("(updated)")
     with pytest.raises(CommandError, match="--days"):
         call_command("compute_price_baselines", "--days", "0")
+    call_command("compute_price_baselines", "--all", stdout=out)
+    assert out.getvalue().rstrip().endswith("price baselines: 5 (updated)")  # back to 20 items a key
     assert compute_price_baselines_task() == 5
     from django.conf import settings
 
