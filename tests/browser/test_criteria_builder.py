@@ -83,6 +83,25 @@ def test_invalid_input_is_flagged_on_the_node(live_server, reference_data, page)
     assert "low <= high" in page.locator("#errors").inner_text()
 
 
+def test_the_price_deviation_field_is_offered_with_its_label(live_server, reference_data, page):
+    """Issue 16 point 5: the builder reads the catalogue, so the goods item's price against its baseline is a
+    goods-item field with a label people read, and the preview says it in words."""
+    make_user("author", "EU", "commission", password="browser-pass-1")
+    login(page, live_server.url, "author", "browser-pass-1")
+    page.goto(f"{live_server.url}/criteria/new/")
+    field = page.locator("#condition .leaf").first.get_by_label("Field")
+    option = field.locator("optgroup[label='Goods item'] option[value='item.price_deviation']")
+    assert option.inner_text() == "goods item price (x the baseline)"
+    field.select_option("item.price_deviation")
+    page.locator("#condition .leaf").first.get_by_label("Operator").select_option("lt")
+    page.locator("#condition .leaf").first.get_by_label("Value").fill("0.2")
+    expected = "goods item price (x the baseline) is less than 0.2"
+    page.wait_for_function(
+        "text => document.querySelector('#plain-condition').textContent === text", arg=expected, timeout=10_000
+    )
+    assert page.locator("#condition .leaf.invalid").count() == 0  # (the empty code and title are refused)
+
+
 def _post_ens(base_url: str, token: str) -> str:
     import copy
     import datetime as dt
