@@ -121,19 +121,32 @@ def value_per_kg(value_eur: float | None, gross_mass_kg: float | None) -> float 
 class Baselines:
     """Every stored baseline, by key: what a screening batch reads (one dictionary look-up per key)."""
 
+    MEMO_LIMIT = 500_000  # remembered (HS code, origin, Member State) answers: items share them a lot
+
     def __init__(self, rows: dict[Key, tuple[float, float, float, int]]):
         self._rows = rows
+        self._memo: dict[tuple, Baseline | None] = {}
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def lookup(self, hs_code: str | None, origin: str | None, member_state: str | None) -> Baseline | None:
         """The baseline of the most specific key that has one, or None."""
+        asked = (hs_code, origin, member_state)
+        try:
+            return self._memo[asked]
+        except KeyError:
+            pass
+        answer = None
         for key in keys_for(hs_code, origin, member_state):
             found = self._rows.get(key)
             if found is not None:
-                return Baseline(*key, *found)
-        return None
+                answer = Baseline(*key, *found)
+                break
+        if len(self._memo) >= self.MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[asked] = answer
+        return answer
 
     def deviation(
         self, value_eur: float | None, gross_mass_kg: float | None, hs_code, origin, member_state

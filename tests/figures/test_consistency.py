@@ -406,6 +406,10 @@ ELSEWHERE = {
     "tests/browser/test_case_page.py",
     "crms/learning/pages.py": "a model's evaluation (precision, recall, lift) fixed at training: "
     "tests/learning/test_model_pages.py",
+    "templates/learning/price_outliers.html": "price outliers: counts per Member State, values per kg, baselines "
+    "and ratios, against hand-computed values in tests/learning/test_prices.py",
+    "templates/learning/price_baselines.html": "the stored price baselines (medians, percentiles, item counts): "
+    "tests/learning/test_prices.py",
 }
 DEFINITIONS = {
     "crms/core/figures.py",

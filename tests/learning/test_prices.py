@@ -40,6 +40,7 @@ from risk_engine.models import CriteriaChange, Hit
 from risk_engine.models_revision import current_revision
 from risk_engine.screening import load_batch, random_selection_rates
 from tests.conftest import make_user
+from tests.figures.html import tables
 from tests.learning.conftest import history_line
 from tests.learning.prices_support import add_baselines
 from tests.risk_engine.conftest import (
@@ -410,6 +411,15 @@ def test_each_member_state_sees_its_own_outliers(outliers_world):
     assert 'name="member_state"' not in fr  # a Member State's people get no Member State picker
     _, eu = page_of(p["commission"])
     assert all(w[key] in eu for key in ("fr", "fr_nl", "de")) and 'name="member_state"' in eu
+    counts = tables(eu)["outliers-per-member-state"]
+    assert counts == [
+        ["Member State", "Goods items", "Below the baseline", "Above the baseline", "Declarations"],
+        ["Germany", "1", "1", "0", "1"],  # by Member State code
+        ["France", "2", "2", "0", "2"],  # FR item 2 and the FR -> NL one
+    ]
+    rows = {row[0]: row for row in tables(eu)["price-outliers"][1:]}
+    de_row = rows[w["de"]]
+    assert de_row[4:] == ["BD (Bangladesh)", "0,05", "3,70 610910 from BD · HS6 and origin", "0,014\u00a0x", "Germany"]
     _, eu_de = page_of(p["commission"], "?member_state=DE")
     assert w["de"] in eu_de and w["fr"] not in eu_de
     _, fr_asks_de = page_of(p["fr_analyst"], "?member_state=DE")  # no such filter for FR: its own rows still
