@@ -172,6 +172,8 @@ class Outliers:
             raise TypeError("outliers are read a page at a time")
         offset = index.start or 0
         limit = max(0, (index.stop if index.stop is not None else offset + 1000) - offset)
+        if limit == 0:
+            return []
         with connection.cursor() as cursor:
             cursor.execute(PAGE_SQL.format(**self._sql), self._params | {"limit": limit, "offset": offset})
             return [Outlier(*row) for row in cursor.fetchall()]
