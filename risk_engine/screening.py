@@ -23,6 +23,7 @@ from django.utils import timezone
 from crms.core.bulk import allocate_ids, copy_insert
 from crms.core.caching import cached_per_revision
 from crms.core.replica import read_connection
+from crms.learning.scoring import Learned, score_batch
 from risk_engine import columnar, reference
 from risk_engine.catalogue import FIELDS, PARTY_ROLES, Level
 from risk_engine.compiler import CompiledCriterion, screening_criteria
@@ -243,6 +244,18 @@ def _explanation(criterion, record: dict, items: list[int], watch_lists) -> list
     return entries
 
 
+def learned_fields(learned: Learned | None) -> dict[str, Any]:
+    """The assessment's columns for the live model's score (issue 16 point 4); empty without a live model."""
+    if learned is None:
+        return {"learned_model_id": None, "learned_score": None, "learned_percentile": None, "learned_reasons": []}
+    return {
+        "learned_model_id": learned.model_id,
+        "learned_score": learned.score,
+        "learned_percentile": learned.percentile,
+        "learned_reasons": learned.reasons,
+    }
+
+
 class InjectedPoison(RuntimeError):
     """Raised for declarations whose LRN starts with ``FAULT_INJECTION_POISON_LRN_PREFIX`` (fault tests only)."""
 
@@ -279,6 +292,7 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
         _inject_poison(batch)
         criteria, watch_lists, revision = screening_criteria(now)
         found = find_hits(batch, criteria, watch_lists)
+        learned = score_batch(batch, revision, now)
         checks = current_checks(revision)
         rates = random_selection_rates(revision)
         previous = previous_results(version_ids)
@@ -374,6 +388,7 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
                     "responsible_member_state_id": member_state,
                     "screened_at": now,
                     "criteria_revision": revision,
+                    **learned_fields(learned[row]),
                 }
             )
         changed = archive_changed(previous, assessments, hits)

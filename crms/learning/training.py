@@ -110,15 +110,18 @@ def train(
     seconds = time.monotonic() - began
     evaluation = None
     insights: dict = {"importance": importance(booster, spec)}
+    reference = booster.predict(matrix[chosen])
     if validation is not None:
         held = _labelled(frame, validation)
         scores, held_labels = booster.predict(matrix[held]), frame["label"].to_numpy()[held]
+        reference = scores if len(scores) else reference
         evaluation = evaluate(scores, held_labels)
         insights |= {
             "precision_curve": precision_curve(scores, held_labels),
             "calibration": calibration(scores, held_labels),
             "weekly_scores": weekly_scores(scores, frame["received"].to_numpy()[held]),
         }
+    insights["score_quantiles"] = score_quantiles(reference)
     with transaction.atomic():
         number = (
             ModelVersion.objects.select_for_update()
@@ -147,6 +150,17 @@ def train(
             created_by=user,
             created_at=timezone.now(),
         )
+
+
+QUANTILES = 1000
+
+
+def score_quantiles(scores: np.ndarray) -> list[float]:
+    """The reference a live score's percentile is read against: the validation declarations' scores (the
+    training ones without a validation period), as 1,000 quantiles."""
+    if not len(scores):
+        return []
+    return [float(value) for value in np.quantile(scores, np.linspace(0, 1, QUANTILES + 1)[1:])]
 
 
 def importance(booster: lgb.Booster, spec: features.FeatureSpec, top: int = 15) -> list[dict]:
