@@ -3,8 +3,8 @@
 Training recomputes behaviour for every row from the labels received strictly before it
 (``features.build``). A filing screened now comes after every label there is, so its behaviour is
 the count over all labels of the model's scope: this snapshot, built once and kept in the
-worker for ``LEARNED_BEHAVIOUR_MAX_AGE_SECONDS`` (5 minutes) (labels arrive with control results all day; recounting them on
-every single filing would cost seconds, not the 2 ms the issue allows). A snapshot is never newer
+worker for ``LEARNED_BEHAVIOUR_MAX_AGE_SECONDS`` (5 minutes; labels arrive with control results all
+day, and recounting them for every filing would cost seconds, not the 2 ms the issue allows). A snapshot is never newer
 than the filing it scores, so no label of the filing itself can be in it: the no-leakage rule of
 training holds for live scores too. ``features.build`` on the same labels plus the new filing
 gives the same numbers (a test checks it).

@@ -53,9 +53,7 @@ def test_a_filing_gets_the_features_training_would_give_it(history):
     spec = features.FeatureSpec.from_json(model.features)
     vectoriser = filing.Vectoriser(spec)
     snapshot = behaviour.load("FR")
-    live = {
-        batch.mrns[row]: vectoriser.vector(record, snapshot)[0] for row, record in enumerate(filing.rows_of(batch))
-    }
+    live = {batch.mrns[row]: vectoriser.vector(record, snapshot)[0] for row, record in enumerate(filing.rows_of(batch))}
     today = timezone.now().date()
     frame = dataset.load_frame(end=today, member_state="FR", labelled_or_from=today)
     matrix, _ = features.build(frame, spec)
