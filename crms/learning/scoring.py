@@ -27,6 +27,7 @@ from psycopg2.extras import execute_values
 
 from crms.core.caching import cached_per_revision
 from crms.learning import behaviour, features, filing, reasons
+from crms.learning.contributions import PathContributions
 from crms.learning.models import ModelStatus, ModelVersion
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class Runtime:
     live: bool
     booster: lgb.Booster
     vectoriser: filing.Vectoriser
+    paths: PathContributions
     quantiles: np.ndarray | None
 
     def percentile(self, score: float) -> float | None:
@@ -63,16 +65,17 @@ class Learned:
     reasons: list[dict[str, Any]]
 
 
-_boosters: dict[tuple, tuple[lgb.Booster, filing.Vectoriser]] = {}
+_boosters: dict[tuple, tuple[lgb.Booster, filing.Vectoriser, PathContributions]] = {}
 _boosters_lock = threading.Lock()
 
 
-def _parsed(model: ModelVersion) -> tuple[lgb.Booster, filing.Vectoriser]:
+def _parsed(model: ModelVersion) -> tuple[lgb.Booster, filing.Vectoriser, PathContributions]:
     key = (model.pk, model.created_at)  # a model's text never changes; the pair names it even across test flushes
     with _boosters_lock:
         if key not in _boosters:
             booster = lgb.Booster(model_str=model.model_text)
-            _boosters[key] = (booster, filing.Vectoriser(features.FeatureSpec.from_json(model.features)))
+            spec = features.FeatureSpec.from_json(model.features)
+            _boosters[key] = (booster, filing.Vectoriser(spec), PathContributions(booster))
         return _boosters[key]
 
 
@@ -82,7 +85,7 @@ def models_in_force() -> dict[str | None, list[Runtime]]:
     out: dict[str | None, list[Runtime]] = {}
     chosen = ModelVersion.objects.filter(status__in=(ModelStatus.LIVE, ModelStatus.SHADOW)).order_by("id")
     for model in chosen:
-        booster, vectoriser = _parsed(model)
+        booster, vectoriser, paths = _parsed(model)
         quantiles = model.insights.get("score_quantiles") if isinstance(model.insights, dict) else None
         runtime = Runtime(
             id=model.pk,
@@ -92,6 +95,7 @@ def models_in_force() -> dict[str | None, list[Runtime]]:
             live=model.status == ModelStatus.LIVE,
             booster=booster,
             vectoriser=vectoriser,
+            paths=paths,
             quantiles=np.asarray(quantiles, dtype=np.float64) if quantiles else None,
         )
         out.setdefault(model.member_state_id, []).append(runtime)
@@ -131,7 +135,7 @@ def _score(runtime: Runtime, rows: list[dict[str, Any]]) -> list[Learned]:
         counts.append(behind)
     matrix = np.vstack(vectors)
     scores = runtime.booster.predict(matrix, num_threads=1)
-    contributions = runtime.booster.predict(matrix, pred_contrib=True, num_threads=1)
+    contributions = runtime.paths.of(runtime.booster.predict(matrix, pred_leaf=True, num_threads=1))
     names = runtime.vectoriser.spec.names
     out = []
     for index, row in enumerate(rows):
@@ -142,7 +146,7 @@ def _score(runtime: Runtime, rows: list[dict[str, Any]]) -> list[Learned]:
                 live=runtime.live,
                 score=score,
                 percentile=runtime.percentile(score),
-                reasons=reasons.main_reasons(contributions[index][:-1], names, row, counts[index]),
+                reasons=reasons.main_reasons(contributions[index], names, row, counts[index]),
             )
         )
     return out

@@ -177,9 +177,29 @@ def test_percentiles_follow_the_reference_scores(history):
     quantiles = model.insights["score_quantiles"]
     assert len(quantiles) == 1000 and quantiles == sorted(quantiles)
     runtime = scoring.Runtime(
-        id=model.pk, name="t", number=1, member_state="FR", live=True, booster=None, vectoriser=None,
+        id=model.pk, name="t", number=1, member_state="FR", live=True, booster=None, vectoriser=None, paths=None,
         quantiles=np.asarray(quantiles),
     )  # fmt: skip
     assert runtime.percentile(quantiles[0] - 1e-9) == 0.0
     assert runtime.percentile(quantiles[-1]) == 100.0
     assert runtime.percentile(float(np.median(quantiles))) == pytest.approx(50.0, abs=1.0)
+
+
+def test_path_contributions_add_up_to_the_raw_score_and_agree_with_shap_on_the_main_reason(history):
+    """The reasons' attribution (decision paths, precomputed per leaf) is additive like TreeSHAP, and names
+    the same strongest feature for most declarations."""
+    from crms.learning.contributions import PathContributions
+    from crms.learning.training import booster_of
+
+    model = train("--member-state", "FR")
+    booster = booster_of(model)
+    today = timezone.now().date()
+    frame = dataset.load_frame(end=today, member_state="FR")
+    matrix, _ = features.build(frame, features.FeatureSpec.from_json(model.features))
+    paths = PathContributions(booster)
+    mine = paths.of(booster.predict(matrix, pred_leaf=True))
+    raw = booster.predict(matrix, raw_score=True)
+    np.testing.assert_allclose(paths.bias + mine.sum(axis=1), raw, rtol=1e-9, atol=1e-9)
+    shap = booster.predict(matrix, pred_contrib=True)[:, :-1]
+    agree = np.mean(np.argmax(mine, axis=1) == np.argmax(shap, axis=1))
+    assert agree > 0.6, agree
