@@ -137,5 +137,52 @@ def run_synthetic(rows: int) -> dict:
     }
 
 
+def _screen_one_by_one(version_ids: list[int]) -> list[float]:
+    from risk_engine.screening import screen_versions
+
+    out = []
+    for version_id in version_ids:
+        started = time.perf_counter()
+        screen_versions([version_id])
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def run_latency(model_id: int, *, filings: int = 300) -> dict:
+    """Single-ENS screening with and without a live model (issue 16: at most 2 ms more). The same kind of
+    filings (FR, synthetic generator) screened one by one in process, the first ones as warm-up; the
+    model is the KCS one, put live directly (its governance has its own tests)."""
+    from crms.accounts.services import set_up_user
+    from crms.benchmarks.ingest import _bodies
+    from crms.declarations.models import Declaration
+    from crms.declarations.services import file_declarations
+    from crms.learning import scoring
+    from crms.learning.models import ModelStatus, ModelVersion
+
+    user = set_up_user(username="bench_latency_fr", org_code="FR", role="national_system", password=None).user
+    bodies = _bodies(2 * filings + 40, seed=21, member_state="FR", prefix="LATENCY")
+    results = file_declarations(bodies, user=user)
+    mrns = [result.mrn for result in results if result.status == 201]
+    versions = dict(
+        Declaration.objects.filter(mrn__in=mrns).values_list("mrn", "versions__id")
+    )  # one version each: just filed
+    ids = [versions[mrn] for mrn in mrns]
+    ModelVersion.objects.filter(status=ModelStatus.LIVE).update(status=ModelStatus.RETIRED)
+    scoring.forget()
+    _screen_one_by_one(ids[:20])
+    without = sorted(_screen_one_by_one(ids[20 : 20 + filings]))
+    ModelVersion.objects.filter(pk=model_id).update(status=ModelStatus.LIVE)
+    scoring.forget()
+    _screen_one_by_one(ids[20 + filings : 40 + filings])
+    live = sorted(_screen_one_by_one(ids[40 + filings :]))
+    ModelVersion.objects.filter(pk=model_id).update(status=ModelStatus.DRAFT)
+
+    def summary(values: list[float]) -> dict:
+        return {"p50_ms": float(np.percentile(values, 50)), "p95_ms": float(np.percentile(values, 95))}
+
+    return {"filings": filings, "without_model": summary(without), "with_live_model": summary(live)}
+
+
 def run(env: dict[str, str], *, rows: int) -> dict:
-    return {"kcs": run_kcs(env), "synthetic": run_synthetic(rows)}
+    kcs = run_kcs(env)
+    return {"kcs": kcs, "latency": run_latency(kcs["train"]["model"]), "synthetic": run_synthetic(rows)}

@@ -240,6 +240,14 @@ class Command(BaseCommand):
                 f"lift {row['lift']:.2f}"
             )
         self.stdout.write(f"  score_declarations Q1 2021: {kcs['score']['summary']} in {kcs['score']['seconds']:.1f} s")
+        latency = result["latency"]
+        without, live = latency["without_model"], latency["with_live_model"]
+        self.stdout.write(
+            f"  single-ENS screening, {latency['filings']} filings one by one: without a live model p50 "
+            f"{without['p50_ms']:.2f} ms, p95 {without['p95_ms']:.2f} ms; with the KCS model live p50 "
+            f"{live['p50_ms']:.2f} ms, p95 {live['p95_ms']:.2f} ms (+{live['p50_ms'] - without['p50_ms']:.2f} ms at "
+            "the median; target: at most 2 ms more)"
+        )
         self.stdout.write(
             f"  {synthetic['rows']:,} synthetic labelled declarations ({synthetic['irregular_share']:.0%} irregular): "
             f"features {synthetic['features_seconds']:.1f} s, features + training {synthetic['train_seconds']:.1f} s "
