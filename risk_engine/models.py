@@ -219,6 +219,12 @@ class Assessment(models.Model):
     learned_score = models.FloatField(null=True, blank=True, help_text="0-1, higher is riskier")
     learned_percentile = models.FloatField(null=True, blank=True, help_text="0-100 against the model's reference")
     learned_reasons = models.JSONField(default=list, blank=True, help_text="The main reasons, in plain language")
+    learned_selection = models.BooleanField(
+        db_default=False, help_text="Selected by the live model within the Member State's control capacity"
+    )
+    exploration = models.BooleanField(
+        db_default=False, help_text="A learned selection drawn at random, so training data is not only past suspicion"
+    )
 
     class Meta:
         indexes = [

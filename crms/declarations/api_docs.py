@@ -129,6 +129,12 @@ class Assessment(BaseModel):
         default_factory=list, description="The (at most three) main reasons of the score, in plain language"
     )
     learned_model: dict[str, Any] | None = Field(None, description="The model that scored it: id, name, version")
+    learned_selection: bool = Field(
+        False, description="Selected by the live model within the Member State's daily control capacity"
+    )
+    exploration: bool = Field(
+        False, description="A learned selection drawn at random among the rest (unbiased training data)"
+    )
     history: list[AssessmentHistoryEntry] | None = Field(
         None, description="With ?history=true: every result of the current version, oldest first"
     )

@@ -29,7 +29,14 @@ def pending_assessment(declaration: Declaration) -> dict[str, Any]:
     }
 
 
-NO_LEARNED_SCORE = {"learned_score": None, "learned_percentile": None, "learned_reasons": [], "learned_model": None}
+NO_LEARNED_SCORE = {
+    "learned_score": None,
+    "learned_percentile": None,
+    "learned_reasons": [],
+    "learned_model": None,
+    "learned_selection": False,
+    "exploration": False,
+}
 
 
 def learned_document(assessment) -> dict[str, Any]:
@@ -42,6 +49,8 @@ def learned_document(assessment) -> dict[str, Any]:
         "learned_percentile": assessment.learned_percentile,
         "learned_reasons": [reason["text"] for reason in assessment.learned_reasons or []],
         "learned_model": {"id": model.pk, "name": model.name, "version": model.number},
+        "learned_selection": assessment.learned_selection,
+        "exploration": assessment.exploration,
     }
 
 

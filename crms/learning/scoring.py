@@ -104,6 +104,11 @@ def models_in_force() -> dict[str | None, list[Runtime]]:
     return out
 
 
+def reference_quantiles(revision: int | None) -> dict[int, np.ndarray | None]:
+    """Model id -> the reference scores its percentiles (and a cold-start selection threshold) read."""
+    return {runtime.id: runtime.quantiles for runtimes in models_in_force(revision).values() for runtime in runtimes}
+
+
 def scorers_for(member_state: str, in_force: dict[str | None, list[Runtime]]) -> list[Runtime]:
     """The models that score a declaration of ``member_state``: its own, and the EU-wide ones; the live
     one that speaks for it (its own if it has one) first."""
@@ -221,5 +226,8 @@ def _loaded(value: Any) -> list:
 
 def forget() -> None:
     """Read models and labels again at the next batch (tests)."""
+    from selection import learned
+
     models_in_force.forget()
     behaviour.forget()
+    learned.forget()
