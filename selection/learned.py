@@ -186,3 +186,55 @@ class Selector:
             self.used[key] += 1
             return True, True
         return False, False
+
+
+def precision_at(curve: list[dict], share: float) -> float | None:
+    """Validation precision when controlling the top ``share`` of declarations, read off the model's
+    precision curve (linear between its points; the first point's below it)."""
+    if not curve:
+        return None
+    percents = [point["percent"] for point in curve]
+    precisions = [point["precision"] for point in curve]
+    return float(np.interp(share * 100, percents, precisions))
+
+
+def forecast(model, member_states: list[str], day: dt.date) -> list[dict]:
+    """Per Member State and mode with a stated capacity: the expected daily load and detections if this
+    model were live (the model page; the same plan screening follows)."""
+    insights = model.insights or {}
+    reference = np.asarray(insights["score_quantiles"]) if insights.get("score_quantiles") else None
+    curve = insights.get("precision_curve") or []
+    base_rate = (model.evaluation or {}).get("base_rate")
+    rows = []
+    from selection.models import ControlCapacity
+
+    capacities = ControlCapacity.objects.filter(member_state_id__in=member_states).order_by(
+        "member_state_id", "transport_mode"
+    )
+    for capacity in capacities:
+        volume, rules = window_figures(capacity.member_state_id, capacity.transport_mode, day)
+        recent = recent_scores(model.pk, capacity.member_state_id, capacity.transport_mode, day)
+        plan = make_plan(
+            capacity=capacity.daily_controls, volume=volume, rules=rules, recent=recent, reference=reference
+        )
+        clean = max(0.0, volume - rules)
+        exploit = min(plan.budget * (1 - EXPLORATION_SHARE), clean)
+        explore = min(plan.budget - exploit, max(0.0, clean - exploit))
+        precision = precision_at(curve, exploit / clean) if clean else None
+        detections = None
+        if precision is not None and base_rate is not None:
+            detections = exploit * precision + explore * base_rate
+        rows.append(
+            {
+                "member_state": capacity.member_state_id,
+                "mode": capacity.transport_mode,
+                "capacity": capacity.daily_controls,
+                "volume": volume,
+                "rule_controls": rules,
+                "model_controls": exploit + explore,
+                "exploration": explore,
+                "precision": precision,
+                "detections": detections,
+            }
+        )
+    return rows

@@ -126,6 +126,40 @@ def evaluation_rows(model: ModelVersion) -> list[dict[str, str]]:
     ]
 
 
+def forecast_rows(user, model: ModelVersion) -> list[dict[str, str]]:
+    """The control load and detections this model would give today, per Member State and mode with a stated
+    capacity that the viewer may see (selection/learned.py plans it exactly as screening does)."""
+    from django.utils import timezone
+
+    from crms.accounts.models import Organisation
+    from crms.accounts.roles import is_eu_wide_reader, member_state_of
+    from crms.core import labels
+    from selection.learned import forecast
+
+    if model.member_state_id:
+        states = [model.member_state_id]
+    elif is_eu_wide_reader(user) or user.is_superuser:
+        states = list(Organisation.objects.values_list("code", flat=True))
+    else:
+        states = [member_state_of(user)]
+    rows = []
+    for row in forecast(model, states, timezone.now().date()):
+        rows.append(
+            {
+                "member_state": labels.member_state(row["member_state"]),
+                "mode": labels.mode(row["mode"]),
+                "capacity": formatting.count(row["capacity"]),
+                "volume": formatting.number(row["volume"], 1),
+                "rule_controls": formatting.number(row["rule_controls"], 1),
+                "model_controls": formatting.number(row["model_controls"], 1),
+                "exploration": formatting.number(row["exploration"], 1),
+                "precision": formatting.percent(row["precision"]),
+                "detections": formatting.number(row["detections"], 1),
+            }
+        )
+    return rows
+
+
 @area_required("models")
 def model_list(request):
     models = models_for(request.user).select_related("member_state")
@@ -159,6 +193,7 @@ def model_detail(request, model_id: int):
         else "—",
         "actions": actions,
         "training": model.training,
+        "forecast": forecast_rows(request.user, model),
     }
     return render(request, "learning/detail.html", context)
 

@@ -104,3 +104,29 @@ def test_a_capacity_change_moves_the_criteria_revision(history):
     capacity("FR", "sea", 40)
     assert current_revision() != before
     assert CriteriaChange.objects.filter(kind="capacity.changed", subject="FR").exists()
+
+
+def test_the_model_page_forecasts_load_and_detections_within_capacity(history, client):
+    model = train("--member-state", "FR", "--validate-from", "2020-01-21", "--validate-to", "2020-01-30")
+    capacity("FR", "air", 25)
+    client.force_login(history["fr_risk_manager"])
+    page = client.get(f"/models/{model.pk}/").content.decode()
+    assert 'id="model-forecast"' in page and "Air" in page and ">25<" in page
+    capacity("FR", "air", 25)
+    assert selection.precision_at([{"percent": 1, "precision": 0.9}, {"percent": 10, "precision": 0.5}], 0.055) == (
+        pytest.approx(0.7)
+    )
+    rows = selection.forecast(model, ["FR"], __import__("datetime").date.today())
+    assert rows[0]["capacity"] == 25 and rows[0]["model_controls"] == 0  # no declarations in the last week
+
+
+def test_the_forecast_of_an_eu_model_shows_a_member_state_only_its_own_rows(history, client):
+    model = train(
+        "--validate-from", "2020-01-21", "--validate-to", "2020-01-30"
+    )  # EU-wide: Member State analysts may read it
+    capacity("FR", "air", 25)
+    capacity("NL", "sea", 7)
+    client.force_login(history["nl_analyst"])
+    page = client.get(f"/models/{model.pk}/").content.decode()
+    assert "Netherlands" in page or "NL" in page
+    assert "France" not in page.split('id="model-forecast"')[1].split("</table>")[0]
