@@ -293,12 +293,12 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
         _inject_poison(batch)
         criteria, watch_lists, revision = screening_criteria(now)
         found = find_hits(batch, criteria, watch_lists)
-        learned = score_batch(batch, revision, now)
-        references = reference_quantiles(revision) if any(learned) else {}
-        selector = Selector(now)
         checks = current_checks(revision)
         rates = random_selection_rates(revision)
         previous = previous_results(version_ids)
+        learned = score_batch(batch, revision, now, rescreened=set(previous))
+        references = reference_quantiles(revision) if any(learned) else {}
+        selector = Selector(now)
         decided = decided_queues(list(previous))
 
         assessment_ids = allocate_ids(Assessment, batch.n_decl)

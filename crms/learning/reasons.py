@@ -9,6 +9,7 @@ the model's internals, with names instead of codes and European numbers.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -83,14 +84,15 @@ def _feature(name: str, row: dict[str, Any], price_note: str | None) -> str:
     return name.replace("_", " ")
 
 
-def groups(names: list[str]) -> dict[str, list[int]]:
+@functools.lru_cache(maxsize=64)
+def groups(names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Reason -> the feature columns it sums: a behaviour key's three columns together."""
     out: dict[str, list[int]] = {}
     for index, name in enumerate(names):
         key, _, kind = name.rpartition("_")
         group = key if key in features.BEHAVIOUR and kind in ("controls", "irregular", "rate") else name
         out.setdefault(group, []).append(index)
-    return out
+    return {group: np.asarray(columns) for group, columns in out.items()}
 
 
 def main_reasons(
@@ -101,7 +103,7 @@ def main_reasons(
     price_note: str | None = None,
 ) -> list[dict[str, Any]]:
     """The (at most three) reasons that raise this score most, each with its share of the log-odds."""
-    summed = [(float(contributions[columns].sum()), group) for group, columns in groups(names).items()]
+    summed = [(float(contributions[columns].sum()), group) for group, columns in groups(tuple(names)).items()]
     raising = sorted((pair for pair in summed if pair[0] > 0), key=lambda pair: (-pair[0], pair[1]))[:SHOWN]
     out = []
     for contribution, group in raising:

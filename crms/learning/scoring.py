@@ -22,7 +22,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import orjson
-from django.db import connection, transaction
+from django.db import connection
 from psycopg2.extras import execute_values
 
 from crms.core.caching import cached_per_revision
@@ -157,26 +157,29 @@ def _score(runtime: Runtime, rows: list[dict[str, Any]]) -> list[Learned]:
     return out
 
 
-def score_batch(batch, revision: int | None, now: dt.datetime) -> list[Learned | None]:
+def score_batch(batch, revision: int | None, now: dt.datetime, rescreened: set[int]) -> list[Learned | None]:
     """Score a screening batch (``screening.Batch``) with every model in force for each declaration;
-    record new scores; return, per declaration row, the live model's score (None without one)."""
+    record new scores; return, per declaration row, the live model's score (None without one).
+    ``rescreened``: the versions screened before (only they can have recorded scores to keep)."""
     try:
-        with transaction.atomic():  # a savepoint: a failed scoring leaves the screening's transaction usable
-            return _score_batch(batch, revision, now)
+        out, fresh = _score_batch(batch, revision, rescreened)
     except Exception:  # a model must never stop rule-based screening; the failure is logged loudly
         log.exception("learned scoring failed for versions %s", batch.version_ids[:20])
         return [None] * batch.n_decl
+    _record(batch, fresh, now)
+    return out
 
 
-def _score_batch(batch, revision: int | None, now: dt.datetime) -> list[Learned | None]:
+def _score_batch(
+    batch, revision: int | None, rescreened: set[int]
+) -> tuple[list[Learned | None], dict[tuple[int, int], Learned]]:
     in_force = models_in_force(revision)
-    if not in_force:
-        return [None] * batch.n_decl
-    scorers = [scorers_for(member_state, in_force) for member_state in batch.first_entry]
+    scorers = [scorers_for(member_state, in_force) for member_state in batch.first_entry] if in_force else []
     model_ids = sorted({runtime.id for runtimes in scorers for runtime in runtimes})
     if not model_ids:
-        return [None] * batch.n_decl
-    existing = _existing(batch.version_ids, model_ids)
+        return [None] * batch.n_decl, {}
+    again = [version_id for version_id in batch.version_ids if version_id in rescreened]
+    existing = _existing(again, model_ids) if again else {}
     rows = filing.rows_of(batch)
     pending: dict[int, list[int]] = {}
     runtime_of = {runtime.id: runtime for runtimes in scorers for runtime in runtimes}
@@ -188,13 +191,12 @@ def _score_batch(batch, revision: int | None, now: dt.datetime) -> list[Learned 
     for model_id, chosen in pending.items():
         for row, learned in zip(chosen, _score(runtime_of[model_id], [rows[i] for i in chosen]), strict=True):
             fresh[(model_id, batch.version_ids[row])] = learned
-    _record(batch, fresh, now)
     scored = existing | fresh
     out: list[Learned | None] = []
     for row, runtimes in enumerate(scorers):
         live = runtimes[0] if runtimes and runtimes[0].live else None
         out.append(scored.get((live.id, batch.version_ids[row])) if live else None)
-    return out
+    return out, fresh
 
 
 def _record(batch, fresh: dict[tuple[int, int], Learned], now: dt.datetime) -> None:
