@@ -126,6 +126,20 @@ def evaluation_rows(model: ModelVersion) -> list[dict[str, str]]:
     ]
 
 
+def rules_row(model: ModelVersion) -> dict[str, str] | None:
+    """The rules alone on the validation declarations, against the model on as many (training.py)."""
+    rules = (model.evaluation or {}).get("rules")
+    if not rules:
+        return None
+    return {
+        "declarations": formatting.count(rules["declarations"]),
+        "precision": formatting.percent(rules["precision"]),
+        "model_precision": formatting.percent(rules["model_precision"]),
+        "lift": formatting.number(rules["lift"], 2) if rules["lift"] is not None else "—",
+        "selects": bool(rules["declarations"]),
+    }
+
+
 def forecast_rows(user, model: ModelVersion) -> list[dict[str, str]]:
     """The control load and detections this model would give today, per Member State and mode with a stated
     capacity that the viewer may see (selection/learned.py plans it exactly as screening does)."""
@@ -194,6 +208,7 @@ def model_detail(request, model_id: int):
         "actions": actions,
         "training": model.training,
         "forecast": forecast_rows(request.user, model),
+        "rules": rules_row(model),
     }
     return render(request, "learning/detail.html", context)
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from crms.learning import dataset, features
 from crms.learning.evaluation import calibration, evaluate, precision_curve, weekly_scores
 from crms.learning.models import ModelVersion
+from crms.learning.rules_baseline import lift_over_rules, rule_selected
 
 ROUNDS = 150
 PARAMS = {
@@ -116,6 +117,8 @@ def train(
         scores, held_labels = booster.predict(matrix[held]), frame["label"].to_numpy()[held]
         reference = scores if len(scores) else reference
         evaluation = evaluate(scores, held_labels)
+        declaration_ids = [int(i) for i in frame["declaration_id"].to_numpy()[held]]
+        evaluation["rules"] = lift_over_rules(scores, held_labels, rule_selected(declaration_ids))
         insights |= {
             "precision_curve": precision_curve(scores, held_labels),
             "calibration": calibration(scores, held_labels),

@@ -203,3 +203,26 @@ def test_path_contributions_add_up_to_the_raw_score_and_agree_with_shap_on_the_m
     shap = booster.predict(matrix, pred_contrib=True)[:, :-1]
     agree = np.mean(np.argmax(mine, axis=1) == np.argmax(shap, axis=1))
     assert agree > 0.6, agree
+
+
+def test_lift_over_the_rules_alone_compares_the_same_number_of_declarations():
+    from crms.learning.rules_baseline import lift_over_rules
+
+    labels = np.array([1, 0, 1, 0, 0, 1, 0, 0])
+    scores = np.array([0.9, 0.1, 0.8, 0.2, 0.3, 0.7, 0.4, 0.05])
+    selected = np.array([False, True, False, True, True, True, False, False])  # the rules: 1 of 4 irregular
+    figures = lift_over_rules(scores, labels, selected)
+    assert figures["declarations"] == 4 and figures["precision"] == 0.25
+    assert figures["model_precision"] == 0.75 and figures["lift"] == 3.0  # top 4 scores hold 3 irregular
+    assert lift_over_rules(scores, labels, np.zeros(8, dtype=bool))["lift"] is None
+
+
+def test_training_records_what_the_criteria_in_force_select_on_the_validation_period(history):
+    """A published criterion on the risky consignees' HS code selects every validation declaration here."""
+    from tests.risk_engine.conftest import make_criterion, publish_criterion
+
+    publish_criterion(make_criterion("RULE1"), history["commission"], history["commission_approver"])
+    model = train("--member-state", "FR", "--validate-from", "2020-01-21", "--validate-to", "2020-01-30")
+    rules = model.evaluation["rules"]
+    assert rules["declarations"] == model.evaluation["declarations"]  # all history lines are toys (9503)
+    assert rules["precision"] == pytest.approx(model.evaluation["base_rate"])

@@ -234,6 +234,14 @@ class Command(BaseCommand):
             f"  validation 2021-01-01..2021-03-31: {evaluation['declarations']:,} declarations, "
             f"{evaluation['irregular']:,} irregular, AUC {evaluation['auc']:.3f}"
         )
+        rules = evaluation.get("rules") or {}
+        if rules.get("declarations"):
+            self.stdout.write(
+                f"    rules alone: {rules['declarations']:,} selected, precision {rules['precision']:.3f}; the "
+                f"model's as many highest: {rules['model_precision']:.3f} (lift over the rules {rules['lift']:.2f})"
+            )
+        else:
+            self.stdout.write("    rules alone: the criteria in force select none of these declarations")
         for row in evaluation["at"]:
             self.stdout.write(
                 f"    top {row['percent']:>2}%: precision {row['precision']:.3f}, recall {row['recall']:.3f}, "
