@@ -226,3 +226,16 @@ def test_training_records_what_the_criteria_in_force_select_on_the_validation_pe
     rules = model.evaluation["rules"]
     assert rules["declarations"] == model.evaluation["declarations"]  # all history lines are toys (9503)
     assert rules["precision"] == pytest.approx(model.evaluation["base_rate"])
+
+
+def test_the_model_page_draws_the_drift_of_scores_given_in_operation(history, client):
+    model = force(train("--member-state", "FR"), ModelStatus.LIVE)
+    mrns = file_bodies(history["fr_system"], risky_ens(), risky_ens("Importer 3"), make_ens())
+    screen_mrns(*mrns)
+    from crms.learning.pages import charts
+
+    weekly = charts(model, history["fr_risk_manager"])["weekly"]
+    assert weekly["operational"] and sum(weekly["n"]) == 3
+    assert weekly["p10"][0] <= weekly["p50"][0] <= weekly["p90"][0]
+    client.force_login(history["fr_analyst"])
+    assert "Scores given in operation per week" in client.get(f"/models/{model.pk}/").content.decode()
