@@ -130,3 +130,21 @@ def test_the_forecast_of_an_eu_model_shows_a_member_state_only_its_own_rows(hist
     page = client.get(f"/models/{model.pk}/").content.decode()
     assert "Netherlands" in page or "NL" in page
     assert "France" not in page.split('id="model-forecast"')[1].split("</table>")[0]
+
+
+def test_a_backtest_forecasts_its_load_against_the_capacity_of_the_member_states_it_covers(personas):
+    from risk_engine.backtest_forecast import forecast_rows
+
+    capacity("FR", "air", 40)
+    capacity("NL", "air", 60)
+    results = {
+        "params": {"date_from": "2026-11-01", "date_to": "2026-11-10", "rows": "FR"},
+        "per_mode": [{"key": "air", "ens": 100, "items": 150}, {"key": "sea", "ens": 20, "items": 20}],
+        "irregularities": {"controlled": 10, "positive": 3, "precision": 0.3},
+    }
+    air, sea = forecast_rows(results)
+    assert (air["mode"], air["per_day"], air["capacity"]) == ("air", 10.0, 40)  # FR's rows: FR's capacity only
+    assert air["share_of_capacity"] == 0.25 and air["detections_per_day"] == pytest.approx(3.0)
+    assert sea["capacity"] is None and sea["share_of_capacity"] is None
+    everyone = forecast_rows({**results, "params": {**results["params"], "rows": "all"}})
+    assert everyone[0]["capacity"] == 100
