@@ -25,26 +25,69 @@ from django.utils import timezone
 from crms.learning import dataset, features
 
 MISSING = "\0"  # a missing value (no consignor, no goods item) as one key, as ``features.build`` groups it
+BASE_COLUMNS = tuple(sorted({column for columns in features.BEHAVIOUR.values() for column in columns}))
 
 
-def key_value(value: Any) -> Any:
-    """The same key for None and NaN, as ``pd.factorize(use_na_sentinel=False)`` treats them in training."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return MISSING
-    return value
+def key_values(values: Any) -> np.ndarray:
+    """A column's values as keys: None and NaN as one key, as ``pd.factorize(use_na_sentinel=False)``
+    treats them in training."""
+    array = np.asarray(values, dtype=object)
+    return np.where(pd.isna(array), MISSING, array)
+
+
+SMALL = 32  # below this many filings, dictionary lookups beat pandas' hash tables (their set-up dominates)
+
+
+def codes_in(index: pd.Index, values: np.ndarray) -> np.ndarray:
+    """Positions of ``values`` in ``index`` (-1 when absent), fast for one filing and for a million."""
+    if len(values) >= SMALL:
+        return index.get_indexer(values).astype(np.int64)
+    return np.fromiter((index.get_loc(v) if v in index else -1 for v in values), dtype=np.int64, count=len(values))
+
+
+@dataclass(frozen=True)
+class KeyCounts:
+    """One behaviour key's counts: its groups' combined codes (sorted) and their label counts."""
+
+    codes: np.ndarray
+    controls: np.ndarray
+    irregular: np.ndarray
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Label counts per behaviour key: ``counts[name][key] = (controls, irregular)``."""
+    """Label counts per behaviour key, as arrays: a filing's key is coded through each base column's
+    categories, then found among the key's groups by binary search (vectorised for any batch size)."""
 
     prior_rate: float
-    counts: dict[str, dict[tuple, tuple[float, float]]]
+    categories: dict[str, pd.Index]
+    keys: dict[str, KeyCounts]
     labels: int
     built_at: float
 
-    def lookup(self, name: str, key: tuple) -> tuple[float, float]:
-        return self.counts[name].get(key, (0.0, 0.0))
+    def _combined(self, columns: tuple[str, ...], coded: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Combined codes of a key, and where every part is known."""
+        known = np.ones(len(coded[columns[0]]), dtype=bool)
+        combined = np.zeros(len(known), dtype=np.int64)
+        for column in columns:
+            part = coded[column]
+            known &= part >= 0
+            combined = combined * (len(self.categories[column]) + 1) + np.maximum(part, 0)
+        return combined, known
+
+    def counts(self, values: dict[str, Any]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per behaviour key: (controls, irregular) for each filing; ``values`` holds the base columns."""
+        coded = {column: codes_in(self.categories[column], key_values(values[column])) for column in BASE_COLUMNS}
+        out = {}
+        for name, columns in features.BEHAVIOUR.items():
+            combined, known = self._combined(columns, coded)
+            table = self.keys[name]
+            at = np.minimum(np.searchsorted(table.codes, combined), max(len(table.codes) - 1, 0))
+            found = known & (table.codes[at] == combined) if len(table.codes) else np.zeros(len(known), dtype=bool)
+            controls = np.where(found, table.controls[at] if len(table.codes) else 0.0, 0.0)
+            irregular = np.where(found, table.irregular[at] if len(table.codes) else 0.0, 0.0)
+            out[name] = (controls, irregular)
+        return out
 
 
 def build(frame: pd.DataFrame) -> Snapshot:
@@ -52,17 +95,21 @@ def build(frame: pd.DataFrame) -> Snapshot:
     frame = features.derived(frame)
     labelled = frame[frame["label"].notna()]
     seen = len(labelled)
-    positive = float(labelled["label"].sum()) if seen else 0.0
-    counts: dict[str, dict[tuple, tuple[float, float]]] = {}
+    label = labelled["label"].to_numpy(dtype=np.float64)
+    categories, coded = {}, {}
+    for column in BASE_COLUMNS:
+        codes, uniques = pd.factorize(key_values(labelled[column].to_numpy()))
+        categories[column], coded[column] = pd.Index(uniques, dtype=object), codes.astype(np.int64)
+    snapshot = Snapshot((float(label.sum()) + 1.0) / (seen + 2.0), categories, {}, seen, time.monotonic())
     for name, columns in features.BEHAVIOUR.items():
-        keys = labelled[list(columns)].astype(object).where(labelled[list(columns)].notna(), MISSING)
-        grouped = labelled["label"].groupby([keys[column] for column in columns], sort=False, dropna=False)
-        controls, irregular = grouped.size(), grouped.sum()  # same groups, same order
-        counts[name] = {
-            (key if isinstance(key, tuple) else (key,)): (float(n), float(bad))
-            for key, n, bad in zip(controls.index, controls.to_numpy(), irregular.to_numpy(), strict=True)
-        }
-    return Snapshot((positive + 1.0) / (seen + 2.0), counts, seen, time.monotonic())
+        combined, _known = snapshot._combined(columns, coded)
+        groups, inverse = np.unique(combined, return_inverse=True)
+        snapshot.keys[name] = KeyCounts(
+            groups,
+            np.bincount(inverse, minlength=len(groups)).astype(np.float64),
+            np.bincount(inverse, weights=label, minlength=len(groups)),
+        )
+    return snapshot
 
 
 def load(member_state: str | None) -> Snapshot:

@@ -1,9 +1,9 @@
 """One screened filing as the row ``features.build`` would see, and its feature vector from a snapshot.
 
-Training builds features from a frame with pandas over the whole history; a worker scoring one
-filing cannot afford pandas (the issue allows 2 ms), so this module mirrors ``dataset.FRAME_SQL``
-and ``features.derived`` in plain Python over the rows screening has already loaded, and reads
-behaviour from a ``behaviour.Snapshot``. ``tests/learning/test_live_scoring.py`` checks that the
+Training builds features from a frame over the whole history; a worker scoring filings reads
+their rows from what screening has already loaded (this module mirrors ``dataset.FRAME_SQL`` and
+``features.derived`` over them) and their behaviour from a ``behaviour.Snapshot``, in arrays, so
+that one filing and a million cost what they must. ``tests/learning/test_live_scoring.py`` checks that the
 two give the same vector.
 """
 
@@ -13,9 +13,10 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from crms.learning import features
-from crms.learning.behaviour import Snapshot, key_value
+from crms.learning.behaviour import BASE_COLUMNS, SMALL, Snapshot, codes_in
 
 PARTY_KEYS = ("filer", "consignor", "consignee", "carrier")
 
@@ -73,31 +74,56 @@ def _float(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
+def columns_of(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Rows as the column arrays ``Vectoriser.matrix`` takes."""
+    names = rows[0].keys() if rows else ()
+    return {name: np.asarray([row[name] for row in rows], dtype=object) for name in names}
+
+
+def frame_columns(frame) -> dict[str, np.ndarray]:
+    """A frame of ``dataset.load_frame`` (derived columns added) as the column arrays ``Vectoriser.matrix`` takes."""
+    frame = features.derived(frame)
+    names = set(features.CATEGORICAL) | set(features.NUMERIC) | set(BASE_COLUMNS)
+    return {name: frame[name].to_numpy() for name in names}
+
+
 class Vectoriser:
-    """Feature vectors in a model's column order; category codes looked up once per model."""
+    """Feature matrices in a model's column order, behaviour read from a snapshot (any batch size)."""
 
     def __init__(self, spec: features.FeatureSpec):
         self.spec = spec
-        self.codes = {
-            name: {value: code for code, value in enumerate(values)} for name, values in spec.categories.items()
-        }
+        self.categories = {name: pd.Index(known, dtype=object) for name, known in spec.categories.items()}
 
-    def vector(self, row: dict[str, Any], snapshot: Snapshot) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
-        """The features of one row, and the (controls, irregular) counts behind each behaviour key."""
-        values: dict[str, float] = {}
+    def matrix(
+        self, columns: dict[str, Any], snapshot: Snapshot
+    ) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """The features of each filing, and the (controls, irregular) counts behind each behaviour key."""
+        n = len(columns["mode"])
+        values: dict[str, np.ndarray] = {}
+        small = n < SMALL
         for name in features.CATEGORICAL:
-            raw = row[name]
-            code = self.codes[name].get("" if raw is None else str(raw))
-            values[name] = math.nan if code is None else float(code)
+            raw = columns[name]
+            if small:
+                text = np.array(["" if value is None or value != value else str(value) for value in raw], dtype=object)
+            else:
+                text = pd.Series(raw, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+            codes = codes_in(self.categories[name], text).astype(np.float64)
+            values[name] = np.where(codes < 0, np.nan, codes)
         for name in features.NUMERIC:
-            raw = row[name]
-            values[name] = math.nan if raw is None else float(raw)
-        counts = {}
+            raw = columns[name]
+            if small:
+                values[name] = np.array([np.nan if value is None else value for value in raw], dtype=np.float64)
+            else:
+                values[name] = pd.Series(raw).astype(np.float64).to_numpy()
+        counts = snapshot.counts(columns)
         smoothing, prior = self.spec.smoothing, snapshot.prior_rate
-        for name, columns in features.BEHAVIOUR.items():
-            controls, irregular = snapshot.lookup(name, tuple(key_value(row[column]) for column in columns))
-            counts[name] = (controls, irregular)
+        for name, (controls, irregular) in counts.items():
             values[f"{name}_controls"] = controls
             values[f"{name}_irregular"] = irregular
             values[f"{name}_rate"] = (irregular + smoothing * prior) / (controls + smoothing)
-        return np.array([values[name] for name in self.spec.names], dtype=np.float64), counts
+        matrix = np.empty(
+            (n, len(self.spec.names)), dtype=np.float64, order="F"
+        )  # whole columns; LightGBM reads it as is
+        for position, name in enumerate(self.spec.names):
+            matrix[:, position] = values[name]
+        return matrix, counts

@@ -133,25 +133,23 @@ def _existing(version_ids: list[int], model_ids: list[int]) -> dict[tuple[int, i
 
 def _score(runtime: Runtime, rows: list[dict[str, Any]]) -> list[Learned]:
     snapshot = behaviour.snapshot_for(runtime.member_state)
-    vectors, counts = [], []
-    for row in rows:
-        vector, behind = runtime.vectoriser.vector(row, snapshot)
-        vectors.append(vector)
-        counts.append(behind)
-    matrix = np.vstack(vectors)
+    matrix, counts = runtime.vectoriser.matrix(filing.columns_of(rows), snapshot)
     scores = runtime.booster.predict(matrix, num_threads=1)
     contributions = runtime.paths.of(runtime.booster.predict(matrix, pred_leaf=True, num_threads=1))
     names = runtime.vectoriser.spec.names
     out = []
     for index, row in enumerate(rows):
         score = float(scores[index])
+        behind = {
+            name: (float(controls[index]), float(irregular[index])) for name, (controls, irregular) in counts.items()
+        }
         out.append(
             Learned(
                 model_id=runtime.id,
                 live=runtime.live,
                 score=score,
                 percentile=runtime.percentile(score),
-                reasons=reasons.main_reasons(contributions[index], names, row, counts[index]),
+                reasons=reasons.main_reasons(contributions[index], names, row, behind),
             )
         )
     return out

@@ -53,7 +53,10 @@ def test_a_filing_gets_the_features_training_would_give_it(history):
     spec = features.FeatureSpec.from_json(model.features)
     vectoriser = filing.Vectoriser(spec)
     snapshot = behaviour.load("FR")
-    live = {batch.mrns[row]: vectoriser.vector(record, snapshot)[0] for row, record in enumerate(filing.rows_of(batch))}
+    computed, _counts = vectoriser.matrix(filing.columns_of(filing.rows_of(batch)), snapshot)
+    live = {batch.mrns[row]: computed[row] for row in range(batch.n_decl)}
+    one, _counts = vectoriser.matrix(filing.columns_of(filing.rows_of(batch)[:1]), snapshot)
+    np.testing.assert_array_equal(one[0], computed[0])  # one filing alone: the same row
     today = timezone.now().date()
     frame = dataset.load_frame(end=today, member_state="FR", labelled_or_from=today)
     matrix, _ = features.build(frame, spec)
