@@ -82,11 +82,17 @@ class Snapshot:
         for name, columns in features.BEHAVIOUR.items():
             combined, known = self._combined(columns, coded)
             table = self.keys[name]
-            at = np.minimum(np.searchsorted(table.codes, combined), max(len(table.codes) - 1, 0))
-            found = known & (table.codes[at] == combined) if len(table.codes) else np.zeros(len(known), dtype=bool)
-            controls = np.where(found, table.controls[at] if len(table.codes) else 0.0, 0.0)
-            irregular = np.where(found, table.irregular[at] if len(table.codes) else 0.0, 0.0)
-            out[name] = (controls, irregular)
+            if not len(table.codes):  # no labels at all yet
+                out[name] = (np.zeros(len(known)), np.zeros(len(known)))
+                continue
+            if len(combined) >= SMALL:  # a hash lookup: faster than binary search for large batches
+                at = pd.Index(table.codes).get_indexer(combined)
+            else:
+                at = np.searchsorted(table.codes, combined)
+                at[(at >= len(table.codes)) | (table.codes[np.minimum(at, len(table.codes) - 1)] != combined)] = -1
+            found = known & (at >= 0)
+            at = np.maximum(at, 0)
+            out[name] = (np.where(found, table.controls[at], 0.0), np.where(found, table.irregular[at], 0.0))
         return out
 
 
