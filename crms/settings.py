@@ -182,6 +182,9 @@ SCREENING_BATCH_SIZE = env_int("SCREENING_BATCH_SIZE", 500, minimum=1, maximum=2
 SWEEP_AFTER_SECONDS = env_int("SWEEP_AFTER_SECONDS", 60, minimum=5)
 # Fault tests only: screening fails for declarations whose LRN starts with this (empty: off).
 FAULT_INJECTION_POISON_LRN_PREFIX = env_str("FAULT_INJECTION_POISON_LRN_PREFIX", "")
+# Learned scoring: a worker counts the parties' past control results again after this many seconds
+# (crms/learning/behaviour.py); 0 counts them for every batch (tests).
+LEARNED_BEHAVIOUR_MAX_AGE_SECONDS = env_int("LEARNED_BEHAVIOUR_MAX_AGE_SECONDS", 300, minimum=0, maximum=86_400)
 
 # --- Workbench --------------------------------------------------------------------------------
 CASE_CLAIM_MINUTES = env_int("CASE_CLAIM_MINUTES", 60, minimum=1, maximum=24 * 60)

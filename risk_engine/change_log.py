@@ -39,8 +39,8 @@ def visible_changes(user, after: int | None, upto: int | None) -> list[dict[str,
             return row.subject in watch_lists
         if row.kind == "pca.changed":
             return row.subject in pcas
-        if row.kind == "random_selection.changed":
-            return everything or row.subject == own
+        if row.kind in ("random_selection.changed", "model.changed", "capacity.changed"):
+            return everything or row.subject in (own, "EU")
         return True
 
     return [

@@ -46,11 +46,13 @@ def previous_results(version_ids: list[int]) -> dict[int, tuple[dict[str, Any], 
     """The assessments about to be replaced, with their hits (nothing on a first screening)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT id, version_id, outcome, score, control_type, random_selection, criteria_revision, screened_at
+            """SELECT id, version_id, outcome, score, control_type, random_selection, criteria_revision, screened_at,
+                      learned_selection, exploration
                FROM risk_engine_assessment WHERE version_id = ANY(%s)""",
             [version_ids],
         )
         columns = ["id", "version_id", "outcome", "score", "control_type", "random_selection", "revision", "at"]
+        columns += ["learned_selection", "exploration"]
         assessments = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
         if not assessments:
             return {}

@@ -212,6 +212,19 @@ class Assessment(models.Model):
     responsible_member_state = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     screened_at = models.DateTimeField()
     criteria_revision = models.BigIntegerField(null=True, help_text="The criteria revision it was computed with")
+    learned_model = models.ForeignKey(
+        "learning.ModelVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The live risk model that scored it (issue 16)",
+    )  # fmt: skip
+    learned_score = models.FloatField(null=True, blank=True, help_text="0-1, higher is riskier")
+    learned_percentile = models.FloatField(null=True, blank=True, help_text="0-100 against the model's reference")
+    learned_reasons = models.JSONField(default=list, blank=True, help_text="The main reasons, in plain language")
+    learned_selection = models.BooleanField(
+        db_default=False, help_text="Selected by the live model within the Member State's control capacity"
+    )
+    exploration = models.BooleanField(
+        db_default=False, help_text="A learned selection drawn at random, so training data is not only past suspicion"
+    )
 
     class Meta:
         indexes = [

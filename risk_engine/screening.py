@@ -24,6 +24,7 @@ from crms.core.bulk import allocate_ids, copy_insert
 from crms.core.caching import cached_per_revision
 from crms.core.replica import read_connection
 from crms.learning.prices import current_baselines
+from crms.learning.scoring import Learned, reference_quantiles, score_batch
 from risk_engine import columnar, reference
 from risk_engine.catalogue import FIELDS, PARTY_ROLES, Level
 from risk_engine.compiler import CompiledCriterion, screening_criteria
@@ -33,6 +34,7 @@ from risk_engine.history import archive_changed, decided_queues, previous_result
 from risk_engine.models import Assessment, Hit, RandomSelectionRate
 from risk_engine.outcomes import Effect, Outcome, combine, effect
 from risk_engine.signals import assessments_written
+from selection.learned import Selector
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +251,18 @@ def _explanation(criterion, record: dict, items: list[int], watch_lists) -> list
     return entries
 
 
+def learned_fields(learned: Learned | None) -> dict[str, Any]:
+    """The assessment's columns for the live model's score (issue 16 point 4); empty without a live model."""
+    if learned is None:
+        return {"learned_model_id": None, "learned_score": None, "learned_percentile": None, "learned_reasons": []}
+    return {
+        "learned_model_id": learned.model_id,
+        "learned_score": learned.score,
+        "learned_percentile": learned.percentile,
+        "learned_reasons": learned.reasons,
+    }
+
+
 class InjectedPoison(RuntimeError):
     """Raised for declarations whose LRN starts with ``FAULT_INJECTION_POISON_LRN_PREFIX`` (fault tests only)."""
 
@@ -288,6 +302,9 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
         checks = current_checks(revision)
         rates = random_selection_rates(revision)
         previous = previous_results(version_ids)
+        learned = score_batch(batch, revision, now, rescreened=set(previous))
+        references = reference_quantiles(revision) if any(learned) else {}
+        selector = Selector(now)
         decided = decided_queues(list(previous))
 
         assessment_ids = allocate_ids(Assessment, batch.n_decl)
@@ -363,6 +380,22 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
             )
             if picked:
                 outcome, control_type = Outcome.CONTROL_RECOMMENDED, "documentary"
+            selected, exploring = False, False
+            if outcome == Outcome.ASSESSMENT_COMPLETE and learned[row] is not None:
+                before = previous.get(batch.version_ids[row])
+                if before and before[0]["learned_selection"]:  # a selection stands when the version is re-screened
+                    selected, exploring = True, before[0]["exploration"]
+                else:
+                    selected, exploring = selector.choose(
+                        member_state=member_state,
+                        mode=batch.decl_values["transport_mode"][row],
+                        mrn=batch.mrns[row],
+                        version=batch.versions[row],
+                        learned=learned[row],
+                        reference=references.get(learned[row].model_id),
+                    )
+                if selected:
+                    outcome, control_type = Outcome.CONTROL_RECOMMENDED, "documentary"
             warnings = [
                 w for item in batch.items[row] for w in item_warnings(item, phase=batch.phases[row], checks=checks)
             ]
@@ -380,6 +413,9 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
                     "responsible_member_state_id": member_state,
                     "screened_at": now,
                     "criteria_revision": revision,
+                    **learned_fields(learned[row]),
+                    "learned_selection": selected,
+                    "exploration": exploring,
                 }
             )
         changed = archive_changed(previous, assessments, hits)

@@ -116,6 +116,16 @@ def _flush_retries_a_deadlock():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_learned_scoring():
+    """Models in force and behaviour counts are cached per worker process: never one test's for the next."""
+    from crms.learning.scoring import forget
+
+    forget()
+    yield
+    forget()
+
+
+@pytest.fixture(autouse=True)
 def _quiet_before_flush(request):
     """A transactional test ends with a TRUNCATE of every table; a worker still screening what the
     test filed would deadlock with it. Drop the test's queued tasks and let running ones finish.
@@ -173,7 +183,12 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     One process takes both queues here (screening and backtests); `make run` gives backtests a worker
     of their own, and the fault tests prove why (tests/faults/test_backtest_isolation.py).
     """
-    env = {**os.environ, "CELERY_QUEUE": TEST_QUEUE, "CELERY_BACKTEST_QUEUE": TEST_BACKTEST_QUEUE}
+    env = {
+        **os.environ,
+        "CELERY_QUEUE": TEST_QUEUE,
+        "CELERY_BACKTEST_QUEUE": TEST_BACKTEST_QUEUE,
+        "LEARNED_BEHAVIOUR_MAX_AGE_SECONDS": "0",  # every test's labels, not a previous test's
+    }
     test_db = connection.settings_dict["NAME"]
     url = env["DATABASE_URL"]
     base, _, query = url.partition("?")

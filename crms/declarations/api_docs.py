@@ -119,6 +119,22 @@ class Assessment(BaseModel):
     criteria_revision: int | None = Field(
         None, description="The criteria revision the assessment was computed with (null while pending)"
     )
+    learned_score: float | None = Field(
+        None, description="The live risk model's score, 0-1, higher is riskier (null without a live model)"
+    )
+    learned_percentile: float | None = Field(
+        None, description="0-100: the share of the model's reference declarations scoring lower"
+    )
+    learned_reasons: list[str] = Field(
+        default_factory=list, description="The (at most three) main reasons of the score, in plain language"
+    )
+    learned_model: dict[str, Any] | None = Field(None, description="The model that scored it: id, name, version")
+    learned_selection: bool = Field(
+        False, description="Selected by the live model within the Member State's daily control capacity"
+    )
+    exploration: bool = Field(
+        False, description="A learned selection drawn at random among the rest (unbiased training data)"
+    )
     history: list[AssessmentHistoryEntry] | None = Field(
         None, description="With ?history=true: every result of the current version, oldest first"
     )

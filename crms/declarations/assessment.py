@@ -25,6 +25,32 @@ def pending_assessment(declaration: Declaration) -> dict[str, Any]:
         "responsible_member_state": declaration.first_entry_member_state_id,
         "screened_at": None,
         "criteria_revision": None,
+        **NO_LEARNED_SCORE,
+    }
+
+
+NO_LEARNED_SCORE = {
+    "learned_score": None,
+    "learned_percentile": None,
+    "learned_reasons": [],
+    "learned_model": None,
+    "learned_selection": False,
+    "exploration": False,
+}
+
+
+def learned_document(assessment) -> dict[str, Any]:
+    """The live risk model's score of contract 6: score 0-1, percentile 0-100, main reasons in words."""
+    model = assessment.learned_model
+    if model is None or assessment.learned_score is None:
+        return dict(NO_LEARNED_SCORE)
+    return {
+        "learned_score": round(assessment.learned_score, 6),
+        "learned_percentile": assessment.learned_percentile,
+        "learned_reasons": [reason["text"] for reason in assessment.learned_reasons or []],
+        "learned_model": {"id": model.pk, "name": model.name, "version": model.number},
+        "learned_selection": assessment.learned_selection,
+        "exploration": assessment.exploration,
     }
 
 
@@ -65,6 +91,7 @@ def assessment_for(user, declaration: Declaration) -> dict[str, Any]:
 
     assessment = (
         Assessment.objects.filter(declaration=declaration, version__version=declaration.current_version)
+        .select_related("learned_model")
         .prefetch_related("hits__criterion_version__criterion")
         .first()
     )
@@ -92,6 +119,7 @@ def assessment_for(user, declaration: Declaration) -> dict[str, Any]:
         "control_type": assessment.control_type,
         "random_selection": assessment.random_selection,
         "criteria_revision": assessment.criteria_revision,
+        **learned_document(assessment),
     }
     shadow = [documents[hit.pk] for hit in visible if hit.shadow]
     if shadow and (is_eu_wide_reader(user) or user.role in ("analyst", "risk_manager")):

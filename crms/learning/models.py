@@ -137,3 +137,28 @@ class PriceBaseline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} {self.hs_code} {self.origin} {self.member_state}: {self.median:.2f} EUR/kg"
+
+
+class ModelScore(models.Model):
+    """A model's score of one declaration version, written when it is first screened in shadow or live.
+
+    Kept per model (a shadow model scores beside the live one) and never recomputed when the version
+    is screened again: a score is of the moment of filing (later control results, the declaration's
+    own included, must not move it). The live model's score is also copied into the assessment.
+    """
+
+    model = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="scores")
+    version = models.ForeignKey("declarations.DeclarationVersion", on_delete=models.CASCADE, related_name="+")
+    member_state = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField()
+    percentile = models.FloatField(null=True, blank=True, help_text="0-100: share of the reference scores below")
+    reasons = models.JSONField(default=list)
+    live = models.BooleanField(help_text="Scored as the live model (else in shadow)")
+    scored_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["model", "version"], name="model_score_once")]
+        indexes = [models.Index(fields=["model", "scored_at"], name="model_score_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.model_id} on {self.version_id}: {self.score:.3f}"

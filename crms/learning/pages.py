@@ -78,12 +78,43 @@ def _day(micros: int) -> str:
     return (dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=micros)).strftime("%d/%m/%Y")
 
 
-def charts(model: ModelVersion) -> dict[str, Any]:
-    """What the model page's charts draw (labels ready to print)."""
+def operational_weekly(model: ModelVersion, member_state: str | None) -> list[dict[str, Any]]:
+    """Weekly percentiles of the scores the model gave in shadow or live (drift in operation), of one
+    Member State's declarations or, for EU-wide readers (None), of all; same shape as the validation's."""
+    from django.db import connection
+
+    scope, params = "", [model.pk]
+    if member_state is not None:
+        scope, params = " AND member_state_id = %s", [model.pk, member_state]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT date_trunc('week', scored_at AT TIME ZONE 'UTC') AS week, count(*), "
+            "percentile_cont(ARRAY[0.1, 0.5, 0.9]) WITHIN GROUP (ORDER BY score) "
+            "FROM learning_modelscore WHERE model_id = %s" + scope + " GROUP BY week ORDER BY week",
+            params,
+        )
+        rows = cursor.fetchall()
+    epoch = dt.datetime(1970, 1, 1)
+    return [
+        {"week_micros": (week - epoch) // dt.timedelta(microseconds=1), "n": n, "p10": p[0], "p50": p[1], "p90": p[2]}
+        for week, n, p in rows
+    ]
+
+
+def charts(model: ModelVersion, viewer=None) -> dict[str, Any]:
+    """What the model page's charts draw (labels ready to print). Scores per week: those given in operation
+    when the model has scored filings (scoped to the viewer's Member State), else the validation period's."""
     insights = model.insights or {}
     curve = insights.get("precision_curve") or []
     calibration = insights.get("calibration") or []
     weekly = insights.get("weekly_scores") or []
+    operational = []
+    if viewer is not None:
+        from crms.accounts.roles import is_eu_wide_reader, member_state_of
+
+        everything = is_eu_wide_reader(viewer) or viewer.is_superuser
+        operational = operational_weekly(model, None if everything else member_state_of(viewer))
+    weekly = operational or weekly
     importance = insights.get("importance") or []
     return {
         "curve": {
@@ -102,6 +133,7 @@ def charts(model: ModelVersion) -> dict[str, Any]:
             "p50": [round(row["p50"], 4) for row in weekly],
             "p90": [round(row["p90"], 4) for row in weekly],
             "n": [row["n"] for row in weekly],
+            "operational": bool(operational),
         },
         "importance": {
             "labels": [feature_label(row["feature"]) for row in importance],
@@ -124,6 +156,54 @@ def evaluation_rows(model: ModelVersion) -> list[dict[str, str]]:
         for percent in PERCENTS
         if percent in rows
     ]
+
+
+def rules_row(model: ModelVersion) -> dict[str, str] | None:
+    """The rules alone on the validation declarations, against the model on as many (training.py)."""
+    rules = (model.evaluation or {}).get("rules")
+    if not rules:
+        return None
+    return {
+        "declarations": formatting.count(rules["declarations"]),
+        "precision": formatting.percent(rules["precision"]),
+        "model_precision": formatting.percent(rules["model_precision"]),
+        "lift": formatting.number(rules["lift"], 2) if rules["lift"] is not None else "—",
+        "selects": bool(rules["declarations"]),
+    }
+
+
+def forecast_rows(user, model: ModelVersion) -> list[dict[str, str]]:
+    """The control load and detections this model would give today, per Member State and mode with a stated
+    capacity that the viewer may see (selection/learned.py plans it exactly as screening does)."""
+    from django.utils import timezone
+
+    from crms.accounts.models import Organisation
+    from crms.accounts.roles import is_eu_wide_reader, member_state_of
+    from crms.core import labels
+    from selection.learned import forecast
+
+    if model.member_state_id:
+        states = [model.member_state_id]
+    elif is_eu_wide_reader(user) or user.is_superuser:
+        states = list(Organisation.objects.values_list("code", flat=True))
+    else:
+        states = [member_state_of(user)]
+    rows = []
+    for row in forecast(model, states, timezone.now().date()):
+        rows.append(
+            {
+                "member_state": labels.member_state(row["member_state"]),
+                "mode": labels.mode(row["mode"]),
+                "capacity": formatting.count(row["capacity"]),
+                "volume": formatting.number(row["volume"], 1),
+                "rule_controls": formatting.number(row["rule_controls"], 1),
+                "model_controls": formatting.number(row["model_controls"], 1),
+                "exploration": formatting.number(row["exploration"], 1),
+                "precision": formatting.percent(row["precision"]),
+                "detections": formatting.number(row["detections"], 1),
+            }
+        )
+    return rows
 
 
 @area_required("models")
@@ -152,13 +232,15 @@ def model_detail(request, model_id: int):
     ]
     context = {
         "model": model,
-        "charts": charts(model),
+        "charts": charts(model, request.user),
         "evaluation": evaluation_rows(model),
         "auc": formatting.number(model.evaluation["auc"], 3)
         if model.evaluation and model.evaluation.get("auc")
         else "—",
         "actions": actions,
         "training": model.training,
+        "forecast": forecast_rows(request.user, model),
+        "rules": rules_row(model),
     }
     return render(request, "learning/detail.html", context)
 

@@ -20,7 +20,7 @@ version of each) received in the last ``WINDOW_DAYS``, per goods item with ``val
 HS codes of chapter 99 (not specified according to kind) get no baseline. Baselines are rebuilt by
 ``compute_price_baselines`` and the nightly beat task; the grouping and the percentiles run in SQL
 (``percentile_cont`` over ``GROUPING SETS``: one pass over the goods items whatever their number). The
-table moves the criteria revision (a trigger, ``learning`` migration 0004), and screening reads it
+table moves the criteria revision (a trigger, ``learning`` migration 0005), and screening reads it
 through an in-process cache valid while the revision holds (``current_baselines``).
 
 Baselines pool every Member State's declarations at the broader levels: they are EU-wide statistics,

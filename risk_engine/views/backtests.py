@@ -26,6 +26,7 @@ from crms.core.derived import derived
 from crms.declarations.models import TransportMode
 from risk_engine import selectors, services
 from risk_engine.backtest import TooManyBacktests, backtested_version, participant_codes, start_backtest
+from risk_engine.backtest_forecast import forecast_rows
 from risk_engine.models_backtest import Backtest
 
 
@@ -99,6 +100,7 @@ def _backtest_context(request, backtest: Backtest) -> dict:
         results = _shown_results(request.user, backtest.results)
         context["results"] = results
         context["chart_data"] = _chart_data(results)
+        context["forecast"] = forecast_rows(results)
     return context
 
 

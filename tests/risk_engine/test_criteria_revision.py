@@ -59,6 +59,8 @@ ENGINE_INPUT_TABLES = {
     "risk_engine_randomselectionrate",
     "risk_engine_credibilitybound",
     "learning_pricebaseline",
+    "learning_modelversion",  # a model going shadow or live (issue 16 point 4, learning 0004)
+    "selection_controlcapacity",  # the capacities the live model fills (issue 16 point 6, selection 0002)
 }
 
 

@@ -24,7 +24,7 @@ DROP FUNCTION IF EXISTS crms_price_baselines_changed;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("learning", "0003_model_insights"),
+        ("learning", "0004_learned_scores"),
         ("risk_engine", "0006_criteria_revision"),
     ]
 
