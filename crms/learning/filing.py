@@ -63,6 +63,7 @@ def rows_of(batch) -> list[dict[str, Any]]:
         }
         for role in PARTY_KEYS:
             record[role] = _party_key(decl[f"{role}.name"][row], decl[f"{role}.eori"][row])
+        record["member_state"] = batch.first_entry[row]  # for the price baseline a reason may quote
         record["hs4"] = (hs6 or "")[:4]
         record["hs2"] = (hs6 or "")[:2]
         record["value_per_kg"] = value / float(mass) if value is not None and mass and mass > 0 else math.nan

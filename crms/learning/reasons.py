@@ -58,11 +58,31 @@ def _behaviour(name: str, row: dict[str, Any], counts: tuple[float, float]) -> s
     return f"{subject} had {found} in {_plural(controls, 'control', 'controls')}"
 
 
-def _feature(name: str, row: dict[str, Any], price_note: str | None) -> str:
+def price_note(row: dict[str, Any]) -> str | None:
+    """How the filing's value per kg compares with its price baseline ("far below the baseline of 3,40
+    EUR for 610910 from BD"), None without a baseline."""
+    from crms.learning.prices import baseline_for
+
+    value = row.get("value_per_kg")
+    if value is None or value != value or value <= 0:
+        return None
+    baseline = baseline_for(row.get("hs6"), row.get("origin"), row.get("member_state"))
+    if baseline is None or baseline.median <= 0:
+        return None
+    ratio = value / baseline.median
+    where = (
+        "far below" if ratio < 0.2 else "below" if ratio < 0.67 else "far above" if ratio > 5 else
+        "above" if ratio > 1.5 else "close to"
+    )  # fmt: skip
+    return f"{where} the baseline of {formatting.number(baseline.median, 2)} EUR for {baseline.key_text}"
+
+
+def _feature(name: str, row: dict[str, Any], note: str | None) -> str:
     value = row.get(name)
     if name == "value_per_kg":
         text = f"value per kg {formatting.number(value, 2)} EUR"
-        return f"{text}, {price_note}" if price_note else text
+        note = note if note is not None else price_note(row)
+        return f"{text}, {note}" if note else text
     if name == "value_eur":
         return f"total value {formatting.number(value, 0)} EUR"
     if name == "mass_kg":
@@ -100,16 +120,14 @@ def main_reasons(
     names: list[str],
     row: dict[str, Any],
     counts: dict[str, tuple[float, float]],
-    price_note: str | None = None,
+    note: str | None = None,
 ) -> list[dict[str, Any]]:
     """The (at most three) reasons that raise this score most, each with its share of the log-odds."""
     summed = [(float(contributions[columns].sum()), group) for group, columns in groups(tuple(names)).items()]
     raising = sorted((pair for pair in summed if pair[0] > 0), key=lambda pair: (-pair[0], pair[1]))[:SHOWN]
     out = []
     for contribution, group in raising:
-        if group in features.BEHAVIOUR:
-            text = _behaviour(group, row, counts[group])
-        else:
-            text = _feature(group, row, price_note)
+        behaviour = group in features.BEHAVIOUR
+        text = _behaviour(group, row, counts[group]) if behaviour else _feature(group, row, note)
         out.append({"feature": group, "text": text[0].upper() + text[1:], "contribution": round(contribution, 4)})
     return out

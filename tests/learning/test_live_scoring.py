@@ -242,3 +242,17 @@ def test_the_model_page_draws_the_drift_of_scores_given_in_operation(history, cl
     assert weekly["p10"][0] <= weekly["p50"][0] <= weekly["p90"][0]
     client.force_login(history["fr_analyst"])
     assert "Scores given in operation per week" in client.get(f"/models/{model.pk}/").content.decode()
+
+
+def test_a_value_per_kg_reason_quotes_the_price_baseline(history, monkeypatch):
+    from crms.learning import prices, reasons
+
+    baseline = prices.Baseline(
+        level="hs6_origin", hs_code="610910", origin="BD", member_state="", median=3.4, low=2.0, high=5.0, n=40
+    )
+    monkeypatch.setattr(prices, "baseline_for", lambda hs, origin, member_state: baseline)
+    row = {"value_per_kg": 0.12, "hs6": "610910", "origin": "BD", "member_state": "FR"}
+    text = reasons._feature("value_per_kg", row, None)
+    assert text == "value per kg 0,12 EUR, far below the baseline of 3,40 EUR for 610910 from BD"
+    monkeypatch.setattr(prices, "baseline_for", lambda hs, origin, member_state: None)
+    assert reasons._feature("value_per_kg", row, None) == "value per kg 0,12 EUR"
