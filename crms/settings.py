@@ -144,7 +144,12 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # Backtests run on their own queue, consumed by their own worker process (`make run` starts it), so a
 # heavy backtest never holds the processes that screen declarations (issue 13 point 4).
 CELERY_BACKTEST_QUEUE = env_str("CELERY_BACKTEST_QUEUE", "backtests")
-CELERY_TASK_ROUTES = {"risk_engine.run_backtest": {"queue": CELERY_BACKTEST_QUEUE}}
+# Learning from history (price baselines, credibility bounds) is heavy too: it shares the backtests' queue.
+CELERY_TASK_ROUTES = {
+    "risk_engine.run_backtest": {"queue": CELERY_BACKTEST_QUEUE},
+    "risk_engine.learn_credibility_bounds": {"queue": CELERY_BACKTEST_QUEUE},
+    "learning.compute_price_baselines": {"queue": CELERY_BACKTEST_QUEUE},
+}
 BACKTEST_SOFT_TIME_LIMIT = env_int("BACKTEST_SOFT_TIME_LIMIT", 600, minimum=5, maximum=24 * 3600)
 BACKTEST_TIME_LIMIT = BACKTEST_SOFT_TIME_LIMIT + 30  # the pool process is killed if the soft limit went unheard
 BACKTESTS_PER_USER = env_int("BACKTESTS_PER_USER", 1, minimum=1, maximum=100)  # queued or running at once
