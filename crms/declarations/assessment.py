@@ -25,7 +25,6 @@ def pending_assessment(declaration: Declaration) -> dict[str, Any]:
         "responsible_member_state": declaration.first_entry_member_state_id,
         "screened_at": None,
         "criteria_revision": None,
-        **NO_LEARNED_SCORE,
     }
 
 

@@ -410,6 +410,12 @@ ELSEWHERE = {
     "and ratios, against hand-computed values in tests/learning/test_prices.py",
     "templates/learning/price_baselines.html": "the stored price baselines (medians, percentiles, item counts): "
     "tests/learning/test_prices.py",
+    "templates/learning/_learned_score.html": "one declaration's learned score and percentile as the model gave "
+    "them: tests/learning/test_live_scoring.py",
+    "crms/learning/reasons.py": "the filing's own values and its parties' control counts inside a score's reasons: "
+    "tests/learning/test_live_scoring.py",
+    "templates/backtests/_report.html": "the backtest's forecast per mode (its own hits per day over the period, the "
+    "stated capacity, the hit ENS's control precision): tests/learning/test_capacity_selection.py",
 }
 DEFINITIONS = {
     "crms/core/figures.py",

@@ -548,6 +548,7 @@ RAW_PARSING_ALLOWED = {
     "crms/reference/loader.py",  # the shipped reference CSVs
     "crms/declarations/management/commands/generate_ens.py",  # a command-line option
     "risk_engine/backtest.py",  # _period re-reads a stored period that clean_params checked
+    "risk_engine/backtest_forecast.py",  # re-reads the same stored, checked period
     "crms/core/templatetags/labels.py",  # iso_datetime shows stored documents (and survives year 1)
     "crms/audit/presenters.py",  # _date_text shows dates stored in audit snapshots, never a client's input
 }
