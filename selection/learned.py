@@ -164,6 +164,7 @@ class Selector:
     def __init__(self, now: dt.datetime):
         self.day = now.astimezone(dt.UTC).date()
         self.used: dict[tuple[str, str], int] = {}
+        self.plans: dict[tuple, Plan | None] = {}
 
     def choose(
         self, *, member_state: str, mode: str, mrn: str, version: int, learned, reference: np.ndarray | None
@@ -171,10 +172,12 @@ class Selector:
         """(selected, exploration) for a clean declaration with the live model's score ``learned``."""
         if learned is None:
             return False, False
-        plan = plan_for(member_state, mode, learned.model_id, reference, self.day)
+        key = (member_state, mode)
+        if (key, learned.model_id) not in self.plans:  # one read of the capacity per batch and key
+            self.plans[(key, learned.model_id)] = plan_for(member_state, mode, learned.model_id, reference, self.day)
+        plan = self.plans[(key, learned.model_id)]
         if plan is None or not plan.budget:
             return False, False
-        key = (member_state, mode)
         if key not in self.used:
             self.used[key] = selected_today(member_state, mode, self.day)
         if self.used[key] >= plan.budget:

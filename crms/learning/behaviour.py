@@ -75,8 +75,35 @@ class Snapshot:
             combined = combined * (len(self.categories[column]) + 1) + np.maximum(part, 0)
         return combined, known
 
+    def _code(self, column: str, value: Any) -> int:
+        key = MISSING if value is None or value != value else value
+        try:
+            return self.categories[column].get_loc(key)
+        except KeyError:
+            return -1
+
+    def _counts_small(self, values: dict[str, Any], n: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The same for a few filings in plain Python: numpy's per-call cost would dominate (the 2 ms budget)."""
+        out = {name: (np.zeros(n), np.zeros(n)) for name in features.BEHAVIOUR}
+        for row in range(n):
+            coded = {column: self._code(column, values[column][row]) for column in BASE_COLUMNS}
+            for name, columns in features.BEHAVIOUR.items():
+                table = self.keys[name]
+                if not len(table.codes) or any(coded[column] < 0 for column in columns):
+                    continue
+                combined = 0
+                for column in columns:
+                    combined = combined * (len(self.categories[column]) + 1) + coded[column]
+                at = int(np.searchsorted(table.codes, combined))
+                if at < len(table.codes) and table.codes[at] == combined:
+                    out[name][0][row], out[name][1][row] = table.controls[at], table.irregular[at]
+        return out
+
     def counts(self, values: dict[str, Any]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per behaviour key: (controls, irregular) for each filing; ``values`` holds the base columns."""
+        n = len(values[BASE_COLUMNS[0]])
+        if n < SMALL:
+            return self._counts_small(values, n)
         coded = {column: codes_in(self.categories[column], key_values(values[column])) for column in BASE_COLUMNS}
         out = {}
         for name, columns in features.BEHAVIOUR.items():
@@ -85,11 +112,7 @@ class Snapshot:
             if not len(table.codes):  # no labels at all yet
                 out[name] = (np.zeros(len(known)), np.zeros(len(known)))
                 continue
-            if len(combined) >= SMALL:  # a hash lookup: faster than binary search for large batches
-                at = pd.Index(table.codes).get_indexer(combined)
-            else:
-                at = np.searchsorted(table.codes, combined)
-                at[(at >= len(table.codes)) | (table.codes[np.minimum(at, len(table.codes) - 1)] != combined)] = -1
+            at = pd.Index(table.codes).get_indexer(combined)  # a hash lookup: faster than binary search here
             found = known & (at >= 0)
             at = np.maximum(at, 0)
             out[name] = (np.where(found, table.controls[at], 0.0), np.where(found, table.irregular[at], 0.0))

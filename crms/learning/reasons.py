@@ -58,15 +58,16 @@ def _behaviour(name: str, row: dict[str, Any], counts: tuple[float, float]) -> s
     return f"{subject} had {found} in {_plural(controls, 'control', 'controls')}"
 
 
-def price_note(row: dict[str, Any]) -> str | None:
+def price_note(row: dict[str, Any], baselines=None) -> str | None:
     """How the filing's value per kg compares with its price baseline ("far below the baseline of 3,40
-    EUR for 610910 from BD"), None without a baseline."""
-    from crms.learning.prices import baseline_for
+    EUR for 610910 from BD"), None without a baseline. ``baselines``: those of the screening's revision."""
+    from crms.learning import prices
 
     value = row.get("value_per_kg")
     if value is None or value != value or value <= 0:
         return None
-    baseline = baseline_for(row.get("hs6"), row.get("origin"), row.get("member_state"))
+    key = (row.get("hs6"), row.get("origin"), row.get("member_state"))
+    baseline = baselines.lookup(*key) if baselines is not None else prices.baseline_for(*key)
     if baseline is None or baseline.median <= 0:
         return None
     ratio = value / baseline.median
@@ -77,11 +78,11 @@ def price_note(row: dict[str, Any]) -> str | None:
     return f"{where} the baseline of {formatting.number(baseline.median, 2)} EUR for {baseline.key_text}"
 
 
-def _feature(name: str, row: dict[str, Any], note: str | None) -> str:
+def _feature(name: str, row: dict[str, Any], baselines=None) -> str:
     value = row.get(name)
     if name == "value_per_kg":
         text = f"value per kg {formatting.number(value, 2)} EUR"
-        note = note if note is not None else price_note(row)
+        note = price_note(row, baselines)
         return f"{text}, {note}" if note else text
     if name == "value_eur":
         return f"total value {formatting.number(value, 0)} EUR"
@@ -120,7 +121,7 @@ def main_reasons(
     names: list[str],
     row: dict[str, Any],
     counts: dict[str, tuple[float, float]],
-    note: str | None = None,
+    baselines=None,
 ) -> list[dict[str, Any]]:
     """The (at most three) reasons that raise this score most, each with its share of the log-odds."""
     summed = [(float(contributions[columns].sum()), group) for group, columns in groups(tuple(names)).items()]
@@ -128,6 +129,6 @@ def main_reasons(
     out = []
     for contribution, group in raising:
         behaviour = group in features.BEHAVIOUR
-        text = _behaviour(group, row, counts[group]) if behaviour else _feature(group, row, note)
+        text = _behaviour(group, row, counts[group]) if behaviour else _feature(group, row, baselines)
         out.append({"feature": group, "text": text[0].upper() + text[1:], "contribution": round(contribution, 4)})
     return out

@@ -131,8 +131,11 @@ def _existing(version_ids: list[int], model_ids: list[int]) -> dict[tuple[int, i
         }
 
 
-def _score(runtime: Runtime, rows: list[dict[str, Any]]) -> list[Learned]:
+def _score(runtime: Runtime, rows: list[dict[str, Any]], revision: int | None) -> list[Learned]:
+    from crms.learning.prices import baselines_at
+
     snapshot = behaviour.snapshot_for(runtime.member_state)
+    baselines = baselines_at(revision)  # the screening's revision: no extra read per filing
     matrix, counts = runtime.vectoriser.matrix(filing.columns_of(rows), snapshot)
     scores = runtime.booster.predict(matrix, num_threads=1)
     contributions = runtime.paths.of(runtime.booster.predict(matrix, pred_leaf=True, num_threads=1))
@@ -149,7 +152,7 @@ def _score(runtime: Runtime, rows: list[dict[str, Any]]) -> list[Learned]:
                 live=runtime.live,
                 score=score,
                 percentile=runtime.percentile(score),
-                reasons=reasons.main_reasons(contributions[index], names, row, behind),
+                reasons=reasons.main_reasons(contributions[index], names, row, behind, baselines),
             )
         )
     return out
@@ -187,7 +190,7 @@ def _score_batch(
                 pending.setdefault(runtime.id, []).append(row)
     fresh: dict[tuple[int, int], Learned] = {}
     for model_id, chosen in pending.items():
-        for row, learned in zip(chosen, _score(runtime_of[model_id], [rows[i] for i in chosen]), strict=True):
+        for row, learned in zip(chosen, _score(runtime_of[model_id], [rows[i] for i in chosen], revision), strict=True):
             fresh[(model_id, batch.version_ids[row])] = learned
     scored = existing | fresh
     out: list[Learned | None] = []
