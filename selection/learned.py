@@ -35,6 +35,8 @@ from django.db import connection
 EXPLORATION_SHARE = 0.10
 WINDOW_DAYS = 7
 MIN_RECENT = 200
+COLD_START_SHARE = 0.10
+COLD_START_EXPLORATION = 0.01
 PLAN_MAX_AGE = 300.0
 
 
@@ -89,13 +91,18 @@ def make_plan(*, capacity: int, volume: float, rules: float, recent: np.ndarray,
     """The plan from the window's figures (pure: the model page's forecast uses it too)."""
     budget = max(0, int(capacity - round(rules)))
     clean = volume - rules
-    exploit = min(1.0, (1 - EXPLORATION_SHARE) * budget / clean) if clean > 0 else 1.0
+    # No declarations in the window (a new Member State or mode): the volume is unknown, so the model
+    # selects only from its top tenth and explores a hundredth until the day's budget is used.
+    exploit = min(1.0, (1 - EXPLORATION_SHARE) * budget / clean) if clean > 0 else COLD_START_SHARE
     scores = recent if len(recent) >= MIN_RECENT else reference
     threshold = None
     if budget and scores is not None and len(scores):
         threshold = float(np.quantile(scores, 1 - exploit)) if exploit < 1 else float(np.min(scores))
     rest = clean - (1 - EXPLORATION_SHARE) * budget
-    explore = min(1.0, EXPLORATION_SHARE * budget / rest) if rest > 0 else (1.0 if budget else 0.0)
+    if clean <= 0:
+        explore = COLD_START_EXPLORATION if budget else 0.0
+    else:
+        explore = min(1.0, EXPLORATION_SHARE * budget / rest) if rest > 0 else (1.0 if budget else 0.0)
     return Plan(capacity, volume, rules, budget, threshold, explore)
 
 

@@ -45,9 +45,21 @@ def capacity(member_state: str, mode: str, daily: int) -> None:
     )
 
 
-def test_the_live_model_selects_within_the_days_capacity(history):
+def test_a_new_member_state_or_mode_starts_from_the_top_tenth():
+    """No declarations in the window: the volume is unknown, so only the top tenth of the reference scores."""
+    reference = np.linspace(0, 1, 1_001)
+    plan = make_plan(capacity=50, volume=0, rules=0, recent=np.empty(0), reference=reference)
+    assert plan.budget == 50 and plan.threshold == pytest.approx(0.9)
+    assert plan.exploration_probability == selection.COLD_START_EXPLORATION
+
+
+def test_the_live_model_selects_within_the_days_capacity(history, monkeypatch):
     force(train("--member-state", "FR"), ModelStatus.LIVE)
-    capacity("FR", "air", 3)  # the example ENS come by air; no earlier days: every clean one qualifies
+    capacity("FR", "air", 3)  # the example ENS come by air
+    # Every clean declaration qualifies by score here (threshold 0): the day's budget is what stops the model.
+    plan = Plan(capacity=3, expected_volume=100, expected_rule_controls=0, budget=3, threshold=0.0,
+                exploration_probability=0.0)  # fmt: skip
+    monkeypatch.setattr(selection, "plan_for", lambda *args, **kwargs: plan)
     mrns = file_bodies(history["fr_system"], *[risky_ens() for _ in range(6)])
     screen_mrns(*mrns)
     rows = Assessment.objects.filter(declaration__mrn__in=mrns)
