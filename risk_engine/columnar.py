@@ -357,9 +357,12 @@ def evaluate(frame: Frame, criteria: list[tuple[Any, Node]], watch_lists: dict[s
 
 
 def group_by_declaration(frame: Frame, item_rows: np.ndarray) -> dict[int, list[int]]:
-    """Declaration row -> item numbers, for one criterion's hit rows."""
+    """Declaration row -> item numbers in ascending order, for one criterion's hit rows (which the
+    evaluation may return in any order: it reads criteria in their most selective column's order)."""
     decl_rows = frame.decl_of_item[item_rows]
     numbers = frame.item_numbers[item_rows]
+    order = np.lexsort((numbers, decl_rows))
+    decl_rows, numbers = decl_rows[order], numbers[order]
     grouped: dict[int, list[int]] = {}
     for decl_row, number in zip(decl_rows.tolist(), numbers.tolist(), strict=True):
         grouped.setdefault(decl_row, []).append(number)

@@ -38,3 +38,15 @@ def test_columnar_and_reference_give_identical_hits(recs, raw_conditions):
             if items:
                 expected[row] = items
         assert columnar.get(key, {}) == expected, f"criterion {raw_conditions}"
+
+
+def test_hit_items_are_grouped_in_ascending_order_whatever_the_order_of_hit_rows():
+    """Found by the property test above: the evaluation may return a criterion's hit rows in column order."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from risk_engine.columnar import group_by_declaration
+
+    frame = SimpleNamespace(decl_of_item=np.array([0, 0, 1, 1, 1]), item_numbers=np.array([1, 2, 1, 2, 3]))
+    assert group_by_declaration(frame, np.array([4, 1, 2, 0, 3])) == {0: [1, 2], 1: [1, 2, 3]}
