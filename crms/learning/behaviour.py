@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,22 @@ def key_values(values: Any) -> np.ndarray:
 SMALL = 32  # below this many filings, dictionary lookups beat pandas' hash tables (their set-up dominates)
 
 
+Factors = dict[str, tuple[np.ndarray, np.ndarray]]  # column -> pd.factorize's (codes, uniques), -1 for missing
+
+
+def factorize(columns: dict[str, Any], names) -> Factors:
+    """Each named column factorised once: a large batch then looks up its few distinct values, not
+    every row, in a model's or snapshot's categories (and shares the work between the two)."""
+    return {name: pd.factorize(np.asarray(columns[name], dtype=object)) for name in names}
+
+
+def coded_from(factor: tuple[np.ndarray, np.ndarray], index: pd.Index, missing: int) -> np.ndarray:
+    """Positions in ``index`` of a factorised column's values (-1 when absent, ``missing`` for None/NaN)."""
+    codes, uniques = factor
+    positions = np.append(index.get_indexer(uniques).astype(np.int64), missing)  # position -1 reads ``missing``
+    return positions[codes]
+
+
 def codes_in(index: pd.Index, values: np.ndarray) -> np.ndarray:
     """Positions of ``values`` in ``index`` (-1 when absent), fast for one filing and for a million."""
     if len(values) >= SMALL:
@@ -52,6 +69,11 @@ class KeyCounts:
     codes: np.ndarray
     controls: np.ndarray
     irregular: np.ndarray
+
+    @cached_property
+    def index(self) -> pd.Index:
+        """The codes as an index whose hash table is built once per snapshot, not once per batch."""
+        return pd.Index(self.codes)
 
 
 @dataclass(frozen=True)
@@ -99,12 +121,19 @@ class Snapshot:
                     out[name][0][row], out[name][1][row] = table.controls[at], table.irregular[at]
         return out
 
-    def counts(self, values: dict[str, Any]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Per behaviour key: (controls, irregular) for each filing; ``values`` holds the base columns."""
+    def counts(
+        self, values: dict[str, Any], factors: Factors | None = None
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per behaviour key: (controls, irregular) for each filing; ``values`` holds the base columns,
+        ``factors`` (optional) their factorisation when the caller has it already."""
         n = len(values[BASE_COLUMNS[0]])
         if n < SMALL:
             return self._counts_small(values, n)
-        coded = {column: codes_in(self.categories[column], key_values(values[column])) for column in BASE_COLUMNS}
+        factors = factors if factors is not None else factorize(values, BASE_COLUMNS)
+        coded = {
+            column: coded_from(factors[column], self.categories[column], self._code(column, None))
+            for column in BASE_COLUMNS
+        }
         out = {}
         for name, columns in features.BEHAVIOUR.items():
             combined, known = self._combined(columns, coded)
@@ -112,7 +141,7 @@ class Snapshot:
             if not len(table.codes):  # no labels at all yet
                 out[name] = (np.zeros(len(known)), np.zeros(len(known)))
                 continue
-            at = pd.Index(table.codes).get_indexer(combined)  # a hash lookup: faster than binary search here
+            at = table.index.get_indexer(combined)  # a hash lookup: faster than binary search here
             found = known & (at >= 0)
             at = np.maximum(at, 0)
             out[name] = (np.where(found, table.controls[at], 0.0), np.where(found, table.irregular[at], 0.0))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crms.learning import features
-from crms.learning.behaviour import BASE_COLUMNS, SMALL, Snapshot, codes_in
+from crms.learning.behaviour import BASE_COLUMNS, SMALL, Snapshot, codes_in, factorize
 
 PARTY_KEYS = ("filer", "consignor", "consignee", "carrier")
 
@@ -100,31 +100,32 @@ class Vectoriser:
     ) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
         """The features of each filing, and the (controls, irregular) counts behind each behaviour key."""
         n = len(columns["mode"])
-        values: dict[str, np.ndarray] = {}
+        matrix = np.empty((n, len(self.spec.names)), dtype=np.float64, order="F")  # LightGBM reads it as is
+        position = {name: at for at, name in enumerate(self.spec.names)}
         small = n < SMALL
+        factors = None if small else factorize(columns, set(features.CATEGORICAL) | set(BASE_COLUMNS))
         for name in features.CATEGORICAL:
-            raw = columns[name]
             if small:
+                raw = columns[name]
                 text = np.array(["" if value is None or value != value else str(value) for value in raw], dtype=object)
+                codes = codes_in(self.categories[name], text)
             else:
-                text = pd.Series(raw, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
-            codes = codes_in(self.categories[name], text).astype(np.float64)
-            values[name] = np.where(codes < 0, np.nan, codes)
+                codes, uniques = factors[name]
+                known = np.append(self.categories[name].get_indexer([str(value) for value in uniques]), -1)
+                codes = known[codes]  # a missing value (-1) reads the appended -1: not a category
+            matrix[:, position[name]] = np.where(codes < 0, np.nan, codes)
         for name in features.NUMERIC:
             raw = columns[name]
             if small:
-                values[name] = np.array([np.nan if value is None else value for value in raw], dtype=np.float64)
+                matrix[:, position[name]] = [np.nan if value is None else value for value in raw]
             else:
-                values[name] = pd.Series(raw).astype(np.float64).to_numpy()
-        counts = snapshot.counts(columns)
+                matrix[:, position[name]] = pd.Series(raw).astype(np.float64).to_numpy()
+        counts = snapshot.counts(columns, factors)
         smoothing, prior = self.spec.smoothing, snapshot.prior_rate
         for name, (controls, irregular) in counts.items():
-            values[f"{name}_controls"] = controls
-            values[f"{name}_irregular"] = irregular
-            values[f"{name}_rate"] = (irregular + smoothing * prior) / (controls + smoothing)
-        matrix = np.empty(
-            (n, len(self.spec.names)), dtype=np.float64, order="F"
-        )  # whole columns; LightGBM reads it as is
-        for position, name in enumerate(self.spec.names):
-            matrix[:, position] = values[name]
+            matrix[:, position[f"{name}_controls"]] = controls
+            matrix[:, position[f"{name}_irregular"]] = irregular
+            rate = matrix[:, position[f"{name}_rate"]]
+            np.add(irregular, smoothing * prior, out=rate)
+            rate /= controls + smoothing
         return matrix, counts

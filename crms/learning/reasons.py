@@ -72,9 +72,16 @@ def price_note(row: dict[str, Any], baselines=None) -> str | None:
         return None
     ratio = value / baseline.median
     where = (
-        "far below" if ratio < 0.2 else "below" if ratio < 0.67 else "far above" if ratio > 5 else
-        "above" if ratio > 1.5 else "close to"
-    )  # fmt: skip
+        "far below"
+        if ratio < prices.OUTLIER_BELOW
+        else "below"
+        if ratio < 0.67
+        else "far above"
+        if ratio > prices.OUTLIER_ABOVE
+        else "above"
+        if ratio > 1.5
+        else "close to"
+    )  # fmt: skip: "far" exactly when the price is an outlier (one definition, in prices)
     return f"{where} the baseline of {formatting.number(baseline.median, 2)} EUR for {baseline.key_text}"
 
 

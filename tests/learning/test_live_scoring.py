@@ -68,6 +68,36 @@ def test_a_filing_gets_the_features_training_would_give_it(history):
     assert live[mrns[0]][consignee_controls] > 10
 
 
+def test_a_large_batch_gets_the_vectors_its_filings_get_one_by_one(history):
+    """Above ``behaviour.SMALL`` filings the vectoriser factorises each column once (issue 16's batch
+    speed); missing parties, unseen categories, empty HS and missing numbers must come out as they
+    do one filing at a time."""
+    model = train("--member-state", "FR")
+    mrns = file_bodies(history["fr_system"], risky_ens(), risky_ens("Importer 7"), make_ens())
+    rows = filing.rows_of(load_batch(current_version_ids(*mrns)))
+    varied = []
+    for at in range(behaviour.SMALL + 8):
+        row = dict(rows[at % len(rows)])
+        if at % 5 == 1:
+            row["consignor"] = None
+        if at % 7 == 2:
+            row["origin"], row["office"] = "ZZ", "XX999999"  # never seen in training
+        if at % 6 == 3:
+            row["hs6"], row["hs4"], row["hs2"] = None, "", ""
+        if at % 4 == 0:
+            row["value_eur"], row["value_per_kg"] = None, float("nan")
+        varied.append(row)
+    vectoriser = filing.Vectoriser(features.FeatureSpec.from_json(model.features))
+    snapshot = behaviour.load("FR")
+    batch_matrix, batch_counts = vectoriser.matrix(filing.columns_of(varied), snapshot)
+    for at, row in enumerate(varied):
+        alone, counts = vectoriser.matrix(filing.columns_of([row]), snapshot)
+        np.testing.assert_array_equal(batch_matrix[at], alone[0], err_msg=str(at))
+        for name, (controls, irregular) in counts.items():
+            assert (batch_counts[name][0][at], batch_counts[name][1][at]) == (controls[0], irregular[0]), name
+    assert np.isnan(batch_matrix[2, vectoriser.spec.names.index("origin")])  # the unseen origin is missing
+
+
 def test_the_live_model_scores_every_screened_ens_with_reasons(history):
     model = force(train("--member-state", "FR"), ModelStatus.LIVE)
     risky, plain = file_bodies(history["fr_system"], risky_ens(), risky_ens("Importer 7"))
