@@ -184,6 +184,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Risk engine ------------------------------------------------------------------------------
 SCREENING_BATCH_SIZE = env_int("SCREENING_BATCH_SIZE", 500, minimum=1, maximum=20_000)
+# Filings of fewer versions than this (single POSTs) are gathered in Redis and screened together by
+# one drain task (risk_engine/coalescing.py, issue 17); 0 sends every filing as its own task.
+SCREENING_COALESCE_BELOW = env_int("SCREENING_COALESCE_BELOW", 50, minimum=0, maximum=20_000)
 SWEEP_AFTER_SECONDS = env_int("SWEEP_AFTER_SECONDS", 60, minimum=5)
 # Fault tests only: screening fails for declarations whose LRN starts with this (empty: off).
 FAULT_INJECTION_POISON_LRN_PREFIX = env_str("FAULT_INJECTION_POISON_LRN_PREFIX", "")

@@ -32,11 +32,20 @@ _broker_down_until = 0.0
 def enqueue(version_ids: list[int]) -> int:
     """Send versions to the workers in micro-batches; returns how many batches were sent."""
     global _broker_down_until
+    from risk_engine import coalescing
     from risk_engine.tasks import screen_versions_task
 
     if time.monotonic() < _broker_down_until:
         log.warning("Broker down a moment ago: %d versions left pending for the sweeper", len(version_ids))
         return 0
+    if coalescing.coalesces(version_ids):
+        try:
+            coalescing.push(version_ids)
+            return 1
+        except Exception:  # noqa: BLE001 - Redis or broker unreachable: the sweeper will catch up
+            _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+            log.warning("Could not queue %d versions for screening; the sweeper will retry", len(version_ids))
+            return 0
     sent = 0
     for chunk in chunks(sorted(version_ids), settings.SCREENING_BATCH_SIZE):
         try:

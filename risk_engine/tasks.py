@@ -28,6 +28,23 @@ def screen_versions_task(version_ids: list[int]) -> dict:
     return screen_isolating(version_ids)
 
 
+@shared_task(
+    name="risk_engine.drain_filed",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=10,
+)
+def drain_filed_task() -> int:
+    """Screen the single filings gathered in Redis, in batches, until none is left (``coalescing``)."""
+    from risk_engine.coalescing import drain
+    from risk_engine.isolation import screen_isolating
+
+    return drain(screen_isolating)
+
+
 @shared_task(name="risk_engine.sweep_pending")
 def sweep_pending_task() -> int:
     """Re-queue declarations left pending (broker was down, a worker died): nothing filed is lost."""

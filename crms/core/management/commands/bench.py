@@ -5,6 +5,8 @@ Sections (``--only`` picks some; all run by default, each on the scratch bench d
 - ``engine``: bulk evaluation of generated criteria over a million goods items, in-process (issue 4).
 - ``ingest``: ENS intake over real HTTP, batch throughput and single-POST latency (issue 3).
 - ``e2e``: batch and steady single POSTs to ``screened`` with a real Celery worker (issue 4).
+- ``singles``: single POSTs at rising concurrency with a Celery worker screening them, POST and POST ->
+  screened latency, then the batch endpoint with screening behind it (issue 17).
 - ``list``: the declarations list on 1,000,000 declaration rows, logged in over HTTP (issue 3).
 - ``backtest``: one criterion backtested over ~1,000,000 stored goods items (issue 5).
 - ``queue``: the workbench queue with 1,000,000 ENS and 50,000 open hits, logged in over HTTP (issue 6).
@@ -22,9 +24,9 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from crms.benchmarks import backtest, engine, harness, indicators, ingest, learning, listing, queue, search
+from crms.benchmarks import backtest, engine, harness, indicators, ingest, learning, listing, queue, search, singles
 
-SECTIONS = ["ingest", "engine", "e2e", "list", "backtest", "queue", "indicators", "learning", "search"]
+SECTIONS = ["ingest", "engine", "e2e", "singles", "list", "backtest", "queue", "indicators", "learning", "search"]
 
 
 class Command(BaseCommand):
@@ -42,6 +44,11 @@ class Command(BaseCommand):
         parser.add_argument("--e2e-declarations", type=int, default=20_000)
         parser.add_argument("--e2e-rate", type=float, default=50.0, help="Single POSTs per second")
         parser.add_argument("--e2e-seconds", type=float, default=20.0)
+        parser.add_argument(
+            "--singles-concurrency", type=int, nargs="+", default=[1, 4, 8, 16, 32], help="Clients per step"
+        )
+        parser.add_argument("--singles-seconds", type=float, default=10.0, help="Seconds per concurrency step")
+        parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery pool processes (singles)")
         parser.add_argument("--list-rows", type=int, default=1_000_000, help="Declaration rows for the list bench")
         parser.add_argument("--queue-rows", type=int, default=1_000_000, help="Declaration rows for the queue bench")
         parser.add_argument("--queue-open", type=int, default=50_000, help="Open cases (hits) for the queue bench")
@@ -136,6 +143,32 @@ class Command(BaseCommand):
                 f"  steady single POSTs at {steady['rate']:.0f}/s ({steady['count']} ENS): POST->screened "
                 f"p50 {steady['latency_s']['p50'] * 1000:.0f} ms, p95 {steady['latency_s']['p95'] * 1000:.0f} ms, "
                 f"p99 {steady['latency_s']['p99'] * 1000:.0f} ms"
+            )
+        if "singles" in sections:
+            figures["singles"] = result = singles.run(
+                env,
+                concurrency=tuple(options["singles_concurrency"]),
+                seconds=options["singles_seconds"],
+                web_workers=options["web_workers"],
+                worker_concurrency=options["worker_concurrency"],
+                batch_declarations=options["declarations"],
+            )
+            self.stdout.write(
+                f"\nSingle POSTs with screening running (gunicorn {result['web_workers']} workers, Celery "
+                f"concurrency {result['worker_concurrency']}, {result['seconds_per_step']:.0f} s a step, closed loop):"
+            )
+            for step in result["steps"]:
+                post, screened = step["post_ms"], step["to_screened_ms"]
+                self.stdout.write(
+                    f"  {step['clients']:>3} clients: {step['per_s']:,.0f} ENS/s ({step['posted']:,} posted); POST p50 "
+                    f"{post['p50']:.0f} ms, p95 {post['p95']:.0f} ms; POST->screened p50 {screened['p50']:.0f} ms, "
+                    f"p95 {screened['p95']:.0f} ms"
+                )
+            batch = result["batch"]
+            self.stdout.write(
+                f"  batch endpoint, 2 clients x 1,000 ENS, worker screening behind it: {batch['declarations']:,} ENS "
+                f"posted at {batch['posted_per_s']:,.0f} ENS/s, all screened at {batch['screened_per_s']:,.0f} ENS/s "
+                f"({batch['to_screened_seconds']:.1f} s)"
             )
         if "list" in sections:
             env = harness.prepared_environment(fresh=not options["reuse_data"])  # its own data only
