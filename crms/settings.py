@@ -144,11 +144,14 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # Backtests run on their own queue, consumed by their own worker process (`make run` starts it), so a
 # heavy backtest never holds the processes that screen declarations (issue 13 point 4).
 CELERY_BACKTEST_QUEUE = env_str("CELERY_BACKTEST_QUEUE", "backtests")
-# Learning from history (price baselines, credibility bounds) is heavy too: it shares the backtests' queue.
+# Learning from history (price baselines, credibility bounds) is heavy too: it has a queue of its own, so
+# a deployment can give it its own workers (docker-compose.yml's `training`); `make run`'s backtest
+# worker serves both queues on a 2-core machine.
+CELERY_TRAINING_QUEUE = env_str("CELERY_TRAINING_QUEUE", "training")
 CELERY_TASK_ROUTES = {
     "risk_engine.run_backtest": {"queue": CELERY_BACKTEST_QUEUE},
-    "risk_engine.learn_credibility_bounds": {"queue": CELERY_BACKTEST_QUEUE},
-    "learning.compute_price_baselines": {"queue": CELERY_BACKTEST_QUEUE},
+    "risk_engine.learn_credibility_bounds": {"queue": CELERY_TRAINING_QUEUE},
+    "learning.compute_price_baselines": {"queue": CELERY_TRAINING_QUEUE},
 }
 BACKTEST_SOFT_TIME_LIMIT = env_int("BACKTEST_SOFT_TIME_LIMIT", 600, minimum=5, maximum=24 * 3600)
 BACKTEST_TIME_LIMIT = BACKTEST_SOFT_TIME_LIMIT + 30  # the pool process is killed if the soft limit went unheard

@@ -22,6 +22,7 @@ pytest_plugins = ["tests.browser_support"]
 # Concurrent test runs share the throw-away Redis: each run has its own queue and worker.
 TEST_QUEUE = f"test-{os.getpid()}"
 TEST_BACKTEST_QUEUE = f"{TEST_QUEUE}-backtests"  # backtests have a queue of their own (CELERY_BACKTEST_QUEUE)
+TEST_TRAINING_QUEUE = f"{TEST_QUEUE}-training"  # and learning from history (CELERY_TRAINING_QUEUE)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -29,7 +30,11 @@ def _private_celery_queue():
     from crms.celery import app
 
     app.conf.task_default_queue = TEST_QUEUE
-    app.conf.task_routes = {"risk_engine.run_backtest": {"queue": TEST_BACKTEST_QUEUE}}
+    app.conf.task_routes = {
+        "risk_engine.run_backtest": {"queue": TEST_BACKTEST_QUEUE},
+        "risk_engine.learn_credibility_bounds": {"queue": TEST_TRAINING_QUEUE},
+        "learning.compute_price_baselines": {"queue": TEST_TRAINING_QUEUE},
+    }
 
 
 PERSONA_SPECS = {
@@ -180,13 +185,14 @@ def fr_analyst(personas) -> User:
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real `celery worker` process on the real broker, pointed at the test database.
 
-    One process takes both queues here (screening and backtests); `make run` gives backtests a worker
+    One process takes every queue here (screening, backtests, training); `make run` gives backtests a worker
     of their own, and the fault tests prove why (tests/faults/test_backtest_isolation.py).
     """
     env = {
         **os.environ,
         "CELERY_QUEUE": TEST_QUEUE,
         "CELERY_BACKTEST_QUEUE": TEST_BACKTEST_QUEUE,
+        "CELERY_TRAINING_QUEUE": TEST_TRAINING_QUEUE,
         "LEARNED_BEHAVIOUR_MAX_AGE_SECONDS": "0",  # every test's labels, not a previous test's
     }
     test_db = connection.settings_dict["NAME"]
@@ -213,7 +219,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             "--without-mingle",
             "--without-gossip",
             "--queues",
-            f"{TEST_QUEUE},{TEST_BACKTEST_QUEUE}",
+            f"{TEST_QUEUE},{TEST_BACKTEST_QUEUE},{TEST_TRAINING_QUEUE}",
         ],
         cwd=ROOT,
         env=env,

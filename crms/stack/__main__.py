@@ -153,8 +153,8 @@ def run() -> int:
                 env.get("BACKTEST_CONCURRENCY", "1"),
                 "--hostname",
                 "backtests@%h",
-                "--queues",
-                env.get("CELERY_BACKTEST_QUEUE", "backtests"),
+                "--queues",  # backtests and learning from history (two queues, one process on a small machine)
+                ",".join((env.get("CELERY_BACKTEST_QUEUE", "backtests"), env.get("CELERY_TRAINING_QUEUE", "training"))),
             ],
             "beat": [
                 str(BIN / "celery"),
