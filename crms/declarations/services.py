@@ -273,7 +273,9 @@ def _existing(accepted: list[_Accepted], org: str) -> dict[tuple[str, str], tupl
     if not accepted:
         return {}
     keys = {(item.filer_key, item.ens.lrn) for item in accepted}
-    found = Declaration.objects.filter(filer_org_id=org, lrn__in={lrn for _, lrn in keys})
+    found = Declaration.objects.filter(  # all three columns of the unique index: a lookup, not a scan of the org's
+        filer_org_id=org, filer_key__in={filer for filer, _ in keys}, lrn__in={lrn for _, lrn in keys}
+    )
     found = {(d.filer_key, d.lrn): d for d in found if (d.filer_key, d.lrn) in keys}
     hashes: dict[int, dict[str, int]] = {}
     for declaration_id, body_hash, number in DeclarationVersion.objects.filter(
