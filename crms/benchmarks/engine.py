@@ -226,7 +226,11 @@ def _reference_rate(frame: Frame, criteria, sample_decls: int, columnar_rate: fl
 # --- end to end with a real worker -------------------------------------------------------------------
 
 
-def _worker(env: dict[str, str], concurrency: int) -> subprocess.Popen:
+def _worker(
+    env: dict[str, str], concurrency: int, *, hostname: str = "bench@%h", queues: str | None = None
+) -> subprocess.Popen:
+    """A Celery worker process (prefork, ``concurrency`` pool processes) on the screening queue or ``queues``."""
+    queue = queues or env.get("CELERY_QUEUE", "celery")
     return subprocess.Popen(
         [
             sys.executable,
@@ -242,7 +246,9 @@ def _worker(env: dict[str, str], concurrency: int) -> subprocess.Popen:
             "--without-mingle",
             "--without-gossip",
             "--hostname",
-            "bench@%h",
+            hostname,
+            "--queues",
+            queue,
         ],
         env=env,
         cwd=ROOT,

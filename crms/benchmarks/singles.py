@@ -143,3 +143,45 @@ def run(
         "worker_concurrency": worker_concurrency,
         "seconds_per_step": seconds,
     }
+
+
+def run_scaling(
+    env: dict[str, str], *, declarations: int = 20_000, processes: tuple[int, ...] = (1, 2), web_workers: int = 3
+) -> dict:
+    """Screening throughput with 1 and 2 worker processes (issue 17, "beyond one machine"): the ENS are
+    filed first with no worker running (their screening tasks wait in Redis), then N single-process
+    workers on the screening queue start together and the clock runs until every ENS is screened. A
+    backtest worker on its own queue runs beside them, as in production, idle."""
+    manage(env, "load_demo", "--declarations", "0")
+    token = _token(env, "bench_scaling_fr", "FR")
+    conn = _db(env)
+    figures = []
+    try:
+        with gunicorn(env, workers=web_workers) as port:
+            for count in processes:
+                bodies = _bodies(declarations, seed=60 + count, member_state="FR", prefix=f"W{count}")
+                batches = [orjson.dumps({"declarations": bodies[i : i + 1000]}) for i in range(0, len(bodies), 1000)]
+                already = _screened_count(conn)
+                client = Client(port, token)
+                for batch in batches:
+                    status, raw = client.post("/api/v1/declarations/batch/", batch)
+                    if status != 200:
+                        raise RuntimeError(f"batch answered {status}: {raw[:300]!r}")
+                started = time.perf_counter()
+                workers = [_worker(env, 1, hostname=f"scaling{index}@%h") for index in range(count)]
+                workers.append(
+                    _worker(env, 1, hostname="backtests@%h", queues=env.get("CELERY_BACKTEST_QUEUE", "backtests"))
+                )
+                try:
+                    done = _wait_screened(conn, already + len(bodies), timeout=1200) - started
+                finally:
+                    for worker in workers:
+                        worker.terminate()
+                    for worker in workers:
+                        worker.wait(30)
+                figures.append(
+                    {"processes": count, "declarations": len(bodies), "seconds": done, "per_s": len(bodies) / done}
+                )
+    finally:
+        conn.close()
+    return {"runs": figures}

@@ -7,6 +7,8 @@ Sections (``--only`` picks some; all run by default, each on the scratch bench d
 - ``e2e``: batch and steady single POSTs to ``screened`` with a real Celery worker (issue 4).
 - ``singles``: single POSTs at rising concurrency with a Celery worker screening them, POST and POST ->
   screened latency, then the batch endpoint with screening behind it (issue 17).
+- ``scaling``: screening throughput with 1 and 2 worker processes on the screening queue, a backtest
+  worker on its own queue beside them (issue 17).
 - ``list``: the declarations list on 1,000,000 declaration rows, logged in over HTTP (issue 3).
 - ``backtest``: one criterion backtested over ~1,000,000 stored goods items (issue 5).
 - ``queue``: the workbench queue with 1,000,000 ENS and 50,000 open hits, logged in over HTTP (issue 6).
@@ -26,7 +28,19 @@ from django.core.management.base import BaseCommand
 
 from crms.benchmarks import backtest, engine, harness, indicators, ingest, learning, listing, queue, search, singles
 
-SECTIONS = ["ingest", "engine", "e2e", "singles", "list", "backtest", "queue", "indicators", "learning", "search"]
+SECTIONS = [
+    "ingest",
+    "engine",
+    "e2e",
+    "singles",
+    "scaling",
+    "list",
+    "backtest",
+    "queue",
+    "indicators",
+    "learning",
+    "search",
+]
 
 
 class Command(BaseCommand):
@@ -170,6 +184,16 @@ class Command(BaseCommand):
                 f"posted at {batch['posted_per_s']:,.0f} ENS/s, all screened at {batch['screened_per_s']:,.0f} ENS/s "
                 f"({batch['to_screened_seconds']:.1f} s)"
             )
+        if "scaling" in sections:
+            figures["scaling"] = result = singles.run_scaling(
+                env, declarations=options["declarations"], web_workers=options["web_workers"]
+            )
+            self.stdout.write("\nScreening with more worker processes (ENS filed first, then the workers started):")
+            for run in result["runs"]:
+                self.stdout.write(
+                    f"  {run['processes']} screening process(es): {run['declarations']:,} ENS screened in "
+                    f"{run['seconds']:.1f} s = {run['per_s']:,.0f} ENS/s"
+                )
         if "list" in sections:
             env = harness.prepared_environment(fresh=not options["reuse_data"])  # its own data only
             figures["list"] = result = listing.run(env, rows=options["list_rows"], filed=20_000, repeats=20)
