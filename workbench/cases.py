@@ -27,7 +27,8 @@ REFERRAL = Outcome.ASSESSMENT_COMPLETE.value
 def desired_cases(
     assessments: list[dict[str, Any]], hits: list[dict[str, Any]], phases: list[str], aeo: list[bool]
 ) -> list[tuple]:
-    """(declaration, version, member state, pre-loading, score, outcome, control type, aeo, random, areas, criteria)."""
+    """(declaration, version, member state, pre-loading, score, outcome, control type, aeo, random, areas, criteria,
+    learned selection, exploration)."""
     hits_of: dict[int, list[dict]] = defaultdict(list)
     for hit in hits:
         if not hit["shadow"] and hit["outcome"] != REFERRAL:
@@ -38,7 +39,8 @@ def desired_cases(
         per_state: dict[str, list[dict]] = defaultdict(list)
         for hit in hits_of.get(assessment["id"], []):
             per_state[first_entry if hit["scope"] == "eu" else hit["owner_id"]].append(hit)
-        if assessment["random_selection"]:
+        learned = bool(assessment.get("learned_selection"))
+        if assessment["random_selection"] or learned:  # selected without a hit: still work for first entry
             per_state.setdefault(first_entry, [])
         for state, state_hits in per_state.items():
             if state == first_entry:
@@ -59,6 +61,8 @@ def desired_cases(
                     bool(assessment["random_selection"]) and state == first_entry,
                     sorted({h["risk_area"] for h in state_hits}),
                     sorted({h["criterion_code"] for h in state_hits}),
+                    learned and state == first_entry,
+                    learned and state == first_entry and bool(assessment.get("exploration")),
                 )
             )
     return rows
@@ -66,21 +70,22 @@ def desired_cases(
 
 UPSERT = """
 INSERT INTO workbench_case (declaration_id, version_id, member_state_id, origin, state, pre_loading, score,
-    outcome, control_type, aeo, random_selection, risk_areas, criteria, expected_arrival, transport_mode,
-    office_id, created_at, updated_at)
+    outcome, control_type, aeo, random_selection, risk_areas, criteria, learned_selection, exploration,
+    expected_arrival, transport_mode, office_id, created_at, updated_at)
 SELECT x.declaration_id, x.version_id, x.member_state_id,
        CASE WHEN x.member_state_id = v.first_entry_member_state_id THEN 'first_entry' ELSE 'national_profile' END,
        'open', x.pre_loading, x.score, x.outcome, x.control_type, x.aeo, x.random_selection, x.risk_areas,
-       x.criteria, v.expected_arrival, v.transport_mode, v.office_of_first_entry_id, %(now)s, %(now)s
+       x.criteria, x.learned_selection, x.exploration, v.expected_arrival, v.transport_mode, v.office_of_first_entry_id, %(now)s, %(now)s
 FROM (VALUES %%s) AS x(declaration_id, version_id, member_state_id, pre_loading, score, outcome, control_type,
-                      aeo, random_selection, risk_areas, criteria)
+                      aeo, random_selection, risk_areas, criteria, learned_selection, exploration)
 JOIN declarations_declarationversion v ON v.id = x.version_id
 JOIN declarations_declaration d ON d.id = v.declaration_id AND d.current_version = v.version
     AND NOT d.is_history  -- imported history never reaches a queue, even if something screens it
 ON CONFLICT (version_id, member_state_id) DO UPDATE SET
     score = EXCLUDED.score, outcome = EXCLUDED.outcome, control_type = EXCLUDED.control_type,
     aeo = EXCLUDED.aeo, random_selection = EXCLUDED.random_selection, risk_areas = EXCLUDED.risk_areas,
-    criteria = EXCLUDED.criteria, updated_at = EXCLUDED.updated_at,
+    criteria = EXCLUDED.criteria, learned_selection = EXCLUDED.learned_selection,
+    exploration = EXCLUDED.exploration, updated_at = EXCLUDED.updated_at,
     state = CASE WHEN workbench_case.state = 'cleared' THEN 'open' ELSE workbench_case.state END
 """
 
@@ -123,6 +128,6 @@ def sync_cases(
                 cursor.cursor,
                 sql,
                 rows,
-                template="(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::varchar[], %s::varchar[])",
+                template="(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::varchar[], %s::varchar[], %s, %s)",
                 page_size=1000,
             )

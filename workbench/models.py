@@ -63,6 +63,10 @@ class Case(models.Model):
     office = models.ForeignKey("reference.CustomsOffice", on_delete=models.PROTECT, related_name="+")
     aeo = models.BooleanField(default=False)
     random_selection = models.BooleanField(default=False)
+    # Chosen by the live risk model within the Member State's capacity (issue 16), and of those the
+    # exploration share drawn at random: no criterion hit, so the queue says why the case is there.
+    learned_selection = models.BooleanField(default=False, db_default=False)  # db_default: raw inserts may omit it
+    exploration = models.BooleanField(default=False, db_default=False)
     risk_areas = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     criteria = ArrayField(models.CharField(max_length=40), default=list, blank=True)
 

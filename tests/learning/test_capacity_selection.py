@@ -12,6 +12,7 @@ from risk_engine.models import Assessment
 from selection import learned as selection
 from selection.learned import EXPLORATION_SHARE, Plan, make_plan
 from selection.models import ControlCapacity
+from workbench.models import Case
 from tests.learning.test_live_scoring import force, risky_ens
 from tests.learning.test_models import train
 from tests.risk_engine.conftest import file_bodies, read_assessment, screen_mrns
@@ -53,7 +54,7 @@ def test_a_new_member_state_or_mode_starts_from_the_top_tenth():
     assert plan.exploration_probability == selection.COLD_START_EXPLORATION
 
 
-def test_the_live_model_selects_within_the_days_capacity(history, monkeypatch):
+def test_the_live_model_selects_within_the_days_capacity(history, monkeypatch, client):
     force(train("--member-state", "FR"), ModelStatus.LIVE)
     capacity("FR", "air", 3)  # the example ENS come by air
     # Every clean declaration qualifies by score here (threshold 0): the day's budget is what stops the model.
@@ -70,6 +71,13 @@ def test_the_live_model_selects_within_the_days_capacity(history, monkeypatch):
     document = read_assessment(history["fr_analyst"], selected[0].declaration.mrn)
     assert document["learned_selection"] is True and document["exploration"] is False
     assert document["outcome"] == "control_recommended"
+    # A selection is work: a case in the first-entry Member State's queue, marked as the model's choice.
+    cases = Case.objects.filter(declaration__mrn__in=mrns)
+    assert sorted(c.declaration.mrn for c in cases) == sorted(a.declaration.mrn for a in selected)
+    assert all(c.member_state_id == "FR" and c.learned_selection and not c.exploration for c in cases)
+    client.force_login(history["fr_analyst"])
+    queue = client.get("/workbench/").content.decode()
+    assert selected[0].declaration.mrn in queue and ">risk model</span>" in queue
     # The day's budget is used: a later batch selects nothing more...
     more = file_bodies(history["fr_system"], *[risky_ens() for _ in range(4)])
     screen_mrns(*more)
@@ -106,6 +114,8 @@ def test_exploration_draws_at_random_among_the_rest_and_is_marked(history, monke
     screen_mrns(*mrns)
     chosen = Assessment.objects.filter(declaration__mrn__in=mrns, learned_selection=True)
     assert chosen.count() == 2 and all(a.exploration for a in chosen)
+    cases = Case.objects.filter(declaration__mrn__in=mrns)
+    assert cases.count() == 2 and all(c.learned_selection and c.exploration for c in cases)
     assert read_assessment(history["fr_analyst"], chosen[0].declaration.mrn)["exploration"] is True
 
 
