@@ -286,6 +286,19 @@ def _existing(accepted: list[_Accepted], org: str) -> dict[tuple[str, str], tupl
 
 
 def _retry_or_conflict(item: _Accepted, declaration: Declaration, hashes: dict[str, int]) -> FilingResult:
+    history = item.received_at is not None
+    if declaration.pk is not None and declaration.is_history != history:
+        # History never merges with a live filing: an import must not relabel (or re-date) a declaration
+        # screened live, and a live filing must not be answered by a history record that is never screened.
+        message = (
+            f"LRN {item.ens.lrn} was filed live as {declaration.mrn}: history is imported only for declarations "
+            "not already on the platform."
+            if history
+            else f"LRN {item.ens.lrn} was imported as history ({declaration.mrn}): file the live ENS under a new LRN."
+        )
+        return FilingResult(
+            item.index, 409, declaration.mrn, declaration.lrn, errors=[error("lrn", "conflict", message)]
+        )
     if item.body_hash in hashes:
         return FilingResult(item.index, 200, declaration.mrn, declaration.lrn, hashes[item.body_hash])
     message = f"LRN {item.ens.lrn} was already filed as {declaration.mrn} with a different body: amend it instead."
