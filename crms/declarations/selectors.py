@@ -101,7 +101,7 @@ def house_filings_sharing_master(user, declaration: Declaration) -> QuerySet[Dec
         return Declaration.objects.none()
     return (
         declarations_for(user)
-        .filter(master_document=declaration.master_document)
-        .exclude(pk=declaration.pk)
+        .filter(master_document=declaration.master_document, is_history=declaration.is_history)
+        .exclude(pk=declaration.pk)  # imported history is the past, not another filing of this consignment
         .order_by("received_at")
     )

@@ -71,8 +71,18 @@ def declaration_detail(request, mrn: str):
         "house_filings": selectors.house_filings_sharing_master(request.user, declaration)[:50],
         "assessment": assessment_for(request.user, declaration),
         "history": assessment_history(request.user, declaration),
+        "history_label": _history_label(declaration, version),
     }
     return render(request, "declarations/detail.html", context, status=status)
+
+
+def _history_label(declaration, version):
+    """The imported control result of a history declaration's version (None for live ones or without one)."""
+    if not declaration.is_history:
+        return None
+    from crms.learning.models import HistoryLabel
+
+    return HistoryLabel.objects.filter(version=version).first()
 
 
 def _comparison(declaration, typed: str) -> dict:

@@ -197,3 +197,13 @@ def test_history_and_live_filings_never_answer_for_each_other(personas):
     answer = post_json(system, "/api/v1/declarations/", again_live)
     assert answer.status_code == 409 and "imported as history" in answer.json()["errors"][0]["message"]
     assert Declaration.objects.filter(lrn="HIST-000002").count() == 1
+
+
+def test_a_history_declaration_says_so_and_stays_out_of_live_multiple_filings(personas, client):
+    line = history_line(3, day=dt.date(2020, 2, 1), irregular=True)
+    assert post_json(api_client(personas["fr_system"]), HISTORY_URL, {"declarations": [line]}).status_code == 200
+    history = Declaration.objects.get(lrn=line["lrn"])
+    client.force_login(personas["fr_analyst"])
+    page = client.get(f"/declarations/{history.mrn}/").content.decode()
+    assert "Imported history" in page and "irregularity found" in page
+    assert "Waiting for the risk engine" not in page
