@@ -1,4 +1,6 @@
-"""Demo users: the Commission and three Member States, one user per role."""
+"""Demo users: the Commission and three Member States, one user per role, and a second risk manager
+per Member State so that a national profile or model one of them submits can be approved by the
+other (four-eyes) in the demo."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ def demo_usernames() -> list[tuple[str, str, str]]:
         accounts += [
             (f"{code.lower()}_{role}", code, role) for role in Role.values if role in ROLES_FOR_MEMBER_STATE_ORG
         ]
+        accounts.append((f"{code.lower()}_risk_manager_2", code, Role.RISK_MANAGER))
     accounts.append((f"{DEMO_FORMER_PARTICIPANT.lower()}_analyst", DEMO_FORMER_PARTICIPANT, Role.ANALYST))
     return accounts
 

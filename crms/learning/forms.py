@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crms.accounts.models import Organisation
@@ -51,7 +52,13 @@ class OutlierFilterForm(_Filters):
         """``member_states``: the viewer reads every Member State's declarations and may pick one."""
         super().__init__(data, initial=initial)
         if member_states:
-            participants = Organisation.objects.exclude(code=COMMISSION_CODE).order_by("code")
+            today = timezone.localdate()  # current outliers: of Member States taking part today
+            participants = (
+                Organisation.objects.exclude(code=COMMISSION_CODE)
+                .filter(member_from__lte=today)
+                .exclude(member_to__lt=today)
+                .order_by("code")
+            )
             self.fields["member_state"].choices = [
                 ("", _("All Member States")),
                 *((o.code, f"{o.code} {o.name}") for o in participants),

@@ -1,8 +1,9 @@
 """Who may read which model version (issue 16), in one place.
 
 A Member State's model: that Member State's staff (analysts, risk managers, auditors) and the
-Commission (its staff and auditors). An EU-wide model: the Commission and the risk staff of every
-Member State (analysts, risk managers). National systems read no model. Anyone else: 404.
+Commission (its staff and auditors). An EU-wide model: the Commission and the staff of every
+Member State (analysts, risk managers, auditors: it scores their declarations, so they audit it).
+National systems read no model. Anyone else: 404.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from crms.accounts.roles import Role, is_commission, member_state_of
 from crms.learning.models import ModelVersion
 
 MEMBER_STATE_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR}
-EU_MODEL_READERS = {Role.ANALYST, Role.RISK_MANAGER}
+EU_MODEL_READERS = {Role.ANALYST, Role.RISK_MANAGER, Role.AUDITOR}
 
 
 def models_for(user) -> QuerySet[ModelVersion]:
