@@ -3,12 +3,14 @@
 Entries store JSON snapshots (nested dicts, lists, ISO dates). Printing them as Python reprs
 (``{'status': 'draft', ...}``) is unreadable, so they are flattened into dotted field paths
 (``condition.all 1.field``), values written as text (lists joined, booleans yes/no, ISO dates as
-28/02/2027, numbers the European way), and only the fields that changed are shown when both sides exist.
+28/02/2027, numbers the European way, a model's choice codes as their labels: a risk model's status
+"Submitted", not "submitted"), and only the fields that changed are shown when both sides exist.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,30 +60,64 @@ def _date_text(value: str) -> str | None:
     return moment.strftime("%d/%m/%Y %H:%M") + (" UTC" if moment.tzinfo else "")
 
 
-def flatten(value: Any, prefix: str = "") -> dict[str, str]:
-    """Nested JSON as {dotted label: text}; a list of plain values is one comma-separated text."""
+# An object type whose entries keep a snapshot of another model: a criterion's entries keep its version's.
+SNAPSHOT_OF = {"risk_engine.criterion": "risk_engine.criterionversion"}
+
+
+@functools.lru_cache(maxsize=128)
+def _choices_of(object_type: str) -> dict[str, dict[str, Any]]:
+    """The snapshot's top-level fields that are choices of the object's model, as {shown field: {code: label}}."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(SNAPSHOT_OF.get(object_type, object_type))
+    except (LookupError, ValueError):
+        return {}
+    return {
+        _label(field.name): {str(code): label for code, label in field.flatchoices}
+        for field in model._meta.concrete_fields
+        if field.choices
+    }
+
+
+def choice_labels(object_type: str | None) -> dict[str, dict[str, Any]]:
+    return _choices_of(object_type) if object_type else {}
+
+
+def _leaf(prefix: str, value: Any, choices: dict[str, dict[str, Any]]) -> str:
+    if isinstance(value, str) and value in choices.get(prefix, {}):
+        return str(choices[prefix][value])  # the model's own label ("Submitted"), in the reader's language
+    return _text(labels.field_value(prefix, value))  # codes as labels: "Do not load"
+
+
+def flatten(value: Any, prefix: str = "", choices: dict[str, dict[str, Any]] | None = None) -> dict[str, str]:
+    """Nested JSON as {dotted label: text}; a list of plain values is one comma-separated text. ``choices``:
+    the object's choice fields (``choice_labels``), whose codes are written as labels."""
+    choices = choices or {}
     if isinstance(value, dict):
         rows: dict[str, str] = {}
         for key, item in value.items():
-            rows.update(flatten(item, f"{prefix}.{_label(str(key))}" if prefix else _label(str(key))))
+            rows.update(flatten(item, f"{prefix}.{_label(str(key))}" if prefix else _label(str(key)), choices))
         if not rows and prefix:
             return {prefix: MISSING}
         return rows
     if isinstance(value, list):
         if all(not isinstance(item, dict | list) for item in value):
-            shown = ", ".join(_text(labels.field_value(prefix, item)) for item in value)
+            shown = ", ".join(_leaf(prefix, item, choices) for item in value)
             return {prefix or "value": shown or MISSING}
         rows = {}
         for number, item in enumerate(value, start=1):
-            rows.update(flatten(item, f"{prefix} {number}" if prefix else str(number)))
+            rows.update(flatten(item, f"{prefix} {number}" if prefix else str(number), choices))
         return rows
-    return {prefix or "value": _text(labels.field_value(prefix, value))}  # codes as labels: "Do not load"
+    return {prefix or "value": _leaf(prefix, value, choices)}
 
 
-def change_rows(before: Any, after: Any) -> list[ChangeRow]:
-    """What changed: every field of either side, only those that differ when both sides exist."""
-    was = flatten(before) if before is not None else {}
-    now = flatten(after) if after is not None else {}
+def change_rows(before: Any, after: Any, object_type: str | None = None) -> list[ChangeRow]:
+    """What changed: every field of either side, only those that differ when both sides exist. With the
+    entry's ``object_type``, the codes of its model's choice fields are shown as their labels."""
+    choices = choice_labels(object_type)
+    was = flatten(before, choices=choices) if before is not None else {}
+    now = flatten(after, choices=choices) if after is not None else {}
     both = before is not None and after is not None
     rows = []
     for field in dict.fromkeys([*was, *now]):
@@ -135,7 +171,9 @@ def entry_rows(user, entries: list[AuditEntry], *, record_reads: bool = True) ->
             action=action_label(entry.action),
             object_type=object_type_label(entry.object_type),
             object_name=labels.humanise_codes(entry.object_repr),
-            changes=[] if entry.pk in withheld else change_rows(entry.shown_before, entry.shown_after),
+            changes=[]
+            if entry.pk in withheld
+            else change_rows(entry.shown_before, entry.shown_after, entry.object_type),
             withheld=entry.pk in withheld,
             created=entry.before is None,
         )

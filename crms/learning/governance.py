@@ -15,6 +15,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crms.accounts.roles import Role, member_state_of
 from crms.audit.services import record
@@ -78,13 +80,52 @@ def may(user, model: ModelVersion, action: str) -> bool:
     return may_approve(user, model)
 
 
+# Refusals in whole sentences, one per action and one subject per status: "An approved model", never
+# "A approved model", and a verb for every action ("put this model in shadow mode", not "shadow this model").
+REFUSALS = {
+    "submit": gettext_lazy(
+        "Only the model's owners (its Member State's risk managers, or the Commission for an EU-wide model) "
+        "may submit this model."
+    ),
+    "approve": gettext_lazy(
+        "Only its Member State's risk managers (a Commission approver for an EU-wide model) may approve this model."
+    ),
+    "shadow": gettext_lazy(
+        "Only its Member State's risk managers (a Commission approver for an EU-wide model) may put this model "
+        "in shadow mode."
+    ),
+    "live": gettext_lazy(
+        "Only its Member State's risk managers (a Commission approver for an EU-wide model) may put this model live."
+    ),
+    "retire": gettext_lazy(
+        "Only its Member State's risk managers (a Commission approver for an EU-wide model) may retire this model."
+    ),
+}
+MODEL_IN_STATUS = {
+    ModelStatus.DRAFT: gettext_lazy("A draft model"),
+    ModelStatus.SUBMITTED: gettext_lazy("A submitted model"),
+    ModelStatus.APPROVED: gettext_lazy("An approved model"),
+    ModelStatus.SHADOW: gettext_lazy("A model in shadow mode"),
+    ModelStatus.LIVE: gettext_lazy("A live model"),
+    ModelStatus.RETIRED: gettext_lazy("A retired model"),
+}
+DONE = {
+    "submit": gettext_lazy("submitted"),
+    "approve": gettext_lazy("approved"),
+    "shadow": gettext_lazy("put in shadow mode"),
+    "live": gettext_lazy("put live"),
+    "retire": gettext_lazy("retired"),
+}
+
+
 def refusal(action: str) -> GovernanceError:
-    who = (
-        "the model's owners (its Member State's risk managers, or the Commission for an EU-wide model)"
-        if action == "submit"
-        else "its Member State's risk managers (a Commission approver for an EU-wide model)"
-    )
-    return GovernanceError(403, f"Only {who} may {action} this model.", "not_allowed")
+    return GovernanceError(403, str(REFUSALS[action]), "not_allowed")
+
+
+def conflict(model: ModelVersion, action: str) -> GovernanceError:
+    """ "An approved model cannot be approved." (409: not in a state this move starts from)."""
+    message = _("%(model)s cannot be %(done)s.") % {"model": MODEL_IN_STATUS[model.status], "done": DONE[action]}
+    return GovernanceError(409, message, "conflict", "status")
 
 
 def _check(actor, model: ModelVersion, action: str) -> None:
@@ -92,16 +133,15 @@ def _check(actor, model: ModelVersion, action: str) -> None:
     if not has_right(actor, model, action):
         raise refusal(action)
     if model.status not in allowed:
-        raise GovernanceError(
-            409, f"A {model.get_status_display().lower()} model cannot be {_past(action)}.", "conflict", "status"
-        )
+        raise conflict(model, action)
     if action == "approve" and actor.pk in (model.created_by_id, model.submitted_by_id):
         raise GovernanceError(
-            403, "Four-eyes rule: you trained or submitted this model, so someone else approves it.", "four_eyes"
+            403, _("Four-eyes rule: you trained or submitted this model, so someone else approves it."), "four_eyes"
         )
 
 
 def _past(action: str) -> str:
+    """The audit action's code (model.put_in_shadow, ...), never shown as it is."""
     return {"submit": "submitted", "approve": "approved", "shadow": "put in shadow", "live": "put live"}.get(
         action, "retired"
     )
@@ -131,7 +171,7 @@ def move(*, actor, model: ModelVersion, action: str, comment: str = "") -> Model
         with transaction.atomic():
             model.save()
     except IntegrityError:
-        raise GovernanceError(409, "Another model of this scope went live at the same time.", "conflict") from None
+        raise GovernanceError(409, _("Another model of this scope went live at the same time."), "conflict") from None
     record(
         actor=actor,
         action=f"model.{_past(action).replace(' ', '_')}",

@@ -139,6 +139,16 @@ def charts(model: ModelVersion, viewer=None) -> dict[str, Any]:
             "labels": [feature_label(row["feature"]) for row in importance],
             "share": [round(row["share"] * 100, 1) for row in importance],
         },
+        "text": {  # the charts' words (legends, axis titles), in the reader's language
+            "precision": _("Precision"),
+            "recall": _("Recall"),
+            "irregular_share": _("Found irregular"),
+            "mean_score": _("Mean score"),
+            "share": _("Share of the total gain (%)"),
+            "p90": _("90th percentile"),
+            "p50": _("Median"),
+            "p10": _("10th percentile"),
+        },
     }
 
 

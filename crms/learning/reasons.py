@@ -36,7 +36,7 @@ SUBJECTS = {
     "loading_country": lambda r: f"loadings in {_country(r['loading_country'])}",
     "office": lambda r: f"office of first entry {labels.office(r['office'])}",
     "origin_hs2": lambda r: f"HS chapter {r['hs2']} from {_country(r['origin'])}",
-    "origin_hs6": lambda r: f"{r['hs6']} from {_country(r['origin'])}",
+    "origin_hs6": lambda r: f"HS subheading {r['hs6']} from {_country(r['origin'])}",
     "loading_hs2": lambda r: f"HS chapter {r['hs2']} loaded in {_country(r['loading_country'])}",
 }
 

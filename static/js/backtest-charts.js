@@ -32,6 +32,7 @@
   function draw(root) {
     const source = (root || document).querySelector ? document.getElementById("backtest-data") : null;
     if (!source || typeof window.Chart === "undefined") return;
+    window.crmsFigures?.useEuropeanNumbers(window.Chart); // ticks and tooltips as the pages write numbers
     const charts = JSON.parse(source.textContent);
     document.querySelectorAll("canvas[data-backtest-chart]").forEach((canvas) => {
       if (canvas.dataset.drawn) return;

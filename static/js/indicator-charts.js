@@ -39,6 +39,7 @@
   function draw() {
     const source = document.getElementById("indicator-data");
     if (!source || typeof window.Chart === "undefined") return;
+    window.crmsFigures?.useEuropeanNumbers(window.Chart); // ticks and tooltips as the pages write numbers
     const data = JSON.parse(source.textContent);
     document.querySelectorAll("canvas[data-indicator-chart]").forEach((canvas) => {
       if (canvas.dataset.drawn) return;

@@ -20,6 +20,7 @@
   function draw() {
     const source = document.getElementById("pca-data");
     if (!source || typeof window.Chart === "undefined") return;
+    window.crmsFigures?.useEuropeanNumbers(window.Chart); // ticks and tooltips as the pages write numbers
     const data = JSON.parse(source.textContent);
     document.querySelectorAll("canvas[data-pca-chart]").forEach((canvas) => {
       if (canvas.dataset.drawn) return;

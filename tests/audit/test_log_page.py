@@ -158,3 +158,30 @@ def test_rif_history_tab_lists_its_entries_to_log_readers_only(personas):
     assert "Rif: submitted" in section and "Rif: draft created" in section
     # An analyst may read the RIF page but not the audit log: no History section.
     assert 'id="history"' not in _client(personas["nl_analyst"]).get(url).content.decode()
+
+
+def test_a_models_choice_codes_are_shown_as_its_labels():
+    """A risk model's status in the diff is "Draft" -> "Submitted", as the model's choices say, not the codes;
+    a criterion's entries keep its version's snapshot, whose status is labelled the same way."""
+    rows = change_rows({"status": "draft", "name": "m"}, {"status": "submitted", "name": "m"}, "learning.modelversion")
+    assert [(r.field, r.before, r.after) for r in rows] == [("status", "Draft", "Submitted")]
+    rows = change_rows({"status": "shadow"}, {"status": "live"}, "learning.modelversion")
+    assert [(r.before, r.after) for r in rows] == [("Shadow", "Live")]
+    rows = change_rows(None, {"status": "published", "version": 2}, "risk_engine.criterion")
+    assert ("status", "", "Published") in [(r.field, r.before, r.after) for r in rows]
+    assert change_rows({"status": "draft"}, {"status": "odd"}, "learning.modelversion")[0].after == "odd"  # unknown
+
+
+def test_the_log_shows_a_models_status_moves_in_words(personas):
+    record(
+        actor=personas["fr_risk_manager"],
+        action="model.submitted",
+        object_type="learning.modelversion",
+        object_id="41",
+        object_repr="FR model v1",
+        before={"status": "draft", "name": "FR model"},
+        after={"status": "submitted", "name": "FR model", "comment": "Ready"},
+    )
+    page = _client(personas["eu_auditor"]).get("/audit/?object_type=learning.modelversion").content.decode()
+    assert ">Draft<" in page and ">Submitted<" in page
+    assert ">draft<" not in page and ">submitted<" not in page

@@ -137,3 +137,28 @@ def test_keyset_pages_over_both_branches_cover_everything_once(client, db):
     assert sorted(seen) == sorted(r.mrn for r in for_nl + nl_own)
     assert len(seen) == len(set(seen)) == 80
     assert not {r.mrn for r in fr_only} & set(seen)
+
+
+def test_detail_page_writes_masses_values_and_scores_the_european_way(client, db):
+    """ "22 889,0 kg", "5 883,86 EUR", "2 369 572,83 CNY", EUR per kg with its decimals ("0,26"), never
+    "22889.0 kg" or a per-kg value rounded to a whole number."""
+    system = make_user("fr-sys-fig", "FR", "national_system")
+    items = [
+        {**body("x")["goods_items"][0], "gross_mass_kg": 22889.0, "value": {"amount": 5883.86, "currency": "EUR"}},
+        {
+            **body("x")["goods_items"][0],
+            "item_number": 2,
+            "gross_mass_kg": 1000.0,
+            "value": {"amount": 2369572.83, "currency": "CNY"},
+        },
+    ]
+    items[1].pop("container", None)
+    (result,) = file_declarations([body("FIG-1", goods_items=items)], user=system)
+    assert result.status == 201, result.errors
+    status, html = page_html(client, make_user("fr-fig", "FR", "analyst"), f"/declarations/{result.mrn}/")
+    assert status == 200
+    nbsp = "\u00a0"
+    assert f"23{nbsp}889,0 kg in 2 items" in html
+    assert f"22{nbsp}889,00" in html and f"5{nbsp}883,86 EUR" in html and f"2{nbsp}369{nbsp}572,83 CNY" in html
+    assert '<td class="num">0,26</td>' in html  # 5883.86 / 22889 EUR per kg
+    assert "22889" not in html and "5883.86" not in html and "2369572.83" not in html

@@ -414,6 +414,10 @@ ELSEWHERE = {
     "them: tests/learning/test_live_scoring.py",
     "crms/learning/reasons.py": "the filing's own values and its parties' control counts inside a score's reasons: "
     "tests/learning/test_live_scoring.py",
+    "templates/declarations/detail.html": "one declaration's own masses, values (EUR and the filed currency), EUR per "
+    "kg and score as filed: tests/declarations/test_pages.py",
+    "templates/learning/detail.html": "a model's training counts (controlled, irregular) fixed at training: "
+    "tests/learning/test_model_pages.py",
     "templates/backtests/_report.html": "the backtest's forecast per mode (its own hits per day over the period, the "
     "stated capacity, the hit ENS's control precision): tests/learning/test_capacity_selection.py",
 }

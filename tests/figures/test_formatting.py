@@ -59,3 +59,12 @@ def test_a_rif_seizure_estimate_is_money(personas):
     client.force_login(people["fr_analyst"])
     html = client.get(rif.get_absolute_url()).content.decode()
     assert f"about EUR{NBSP}1{NBSP}200,50" in html
+
+
+def test_a_value_per_unit_keeps_its_decimals():
+    """An item's EUR per kg (``value_eur|per:gross_mass_kg``): two decimals, never rounded to a whole number."""
+    from crms.core.templatetags.figures import per
+
+    assert per(5883.86, 22889.0) == "0,26"
+    assert per(2369572.83, 1.5) == "1\u00a0579\u00a0715,22"
+    assert per(None, 3) == per(12, 0) == per(12, None) == "—"

@@ -145,3 +145,30 @@ def test_may_matches_what_the_service_allows(history, fr_managers):
                 except governance.GovernanceError:
                     done = False
                 assert offered == done, (state, user.username, action)
+
+
+def test_refusals_read_as_sentences_with_the_right_article_and_verbs(history, fr_managers):
+    """A second approve: "An approved model cannot be approved." (not "A approved"); shadow and live are said
+    with verbs ("may put this model in shadow mode"), not "may shadow/live this model"."""
+    first, second = fr_managers
+    model = train("--member-state", "FR")
+    post(first, model, "submit")
+    post(second, model, "approve")
+    again = post(second, model, "approve")
+    assert again.status_code == 409
+    assert again.json()["errors"][0]["message"] == "An approved model cannot be approved."
+    assert post(second, model, "live").json()["errors"][0]["message"] == "An approved model cannot be put live."
+    analyst = history["fr_analyst"]
+    for action, verb in (("shadow", "put this model in shadow mode"), ("live", "put this model live")):
+        message = post(analyst, model, action).json()["errors"][0]["message"]
+        assert message.endswith(f"may {verb}."), message
+
+
+def test_every_status_and_action_has_its_words():
+    """A new status or action without its phrase fails here, not as a KeyError on a refusal."""
+    assert set(governance.MODEL_IN_STATUS) == set(ModelStatus)
+    assert set(governance.REFUSALS) == set(governance.DONE) == set(governance.ACTIONS)
+    for status in ModelStatus:
+        phrase = str(governance.MODEL_IN_STATUS[status])
+        article = phrase.split()[0]
+        assert article == ("An" if phrase.split()[1][0] in "aeiou" else "A"), phrase

@@ -286,3 +286,19 @@ def test_a_value_per_kg_reason_quotes_the_price_baseline(history, monkeypatch):
     assert text == "value per kg 0,12 EUR, far below the baseline of 3,40 EUR for 610910 from BD"
     monkeypatch.setattr(prices, "baseline_for", lambda hs, origin, member_state: None)
     assert reasons._feature("value_per_kg", row, None) == "value per kg 0,12 EUR"
+
+
+def test_every_behaviour_reason_says_what_its_codes_are(db):
+    """ "HS subheading 870830 from China: no control results yet", never a bare "870830 from China"."""
+    from crms.learning.reasons import SUBJECTS, _behaviour
+
+    row = {"hs2": "87", "hs4": "8708", "hs6": "870830", "origin": "CN", "loading_country": "CN", "office": "FR000690"}
+    assert set(SUBJECTS) == set(features.BEHAVIOUR)
+    for key in features.BEHAVIOUR:
+        text = _behaviour(key, row, (0, 0))
+        assert not text[0].isdigit(), (key, text)
+        for code in ("87", "8708", "870830"):
+            if code in text.split():
+                words = text.split()
+                assert words[words.index(code) - 1] in ("chapter", "heading", "subheading"), (key, text)
+    assert _behaviour("origin_hs6", row, (0, 0)).startswith("HS subheading 870830 from ")

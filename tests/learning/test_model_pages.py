@@ -10,7 +10,7 @@ from django.test import Client
 
 from crms.audit.models import AuditEntry
 from crms.learning.features import BEHAVIOUR, CATEGORICAL, NUMERIC
-from crms.learning.models import ModelStatus
+from crms.learning.models import ModelStatus, ModelVersion
 from crms.learning.pages import feature_label
 from tests.learning.test_models import VALIDATE, train
 
@@ -67,3 +67,11 @@ def test_every_feature_has_a_readable_label():
     for name in names:
         label = feature_label(name)
         assert "_" not in label and label[0].isupper(), name
+
+
+def test_the_training_counts_are_written_the_european_way(history):
+    """ "3 300 controlled, 703 irregular", not "3300 controlled"."""
+    model = train("--member-state", "FR")
+    ModelVersion.objects.filter(pk=model.pk).update(training={**model.training, "declarations": 3300, "irregular": 703})
+    html = signed_in(history["fr_risk_manager"]).get(f"/models/{model.pk}/").content.decode()
+    assert "3\u00a0300 controlled, 703 irregular" in html and "3300" not in html

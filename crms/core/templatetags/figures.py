@@ -33,3 +33,13 @@ def number(value, decimals: int = 0) -> str:
 def ratio(value) -> str:
     """A ratio to a reference, "0,25 x" (a goods item's price to its baseline)."""
     return formatting.ratio(value)
+
+
+@register.filter
+def per(value, divisor) -> str:
+    """A value per unit with two decimals, "0,26" (an item's EUR per kg: ``value_eur|per:gross_mass_kg``); a dash
+    when either is missing or there is nothing to divide by."""
+    try:
+        return formatting.number(float(value) / float(divisor), 2)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return formatting.MISSING

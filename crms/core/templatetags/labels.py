@@ -80,28 +80,12 @@ def explained(leaves) -> list:
     return [explain_parts(leaf) for leaf in leaves or () if isinstance(leaf, dict)]
 
 
-CHANGE_KINDS = {
-    "declaration.filed": "Filed",
-    "declaration.amended": "Amended",
-    "criterion.published": "Published",
-    "criterion.superseded": "Superseded",
-    "criterion.retired": "Retired",
-    "criterion.edited": "Edited while published",
-    "criterion.deleted": "Deleted",
-    "watch_list.changed": "Watch list edited",
-    "pca.changed": "Priority control area changed",
-    "pca.linked": "Linked to a priority control area",
-    "pca.unlinked": "Unlinked from a priority control area",
-    "random_selection.changed": "Random-selection rate changed",
-    "data_quality.bounds_changed": "Credibility bounds relearned",
-    "price_baselines.changed": "Price baselines recomputed",
-}
-
-
 @register.filter
-def change_label(kind: str) -> str:
-    """What a criteria change (``risk_engine.models_revision.CriteriaChange.kind``) was, in words."""
-    return CHANGE_KINDS.get(kind, kind)
+def change_causes(changes) -> list:
+    """A result's causes in words (``risk_engine.change_log.causes``): label, subject code, version."""
+    from risk_engine.change_log import causes
+
+    return causes(changes or [])
 
 
 @register.filter
