@@ -75,7 +75,8 @@ INSERT INTO workbench_case (declaration_id, version_id, member_state_id, origin,
 SELECT x.declaration_id, x.version_id, x.member_state_id,
        CASE WHEN x.member_state_id = v.first_entry_member_state_id THEN 'first_entry' ELSE 'national_profile' END,
        'open', x.pre_loading, x.score, x.outcome, x.control_type, x.aeo, x.random_selection, x.risk_areas,
-       x.criteria, x.learned_selection, x.exploration, v.expected_arrival, v.transport_mode, v.office_of_first_entry_id, %(now)s, %(now)s
+       x.criteria, x.learned_selection, x.exploration, v.expected_arrival, v.transport_mode,
+       v.office_of_first_entry_id, %(now)s, %(now)s
 FROM (VALUES %%s) AS x(declaration_id, version_id, member_state_id, pre_loading, score, outcome, control_type,
                       aeo, random_selection, risk_areas, criteria, learned_selection, exploration)
 JOIN declarations_declarationversion v ON v.id = x.version_id

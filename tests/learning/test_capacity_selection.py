@@ -12,10 +12,10 @@ from risk_engine.models import Assessment
 from selection import learned as selection
 from selection.learned import EXPLORATION_SHARE, Plan, make_plan
 from selection.models import ControlCapacity
-from workbench.models import Case
 from tests.learning.test_live_scoring import force, risky_ens
 from tests.learning.test_models import train
 from tests.risk_engine.conftest import file_bodies, read_assessment, screen_mrns
+from workbench.models import Case
 
 pytestmark = pytest.mark.django_db
 

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workbench', '0005_case_notes_and_attachments'),
+        ("workbench", "0005_case_notes_and_attachments"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='exploration',
+            model_name="case",
+            name="exploration",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
-            model_name='case',
-            name='learned_selection',
+            model_name="case",
+            name="learned_selection",
             field=models.BooleanField(db_default=False, default=False),
         ),
     ]
