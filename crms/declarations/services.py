@@ -273,8 +273,12 @@ def _existing(accepted: list[_Accepted], org: str) -> dict[tuple[str, str], tupl
     if not accepted:
         return {}
     keys = {(item.filer_key, item.ens.lrn) for item in accepted}
-    found = Declaration.objects.filter(  # all three columns of the unique index: a lookup, not a scan of the org's
-        filer_org_id=org, filer_key__in={filer for filer, _ in keys}, lrn__in={lrn for _, lrn in keys}
+    found = (
+        Declaration.objects.filter(  # all three columns of the unique index
+            filer_org_id=org, filer_key__in={filer for filer, _ in keys}, lrn__in={lrn for _, lrn in keys}
+        )
+        .only("id", "mrn", "lrn", "filer_key", "is_history")  # what a retry or conflict answers with
+        .order_by()  # a single filing pays for this query on every POST: no sort, few columns
     )
     found = {(d.filer_key, d.lrn): d for d in found if (d.filer_key, d.lrn) in keys}
     hashes: dict[int, dict[str, int]] = {}
