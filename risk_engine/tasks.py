@@ -11,16 +11,19 @@ from risk_engine import pipeline
 
 log = logging.getLogger(__name__)
 
+# Screening work: acknowledged after it is done (a killed worker's batch is redone), retried while the
+# database is away, never a stored result.
+SCREENING = {
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 10,
+}
 
-@shared_task(
-    name="risk_engine.screen_versions",
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    max_retries=10,
-)
+
+@shared_task(name="risk_engine.screen_versions", **SCREENING)
 def screen_versions_task(version_ids: list[int]) -> dict:
     """Screen a micro-batch; a poison declaration is isolated and flagged, the rest is screened."""
     from risk_engine.isolation import screen_isolating
@@ -28,15 +31,7 @@ def screen_versions_task(version_ids: list[int]) -> dict:
     return screen_isolating(version_ids)
 
 
-@shared_task(
-    name="risk_engine.drain_filed",
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    max_retries=10,
-)
+@shared_task(name="risk_engine.drain_filed", **SCREENING)
 def drain_filed_task() -> int:
     """Screen the single filings gathered in Redis, in batches, until none is left (``coalescing``)."""
     from risk_engine.coalescing import drain
