@@ -102,7 +102,8 @@ def _multiply_chunk(cursor, first: int, copies: int, top: dict[str, int]) -> Non
     _copy(
         cursor,
         "declarations_declarationversion",
-        f"declarations_declarationversion s JOIN ind_version m ON m.old_id = s.id WHERE s.declaration_id <= {top['declaration']}",
+        "declarations_declarationversion s JOIN ind_version m ON m.old_id = s.id "
+        f"WHERE s.declaration_id <= {top['declaration']}",
         {
             "id": "m.new_id",
             "declaration_id": "m.new_declaration",
@@ -129,7 +130,8 @@ def _multiply_chunk(cursor, first: int, copies: int, top: dict[str, int]) -> Non
         cursor,
         "risk_engine_assessment",
         "risk_engine_assessment s JOIN ind_assessment ma ON ma.old_id = s.id "
-        f"JOIN ind_version m ON m.old_id = s.version_id AND m.copy = ma.copy WHERE s.declaration_id <= {top['declaration']}",
+        "JOIN ind_version m ON m.old_id = s.version_id AND m.copy = ma.copy "
+        f"WHERE s.declaration_id <= {top['declaration']}",
         {
             "id": "ma.new_id",
             "version_id": "m.new_id",

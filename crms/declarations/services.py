@@ -282,6 +282,8 @@ def _existing(accepted: list[_Accepted], org: str) -> dict[tuple[str, str], tupl
         .order_by()  # a single filing pays for this query on every POST: no sort, few columns
     )
     found = {(d.filer_key, d.lrn): d for d in found if (d.filer_key, d.lrn) in keys}
+    if not found:  # the usual case: a new LRN costs one query, not two
+        return {}
     hashes: dict[int, dict[str, int]] = {}
     for declaration_id, body_hash, number in DeclarationVersion.objects.filter(
         declaration__in=found.values()

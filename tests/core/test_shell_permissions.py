@@ -59,8 +59,10 @@ def test_shell_pages_matrix(personas):
             "GET",
             "/selection/",
             expect(
-                ["fr_analyst", "fr_risk_manager", "fr_auditor", "eu_auditor", "nl_analyst", "de_analyst"]
-                + ["commission", "commission_approver"]
+                [
+                    *("fr_analyst", "fr_risk_manager", "fr_auditor", "eu_auditor", "nl_analyst", "de_analyst"),
+                    *("commission", "commission_approver"),
+                ]
             ),
         ),
         Case("GET", "/indicators/", expect(PEOPLE)),

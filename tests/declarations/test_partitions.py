@@ -204,6 +204,9 @@ def test_the_command_lists_months_and_refuses_a_malformed_one(cast):
         call_command("partitions", "--drop", "March")
     with pytest.raises(CommandError, match="No partitions"):
         call_command("partitions", "--drop", "1999-01")
+    this_month = f"{dt.datetime.now(dt.UTC):%Y-%m}"
+    with pytest.raises(CommandError, match="not over yet"):  # live data is never dropped by a typo
+        call_command("partitions", "--drop", this_month)
 
 
 def test_racing_amendments_never_share_a_version_number(cast):
@@ -230,3 +233,23 @@ def test_racing_amendments_never_share_a_version_number(cast):
     numbers = list(DeclarationVersion.objects.filter(declaration=declaration).values_list("version", flat=True))
     assert sorted(numbers) == [1, 2, 3, 4, 5]
     assert Declaration.objects.get(pk=declaration.pk).current_version == 5
+
+
+def test_a_declaration_amended_in_a_later_month_stays_until_its_last_month_goes(cast):
+    (declaration,) = _history(cast, MARCH)
+    partitions.ensure_months([APRIL])
+    with connection.cursor() as cursor:  # version 2 filed in April (amendments are live-only: written directly)
+        columns = [f.column for f in DeclarationVersion._meta.concrete_fields if f.column not in ("id", "version")]
+        cursor.execute(
+            f"""INSERT INTO declarations_declarationversion (id, version, {", ".join(columns)})
+                SELECT crms_version_id('2025-04-10T08:00:00Z'), 2, {", ".join(columns)}
+                FROM declarations_declarationversion WHERE declaration_id = %s""",
+            [declaration.pk],
+        )
+    Declaration.objects.filter(pk=declaration.pk).update(current_version=2)
+    first = partitions.drop_month(MARCH)
+    assert (first.versions, first.declarations) == (1, 0)
+    assert list(DeclarationVersion.objects.filter(declaration=declaration).values_list("version", flat=True)) == [2]
+    second = partitions.drop_month(APRIL)
+    assert (second.versions, second.declarations) == (1, 1)
+    assert not Declaration.objects.filter(pk=declaration.pk).exists()

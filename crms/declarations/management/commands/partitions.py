@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 raise CommandError("--drop: a month as YYYY-MM, e.g. 2025-01") from exc
             try:
                 result = drop_month(month)
-            except LookupError as exc:
+            except (LookupError, ValueError) as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(
                 f"Dropped {month:%m/%Y}: {number(result.versions)} versions, {number(result.declarations)} "
