@@ -222,6 +222,10 @@ WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 3 * 365, minimum=30)
 # Audit entries older than this are purged by the same job (0 keeps them for ever).
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 10 * 365, minimum=0)
+# Whole months of declarations (versions, parties, goods, assessments, hits and what points at them) are
+# dropped by partition once this many full months have passed (0 keeps them: the default, as statistics,
+# training and backtests read them). crms/declarations/partitions.py.
+DECLARATION_RETENTION_MONTHS = env_int("DECLARATION_RETENTION_MONTHS", 0, minimum=0, maximum=1200)
 
 # --- Indicators and criteria evaluation ---------------------------------------------------------
 INDICATORS_REFRESH_DAYS = env_int("INDICATORS_REFRESH_DAYS", 400, minimum=1, maximum=3660)

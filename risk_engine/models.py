@@ -237,6 +237,11 @@ class Assessment(models.Model):
     def __str__(self) -> str:
         return f"{self.version_id}: {self.outcome} ({self.score})"
 
+    def save(self, *args, **kwargs) -> None:
+        # The id is the version's id: its month's partition, and one assessment per version by primary key.
+        self.pk = self.version_id
+        super().save(*args, **kwargs)
+
 
 class Hit(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="hits")

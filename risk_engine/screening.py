@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from crms.core.bulk import allocate_ids, copy_insert
+from crms.core.bulk import copy_insert
 from crms.core.caching import cached_per_revision
 from crms.core.replica import read_connection
 from crms.learning.prices import current_baselines
@@ -307,7 +307,7 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
         selector = Selector(now)
         decided = decided_queues(list(previous))
 
-        assessment_ids = allocate_ids(Assessment, batch.n_decl)
+        assessment_ids = list(batch.version_ids)  # one assessment per version, in its month's partition
         assessments, hits = [], []
         for row, assessment_id in enumerate(assessment_ids):
             effects, record = [], None

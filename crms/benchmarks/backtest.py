@@ -57,7 +57,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
     )
     cursor.execute(
         """CREATE TEMP TABLE bt_version_map AS
-           SELECT v.id AS old_id, nextval(pg_get_serial_sequence('declarations_declarationversion', 'id')) AS new_id,
+           SELECT v.id AS old_id, crms_version_id(v.filed_at) AS new_id,
                   m.new_id AS new_declaration_id
            FROM declarations_declarationversion v JOIN bt_decl_map m ON m.old_id = v.declaration_id"""
     )

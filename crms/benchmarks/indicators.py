@@ -94,15 +94,16 @@ def _multiply_chunk(cursor, first: int, copies: int, top: dict[str, int]) -> Non
     _map(
         cursor,
         "ind_version",
-        f"""SELECT v.id AS old_id, m.copy, {_seq("declarations_declarationversion")} AS new_id,
+        f"""SELECT v.id AS old_id, m.copy, crms_version_id(v.filed_at - m.shift) AS new_id,
                    m.new_id AS new_declaration, m.shift
             FROM declarations_declarationversion v JOIN ind_decl m ON m.old_id = v.declaration_id
-            WHERE v.id <= {top["version"]}""",
+            WHERE v.declaration_id <= {top["declaration"]}""",
     )
     _copy(
         cursor,
         "declarations_declarationversion",
-        f"declarations_declarationversion s JOIN ind_version m ON m.old_id = s.id WHERE s.id <= {top['version']}",
+        "declarations_declarationversion s JOIN ind_version m ON m.old_id = s.id "
+        f"WHERE s.declaration_id <= {top['declaration']}",
         {
             "id": "m.new_id",
             "declaration_id": "m.new_declaration",
@@ -114,22 +115,23 @@ def _multiply_chunk(cursor, first: int, copies: int, top: dict[str, int]) -> Non
         _copy(
             cursor,
             table,
-            f"{table} s JOIN ind_version m ON m.old_id = s.version_id WHERE s.version_id <= {top['version']}",
+            f"{table} s JOIN ind_version m ON m.old_id = s.version_id",
             {"version_id": "m.new_id"},
             keep_id=False,
         )
     _map(
         cursor,
         "ind_assessment",
-        f"""SELECT a.id AS old_id, m.copy, {_seq("risk_engine_assessment")} AS new_id, m.shift
+        f"""SELECT a.id AS old_id, m.copy, m.new_id, m.shift
             FROM risk_engine_assessment a JOIN ind_version m ON m.old_id = a.version_id
-            WHERE a.id <= {top["assessment"]}""",
+            WHERE a.declaration_id <= {top["declaration"]}""",
     )
     _copy(
         cursor,
         "risk_engine_assessment",
         "risk_engine_assessment s JOIN ind_assessment ma ON ma.old_id = s.id "
-        f"JOIN ind_version m ON m.old_id = s.version_id AND m.copy = ma.copy WHERE s.id <= {top['assessment']}",
+        "JOIN ind_version m ON m.old_id = s.version_id AND m.copy = ma.copy "
+        f"WHERE s.declaration_id <= {top['declaration']}",
         {
             "id": "ma.new_id",
             "version_id": "m.new_id",

@@ -265,10 +265,7 @@ def _create_cases(cursor, picks: list[tuple], analysts: dict[str, list[int]], no
                 ON v.declaration_id = d.id AND v.version = d.current_version
            WHERE p.source_id IS NULL AND d.id = p.declaration_id"""
     )
-    cursor.execute(
-        "UPDATE q_plan SET version_id = nextval(pg_get_serial_sequence('declarations_declarationversion', 'id')) "
-        "WHERE source_id IS NOT NULL"
-    )
+    cursor.execute("UPDATE q_plan SET version_id = crms_version_id(created_at) WHERE source_id IS NOT NULL")
     columns = _columns(cursor, "declarations_declarationversion")
     replaced = {"id": "p.version_id", "declaration_id": "p.declaration_id", "expected_arrival": "p.expected_arrival"}
     select = ", ".join(replaced.get(column, f"s.{column}") for column in columns)

@@ -75,7 +75,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
     )
     cursor.execute(
         """CREATE TEMP TABLE s_version_map AS
-           SELECT v.id AS old_id, nextval(pg_get_serial_sequence('declarations_declarationversion', 'id')) AS new_id,
+           SELECT v.id AS old_id, crms_version_id(v.filed_at) AS new_id,
                   m.new_id AS new_declaration_id, m.old_id AS old_declaration_id
            FROM declarations_declarationversion v JOIN s_decl_map m ON m.old_id = v.declaration_id"""
     )

@@ -66,7 +66,9 @@ AREAS: tuple[Area, ...] = (
         _("Selection settings"),
         "selection-settings",
         _("Your Member State's random-selection rate and daily control capacity per transport mode."),
-        MEMBER_STATE_RISK_STAFF | {Role.AUDITOR},
+        # The Commission reads every Member State's settings (read only), as it reads them in an EU-wide
+        # model's forecast; only a Member State's risk managers change its own.
+        MEMBER_STATE_RISK_STAFF | {Role.AUDITOR, Role.COMMISSION, Role.COMMISSION_APPROVER},
         built=True,
     ),
     Area(

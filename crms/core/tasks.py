@@ -13,9 +13,17 @@ def ping(payload: str) -> dict:
 
 @shared_task(name="crms.housekeeping", ignore_result=True)
 def housekeeping_task() -> dict:
-    """Daily: the data-retention periods (see crms/declarations/retention.py)."""
+    """Daily: the months ahead get their partitions; the data-retention periods (crms/declarations/retention.py,
+    partitions.py)."""
     from dataclasses import asdict
 
+    from crms.declarations.partitions import drop_expired_months, ensure_ahead
     from crms.declarations.retention import run_housekeeping
 
-    return asdict(run_housekeeping())
+    partitions = ensure_ahead()
+    dropped = drop_expired_months()
+    return asdict(run_housekeeping()) | {
+        "partitions_created": partitions.created,
+        "partitions_blocked": partitions.blocked,
+        "months_dropped": [result.month.isoformat() for result in dropped],
+    }

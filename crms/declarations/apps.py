@@ -5,3 +5,21 @@ class DeclarationsConfig(AppConfig):
     name = "crms.declarations"
     label = "declarations"
     verbose_name = "Entry summary declarations"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_partitions_ahead, sender=self)
+
+
+def _partitions_ahead(sender, using="default", **kwargs) -> None:
+    """Every ``migrate`` leaves the current and next months partitioned, whenever it runs."""
+    from django.db import connections
+
+    from crms.declarations.partitions import ensure_ahead
+
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT to_regprocedure('crms_version_id(timestamptz)') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return  # migrated backwards, before partitioning
+    ensure_ahead()

@@ -128,9 +128,9 @@ class DeclarationVersion(MovementFields):
 
     class Meta:
         ordering = ["declaration", "version"]
-        constraints = [
-            models.UniqueConstraint(fields=["declaration", "version"], name="declaration_version_unique"),
-        ]
+        # Partitioned by month (crms/declarations/partitions.py): a unique index would have to contain the
+        # id, so version numbers are unique by the declaration's row lock taken to allocate them.
+        indexes = [models.Index(fields=["declaration", "version"], name="declaration_version_idx")]
 
     def __str__(self) -> str:
         return f"{self.declaration_id} v{self.version}"

@@ -22,6 +22,7 @@ from django.utils import timezone
 from crms.accounts.roles import Role
 from crms.core.bulk import allocate_ids, copy_insert
 from crms.declarations.models import Declaration, DeclarationVersion, GoodsItem, Party, PartyRole, ScreeningStatus
+from crms.declarations.partitions import allocate_version_ids, ensure_months
 from crms.declarations.schema import EntrySummaryDeclaration
 from crms.declarations.validation import Error, ReferenceSets, error, reference_sets, validate_declaration
 from crms.operators.models import Operator
@@ -281,6 +282,8 @@ def _existing(accepted: list[_Accepted], org: str) -> dict[tuple[str, str], tupl
         .order_by()  # a single filing pays for this query on every POST: no sort, few columns
     )
     found = {(d.filer_key, d.lrn): d for d in found if (d.filer_key, d.lrn) in keys}
+    if not found:  # the usual case: a new LRN costs one query, not two
+        return {}
     hashes: dict[int, dict[str, int]] = {}
     for declaration_id, body_hash, number in DeclarationVersion.objects.filter(
         declaration__in=found.values()
@@ -317,6 +320,7 @@ def file_declarations(bodies: list[Any], *, user) -> list[FilingResult]:
 def file_history(bodies: list[Any], received: list[dt.datetime], *, user) -> list[FilingResult]:
     """Import past ENS (contract 6) received at the given times: the same rules as a filing except
     the arrival window; stored as history, never announced to the screening pipeline."""
+    ensure_months(received)  # history lands in its own months' partitions, ready for retention by month
     return _file(bodies, received, user=user)
 
 
@@ -360,7 +364,7 @@ def _store(accepted: list[_Accepted], *, user, ref: ReferenceSets) -> dict[int, 
         member_states = [ref.offices[item.ens.office_of_first_entry].member_state for item in new]
         mrns = _mrns(len(new), member_states, [(item.received_at or now).strftime("%y") for item in new])
         declaration_ids = allocate_ids(Declaration, len(new))
-        version_ids = allocate_ids(DeclarationVersion, len(new))
+        version_ids = allocate_version_ids([item.received_at or now for item in new])
         copy_insert(
             Declaration,
             [
@@ -435,7 +439,7 @@ def amend_declaration(declaration: Declaration, body: Any, *, user) -> FilingRes
         number = declaration.current_version + 1
         rows = _Rows()
         rows.add(
-            version_id=allocate_ids(DeclarationVersion, 1)[0],
+            version_id=allocate_version_ids([now])[0],
             declaration_id=declaration.pk,
             number=number,
             accepted=checked,

@@ -73,6 +73,8 @@ def may(user, model: ModelVersion, action: str) -> bool:
     allowed, _target = NEXT[action]
     if model.status not in allowed:
         return False
+    if action in ("submit", "approve") and not model.evaluation:
+        return False  # see NOT_EVALUATED
     if action == "submit":
         return may_manage(user, model)
     if action == "approve" and user.pk in (model.created_by_id, model.submitted_by_id):
@@ -128,12 +130,20 @@ def conflict(model: ModelVersion, action: str) -> GovernanceError:
     return GovernanceError(409, message, "conflict", "status")
 
 
+NOT_EVALUATED = gettext_lazy(
+    "This model was trained without a validation period, so nothing shows how well it selects: train it again "
+    "with a validation period before it is submitted or approved."
+)
+
+
 def _check(actor, model: ModelVersion, action: str) -> None:
     allowed, _target = NEXT[action]
     if not has_right(actor, model, action):
         raise refusal(action)
     if model.status not in allowed:
         raise conflict(model, action)
+    if action in ("submit", "approve") and not model.evaluation:
+        raise GovernanceError(409, str(NOT_EVALUATED), "not_evaluated", "evaluation")
     if action == "approve" and actor.pk in (model.created_by_id, model.submitted_by_id):
         raise GovernanceError(
             403, _("Four-eyes rule: you trained or submitted this model, so someone else approves it."), "four_eyes"

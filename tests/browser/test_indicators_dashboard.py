@@ -4,7 +4,7 @@ import pytest
 
 from tests.browser.conftest import login
 from tests.conftest import make_user
-from tests.indicators.test_figures import PERIOD, dataset  # noqa: F401 - the hand-computed dataset
+from tests.indicators.test_figures import dataset, period  # noqa: F401 - the hand-computed dataset
 from tests.risk_engine.conftest import _fresh_engine_caches  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 def test_dashboard_renders_figures_and_charts(live_server, reference_data, dataset, page, screenshot):  # noqa: F811
     make_user("ix-viewer", "FR", "analyst", password="browser-pass-1")
     login(page, live_server.url, "ix-viewer", "browser-pass-1")
-    page.goto(f"{live_server.url}/indicators/?from={PERIOD.day_from}&to={PERIOD.day_to}")
+    page.goto(f"{live_server.url}/indicators/?from={period().day_from}&to={period().day_to}")
     page.wait_for_function(
         "document.querySelectorAll('canvas[data-indicator-chart][data-drawn]').length === 3"
         " && window.Chart && Object.keys(Chart.instances).length === 3"

@@ -58,7 +58,12 @@ def test_shell_pages_matrix(personas):
         Case(
             "GET",
             "/selection/",
-            expect(["fr_analyst", "fr_risk_manager", "fr_auditor", "eu_auditor", "nl_analyst", "de_analyst"]),
+            expect(
+                [
+                    *("fr_analyst", "fr_risk_manager", "fr_auditor", "eu_auditor", "nl_analyst", "de_analyst"),
+                    *("commission", "commission_approver"),
+                ]
+            ),
         ),
         Case("GET", "/indicators/", expect(PEOPLE)),
         # The Commission's analysis workspace: its people only (an FR auditor has the role, not the seat).

@@ -539,6 +539,17 @@ class PrivateStack:
 
     # -- the broker, read directly ------------------------------------------------------------
 
+    def unacknowledged(self, task: str) -> int:
+        """How many ``task`` messages a worker has taken and not acknowledged (see ``in_flight``)."""
+        import redis
+
+        client = redis.Redis.from_url(self.redis.url, socket_timeout=5)
+        try:
+            delivered = client.hvals("unacked")
+        finally:
+            client.close()
+        return sum(1 for raw in delivered if json.loads(raw)[0]["headers"]["task"] == task)
+
     def in_flight(self) -> dict[str, list[int]]:
         """Screening tasks a worker has taken and not acknowledged: task id -> version ids.
 

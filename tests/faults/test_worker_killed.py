@@ -124,3 +124,38 @@ def test_whole_worker_killed_mid_batch_another_worker_redoes_it(stack):
     wait_until(lambda: stack.in_flight() == {}, timeout=30, what="nothing left unacknowledged")
     stack.assert_nothing_lost_nothing_doubled(accepted)
     assert stack.hit_count(accepted) > 0
+
+
+SINGLES = 600  # single POSTs: coalesced, screened by drain tasks (risk_engine/coalescing.py)
+
+
+def _file_singly(stack, bodies: list[dict]) -> dict[str, str]:
+    with ThreadPoolExecutor(8) as clients:
+        return {lrn: mrn for one in clients.map(lambda body: stack.file([body]), bodies) for lrn, mrn in one.items()}
+
+
+def test_whole_worker_killed_mid_drain_what_it_popped_is_screened_anyway(stack):
+    """The drain task pops ids off the Redis list before screening them: a worker dying then takes them
+    out of the list for good. They are still ``pending`` in Postgres, so the sweeper re-queues them."""
+    prefix = "KILLDRAIN"
+    dead = stack.live_workers()[0]
+    bodies = stack.bodies(SINGLES, prefix=prefix, seed=5)
+
+    with ThreadPoolExecutor(1) as outer:
+        filing = outer.submit(_file_singly, stack, bodies)
+        stack.freeze_mid_screening(dead)
+        drains = stack.unacknowledged("risk_engine.drain_filed")
+        dead.kill()
+        assert drains, "the dead worker was not draining single filings"
+        stack.start_worker()
+        accepted = filing.result(timeout=300)
+
+    assert len(accepted) == SINGLES
+    wait_until(
+        lambda: stack.all_screened(prefix, SINGLES),
+        timeout=60 + 4 * SWEEP_SECONDS,
+        what="every single filing screened after the drainer died",
+        explain=stack.explain,
+    )
+    stack.assert_nothing_lost_nothing_doubled(accepted)
+    assert stack.hit_count(accepted) > 0

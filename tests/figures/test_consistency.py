@@ -418,6 +418,8 @@ ELSEWHERE = {
     "kg and score as filed: tests/declarations/test_pages.py",
     "templates/learning/detail.html": "a model's training counts (controlled, irregular) fixed at training: "
     "tests/learning/test_model_pages.py",
+    "crms/declarations/management/commands/partitions.py": "an operator's list of monthly partitions (estimated "
+    "rows, MiB on disk) in a terminal: tests/declarations/test_partitions.py",
     "templates/backtests/_report.html": "the backtest's forecast per mode (its own hits per day over the period, the "
     "stated capacity, the hit ENS's control precision): tests/learning/test_capacity_selection.py",
 }

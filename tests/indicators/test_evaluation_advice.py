@@ -11,7 +11,7 @@ from django.test import Client
 from indicators import views
 from indicators.evaluation import evaluation, recommend, thresholds_text
 from indicators.figures import View
-from tests.indicators.test_figures import PERIOD, TODAY, rows
+from tests.indicators.test_figures import period, rows, today
 from tests.risk_engine.conftest import api_client
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_the_thresholds_are_stated_in_full(thresholds, settings):
 
 def test_the_evaluation_of_the_dataset_says_not_enough_data(dataset, thresholds):
     """FR's CRC-IX-TOY: 3 hits, 2 controls, 1 seizure; NL's: 1 hit. Neither is enough to judge."""
-    frame = evaluation(View.for_user(dataset["commission"], PERIOD))
+    frame = evaluation(View.for_user(dataset["commission"], period()))
     assert set(frame["recommendation"]) == {"not_enough_data"}
     fr = rows(frame, member_state="FR", criterion="CRC-IX-TOY")[0]
     assert fr["why"] == "3 hits in the period (fewer than 10); 1 of 2 controls positive (50%)"
@@ -80,7 +80,7 @@ def test_the_evaluation_of_the_dataset_says_not_enough_data(dataset, thresholds)
 def test_every_report_prints_the_thresholds(dataset, thresholds, monkeypatch):
     client = Client()
     client.force_login(dataset["commission"])
-    html = client.get(f"/indicators/reports/annual/?year={TODAY.year}").content.decode()
+    html = client.get(f"/indicators/reports/annual/?year={today().year}").content.decode()
     assert thresholds_text() in html
     assert not re.search(r"configurable thresholds:\s*<", html)  # the sentence used to stop there
     assert ">not enough data</span>" in html and ">not_enough_data<" not in html
@@ -91,11 +91,11 @@ def test_every_report_prints_the_thresholds(dataset, thresholds, monkeypatch):
         return b"%PDF-1.4 captured"
 
     monkeypatch.setattr(views.exports, "pdf_report", pdf_report)
-    assert client.get(f"/indicators/reports/annual/?year={TODAY.year}&format=pdf").status_code == 200
+    assert client.get(f"/indicators/reports/annual/?year={today().year}&format=pdf").status_code == 200
     heading, note, frame = printed["sections"][0]
     assert heading == "Criteria evaluation" and note.endswith(thresholds_text())
     assert set(frame["recommendation"]) == {"not enough data"}
-    quarter = f"{TODAY.year}-Q{(TODAY.month - 1) // 3 + 1}"
+    quarter = f"{today().year}-Q{(today().month - 1) // 3 + 1}"
     panel = client.get(f"/indicators/criteria/CRC-IX-TOY/?period={quarter}").content.decode()
     assert thresholds_text() in panel and ">not enough data</span>" in panel
     body = api_client(dataset["fr_system"]).get(f"/api/v1/indicators/evaluation/?period={quarter}").json()

@@ -8,7 +8,7 @@ from indicators import services
 from indicators.figures import EU_TOTAL, View
 from indicators.tables import TABLES_BY_NAME
 from rif import services as rif_services
-from tests.indicators.test_figures import PERIOD, rows
+from tests.indicators.test_figures import period, rows
 from tests.rif.conftest import published
 from tests.risk_engine.conftest import (  # noqa: F401
     _fast_password_hashing,
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def table(user, name: str):
-    return TABLES_BY_NAME[name].build(View.for_user(user, PERIOD))
+    return TABLES_BY_NAME[name].build(View.for_user(user, period()))
 
 
 def test_rifs_per_area_and_follow_up_rate(people):
@@ -33,7 +33,7 @@ def test_rifs_per_area_and_follow_up_rate(people):
         published(people["nl_analyst"], people["nl_risk_manager"])  # to FR and DE
     rif = published(people["nl_analyst"], people["nl_risk_manager"], risk_area="drugs_precursors", recipients=["FR"])
     rif_services.post_feedback(actor=people["fr_analyst"], rif=rif, data={"relevance": "high"})
-    services.refresh(PERIOD.day_from, PERIOD.day_to)
+    services.refresh(period().day_from, period().day_to)
     frame = table(people["commission"], "rifs")
     assert rows(frame, member_state="NL", risk_area="product_safety")[0]["rifs_published"] == 2
     assert rows(frame, member_state="NL", risk_area="drugs_precursors")[0]["rifs_published"] == 1
@@ -59,12 +59,12 @@ def test_pca_results_against_targets(people, designate):
         declaration=case.declaration,
         data={"control_type": "physical", "result": "irregularity", "irregularity_type": "product_safety"},
     )
-    services.refresh(PERIOD.day_from, PERIOD.day_to)
+    services.refresh(period().day_from, period().day_to)
     frame = table(people["commission"], "pca")
     fr = rows(frame, member_state="FR", pca=pca.reference)[0]
     assert (fr["target"], fr["controls"], fr["detections"], fr["progress"]) == (100, 1, 1, 0.01)
     de = rows(frame, member_state="DE", pca=pca.reference)[0]
     assert (de["target"], de["controls"]) == (50, 0)
     # Refreshing again replaces the PCA's rows instead of adding to them.
-    services.refresh(PERIOD.day_from, PERIOD.day_to)
+    services.refresh(period().day_from, period().day_to)
     assert rows(table(people["commission"], "pca"), member_state="FR", pca=pca.reference)[0]["controls"] == 1

@@ -37,8 +37,16 @@ from workbench import services as workbench
 from workbench.models import Case
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.now().date()
-PERIOD = Period(TODAY - dt.timedelta(days=29), TODAY)
+
+
+def today() -> dt.date:
+    """Read when used, not at import: a run that crosses midnight files its data on the new day."""
+    return timezone.now().date()
+
+
+def period() -> Period:
+    """The last 30 days up to today (see ``today``)."""
+    return Period(today() - dt.timedelta(days=29), today())
 
 
 @pytest.fixture
@@ -87,12 +95,12 @@ def dataset(personas):
         question="Any seizures on this consignor?",
     )
     workbench.post_information_message(actor=personas["nl_analyst"], request=request, body="None known.")
-    services.refresh(PERIOD.day_from, PERIOD.day_to)
+    services.refresh(period().day_from, period().day_to)
     return personas
 
 
 def table(user, name: str, member_state: str | None = None):
-    return TABLES_BY_NAME[name].build(View.for_user(user, PERIOD, member_state))
+    return TABLES_BY_NAME[name].build(View.for_user(user, period(), member_state))
 
 
 def rows(frame, **where) -> list[dict]:
@@ -158,7 +166,7 @@ def test_member_states_see_their_own_rows_and_the_eu_totals(dataset):
 def test_evaluation_recommendations_follow_the_thresholds(dataset, settings):
     settings.EVAL_MIN_HITS, settings.EVAL_MIN_CONTROLS, settings.EVAL_MAX_HITS_PER_1000_ENS = 2, 2, 100_000
     settings.EVAL_MIN_PRECISION_PCT = 60  # FR's 50% precision over 2 controls is too low
-    frame = evaluation(View.for_user(dataset["commission"], PERIOD))
+    frame = evaluation(View.for_user(dataset["commission"], period()))
     toy_fr = rows(frame, member_state="FR", criterion="CRC-IX-TOY")[0]
     assert toy_fr["recommendation"] == "amend" and "precision" in toy_fr["why"]
     assert toy_fr["hits_per_1000_ens"] == 750.0  # 3 hits on 4 FR ENS
@@ -168,14 +176,14 @@ def test_evaluation_recommendations_follow_the_thresholds(dataset, settings):
     settings.EVAL_MIN_PRECISION_PCT = 10
     settings.EVAL_MAX_HITS_PER_1000_ENS = 500
     assert (
-        rows(evaluation(View.for_user(dataset["commission"], PERIOD)), member_state="FR", criterion="CRC-IX-TOY")[0][
+        rows(evaluation(View.for_user(dataset["commission"], period())), member_state="FR", criterion="CRC-IX-TOY")[0][
             "recommendation"
         ]
         == "amend"
     )  # load 750 > 500
     settings.EVAL_MAX_HITS_PER_1000_ENS = 1000
     assert (
-        rows(evaluation(View.for_user(dataset["commission"], PERIOD)), member_state="FR", criterion="CRC-IX-TOY")[0][
+        rows(evaluation(View.for_user(dataset["commission"], period())), member_state="FR", criterion="CRC-IX-TOY")[0][
             "recommendation"
         ]
         == "keep"
@@ -185,7 +193,7 @@ def test_evaluation_recommendations_follow_the_thresholds(dataset, settings):
 def test_exports_contain_the_numbers_of_the_page(dataset):
     client = Client()
     client.force_login(dataset["fr_analyst"])
-    query = f"from={PERIOD.day_from}&to={PERIOD.day_to}"
+    query = f"from={period().day_from}&to={period().day_to}"
     page = client.get(f"/indicators/?{query}").content.decode()
     exported = list(csv.DictReader(io.StringIO(client.get(f"/indicators/export/hits.csv?{query}").content.decode())))
     built = table(dataset["fr_analyst"], "hits")
@@ -203,7 +211,9 @@ def test_exports_contain_the_numbers_of_the_page(dataset):
 
 
 def test_rest_for_national_dashboards(dataset):
-    response = api_client(dataset["fr_system"]).get(f"/api/v1/indicators/?from={PERIOD.day_from}&to={PERIOD.day_to}")
+    response = api_client(dataset["fr_system"]).get(
+        f"/api/v1/indicators/?from={period().day_from}&to={period().day_to}"
+    )
     assert response.status_code == 200
     hits = response.json()["tables"]["hits"]
     assert {r["member_state"] for r in hits} <= {"FR", EU_TOTAL}
@@ -211,7 +221,7 @@ def test_rest_for_national_dashboards(dataset):
     assert toy["automated"] == 3 and toy["precision"] == 0.5
     bad = api_client(dataset["fr_system"]).get("/api/v1/indicators/?from=yesterday")
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "from"
-    quarter = parse_period(f"{TODAY.year}-Q{(TODAY.month - 1) // 3 + 1}")[1]
+    quarter = parse_period(f"{today().year}-Q{(today().month - 1) // 3 + 1}")[1]
     evaluation_response = api_client(dataset["fr_system"]).get(f"/api/v1/indicators/evaluation/?period={quarter}")
     assert evaluation_response.status_code == 200
     assert api_client(dataset["fr_system"]).get("/api/v1/indicators/evaluation/?period=2026-Q9").status_code == 400
@@ -220,12 +230,12 @@ def test_rest_for_national_dashboards(dataset):
 def test_reports_render_as_pages_and_pdf(dataset):
     client = Client()
     client.force_login(dataset["commission"])
-    quarter = f"{TODAY.year}-Q{(TODAY.month - 1) // 3 + 1}"
+    quarter = f"{today().year}-Q{(today().month - 1) // 3 + 1}"
     page = client.get(f"/indicators/reports/quarterly/?quarter={quarter}")
     assert page.status_code == 200 and b"CRC-IX-TOY" in page.content
     pdf = client.get(f"/indicators/reports/quarterly/?quarter={quarter}&format=pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content[:4] == b"%PDF"
-    annual = client.get(f"/indicators/reports/annual/?year={TODAY.year}&format=pdf")
+    annual = client.get(f"/indicators/reports/annual/?year={today().year}&format=pdf")
     assert annual.status_code == 200 and annual.content[:4] == b"%PDF"
     assert client.get("/indicators/reports/quarterly/?quarter=banana").status_code == 404
 
@@ -249,5 +259,5 @@ def test_refresh_is_idempotent(dataset):
     import pandas as pd
 
     first = table(dataset["commission"], "hits")
-    services.refresh(PERIOD.day_from, PERIOD.day_to)
+    services.refresh(period().day_from, period().day_to)
     pd.testing.assert_frame_equal(table(dataset["commission"], "hits"), first)

@@ -10,9 +10,15 @@ from crms.learning import governance
 from crms.learning.models import ModelStatus, ModelVersion
 from tests.conftest import make_user
 from tests.declarations.conftest import api_client
-from tests.learning.test_models import train
+from tests.learning.test_models import VALIDATE
+from tests.learning.test_models import train as train_unvalidated
 
 pytestmark = pytest.mark.django_db
+
+
+def train(*args: str) -> ModelVersion:
+    """A model with a validation period (only an evaluated model may be submitted)."""
+    return train_unvalidated(*args, *VALIDATE)
 
 
 def post(user, model: ModelVersion, action: str, body: dict | None = None):
@@ -133,18 +139,39 @@ def test_may_matches_what_the_service_allows(history, fr_managers):
     model = train("--member-state", "FR")
     model.created_by = first
     model.save(update_fields=["created_by"])
-    for state in (ModelStatus.DRAFT, ModelStatus.SUBMITTED, ModelStatus.APPROVED, ModelStatus.SHADOW):
-        for user in people:
-            for action in governance.ACTIONS:
-                ModelVersion.objects.filter(pk=model.pk).update(status=state, submitted_by=first)
-                model.refresh_from_db()
-                offered = governance.may(user, model, action)
-                try:
-                    governance.move(actor=user, model=model, action=action)
-                    done = True
-                except governance.GovernanceError:
-                    done = False
-                assert offered == done, (state, user.username, action)
+    states = (ModelStatus.DRAFT, ModelStatus.SUBMITTED, ModelStatus.APPROVED, ModelStatus.SHADOW)
+    for evaluation in (model.evaluation, None):
+        for state in states:
+            for user in people:
+                for action in governance.ACTIONS:
+                    ModelVersion.objects.filter(pk=model.pk).update(
+                        status=state, submitted_by=first, evaluation=evaluation
+                    )
+                    model.refresh_from_db()
+                    offered = governance.may(user, model, action)
+                    try:
+                        governance.move(actor=user, model=model, action=action)
+                        done = True
+                    except governance.GovernanceError:
+                        done = False
+                    assert offered == done, (evaluation is not None, state, user.username, action)
+
+
+def test_a_model_without_a_validation_period_is_neither_submitted_nor_approved(history, fr_managers, client):
+    first, second = fr_managers
+    model = train_unvalidated("--member-state", "FR")
+    assert model.evaluation is None
+    response = post(first, model, "submit")
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["field"] == "evaluation"
+    assert "validation period" in response.json()["errors"][0]["message"]
+    ModelVersion.objects.filter(pk=model.pk).update(status=ModelStatus.SUBMITTED, submitted_by=first)
+    assert post(second, model, "approve").status_code == 409
+    model.refresh_from_db()
+    assert model.status == ModelStatus.SUBMITTED
+    client.force_login(second)
+    page = client.get(f"/models/{model.pk}/").content.decode()
+    assert 'value="approve"' not in page and 'value="retire"' in page
 
 
 def test_refusals_read_as_sentences_with_the_right_article_and_verbs(history, fr_managers):

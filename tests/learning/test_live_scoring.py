@@ -175,7 +175,7 @@ def test_a_rescreening_keeps_the_score_of_the_filing(history):
     scoring.forget()
     screen_mrns(mrn)
     again = Assessment.objects.get(declaration__mrn=mrn)
-    assert again.pk != first.pk  # screened anew...
+    assert again.screened_at > first.screened_at  # screened anew (the same row: its id is the version's)...
     assert (again.learned_score, again.learned_reasons) == (first.learned_score, first.learned_reasons)  # ...same score
     # A new filing of the same consignee does see those controls.
     (fresh,) = file_bodies(history["fr_system"], risky_ens("Importer 9"))

@@ -40,7 +40,7 @@ def test_the_page_draws_the_evaluation_and_offers_the_owners_moves(history):
 
 
 def test_moving_from_the_page_goes_through_the_service(history):
-    model = train("--member-state", "FR")
+    model = train("--member-state", "FR", *VALIDATE)  # only an evaluated model is submitted
     response = signed_in(history["fr_analyst"]).post(f"/models/{model.pk}/submit/", {"comment": "try"})
     assert response.status_code == 302
     model.refresh_from_db()

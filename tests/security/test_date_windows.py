@@ -547,6 +547,7 @@ RAW_PARSERS = {"parse_date", "parse_datetime", "fromisoformat", "strptime", "fro
 RAW_PARSING_ALLOWED = {
     "crms/reference/loader.py",  # the shipped reference CSVs
     "crms/declarations/management/commands/generate_ens.py",  # a command-line option
+    "crms/declarations/management/commands/partitions.py",  # --drop YYYY-MM, an operator's command line
     "risk_engine/backtest.py",  # _period re-reads a stored period that clean_params checked
     "risk_engine/backtest_forecast.py",  # re-reads the same stored, checked period
     "crms/core/templatetags/labels.py",  # iso_datetime shows stored documents (and survives year 1)

@@ -236,7 +236,7 @@ def browser_rows(w: World) -> list[Case]:
         Case("POST", f"/pca/{pca}/resume/", page(PEOPLE, status=302)),
         Case("POST", f"/pca/{pca}/close/", page(PEOPLE, status=302)),
         # --- selection settings (issue 15 point 7): Member State staff read, its risk manager changes -----------
-        Case("GET", "/selection/", page(workbench, **workbench_page)),
+        Case("GET", "/selection/", page([*COMMISSION, *workbench])),  # the Commission and EU auditors: overview
         Case("POST", "/selection/", page(["fr_risk_manager"], status=302)),  # the empty form: nothing changes
         Case("GET", "/reference/high-interest-countries/", page(EVERYONE)),
         Case("POST", "/reference/high-interest-countries/", page(COMMISSION, status=400)),  # no list sent

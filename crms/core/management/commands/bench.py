@@ -16,6 +16,8 @@ Sections (``--only`` picks some; all run by default, each on the scratch bench d
   XLSX export and REST endpoint after it, over HTTP (issue 8).
 - ``search``: the global search box on 1,000,000 declarations, over HTTP, and what its indexes cost filing
   (issue 14).
+- ``partitions``: past months of declarations built in their monthly partitions; the oldest dropped by
+  partition, against deleting the same rows from unpartitioned copies (issue 17).
 - ``learning``: the KCS history imported, a model trained and validated on it, Q1 scored; training
   and batch scoring on 1,000,000 synthetic labelled declarations, in process (issue 16).
 """
@@ -26,7 +28,19 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from crms.benchmarks import backtest, engine, harness, indicators, ingest, learning, listing, queue, search, singles
+from crms.benchmarks import (
+    backtest,
+    engine,
+    harness,
+    indicators,
+    ingest,
+    learning,
+    listing,
+    partitions,
+    queue,
+    search,
+    singles,
+)
 
 SECTIONS = [
     "ingest",
@@ -40,6 +54,7 @@ SECTIONS = [
     "indicators",
     "learning",
     "search",
+    "partitions",
 ]
 
 
@@ -83,6 +98,10 @@ class Command(BaseCommand):
             "--learning-rows", type=int, default=1_000_000, help="Synthetic labelled declarations to train on"
         )
         parser.add_argument("--search-rows", type=int, default=1_000_000, help="Declarations for the search bench")
+        parser.add_argument("--partition-months", type=int, default=3, help="Past months for the partitions bench")
+        parser.add_argument(
+            "--partition-items", type=int, default=1_000_000, help="Goods items per month for the partitions bench"
+        )
         parser.add_argument("--json", action="store_true", help="Print the figures as JSON too")
 
     def handle(self, *args, **options):
@@ -247,6 +266,23 @@ class Command(BaseCommand):
             env = harness.prepared_environment(fresh=not options["reuse_data"])  # its own data only
             figures["search"] = result = search.run(env, rows=options["search_rows"], reuse=options["reuse_data"])
             self._search(result)
+        if "partitions" in sections:
+            env = harness.prepared_environment()  # its own data only
+            figures["partitions"] = result = partitions.run(
+                env, months=options["partition_months"], items_per_month=options["partition_items"]
+            )
+            self.stdout.write(
+                f"\nRetention by partition (issue 17): {result['months']} past months, "
+                f"{result['goods_items_total']:,} goods items in all; month {result['month']} holds "
+                f"{result['goods_items_in_month']:,} goods items in {result['versions_in_month']:,} versions "
+                f"(built in {result['build_seconds']:.0f} s)\n"
+                f"  drop_month: {result['drop_month_seconds']:.2f} s in all = partitions "
+                f"{result['drop_partitions_seconds'] * 1000:.0f} ms + rows pointing at them "
+                f"{result['drop_dependents_seconds']:.2f} s + {result['declarations_removed']:,} declarations "
+                f"{result['drop_declarations_seconds']:.2f} s\n"
+                f"  unpartitioned peer, DELETE of the same month's versions, parties and goods items: "
+                f"{result['delete_rows_seconds']:.2f} s"
+            )
         if options["json"]:
             self.stdout.write(json.dumps(figures, indent=2, default=str))
 
