@@ -15,17 +15,11 @@ import time
 import psycopg2
 from tqdm import tqdm
 
+from crms.benchmarks.backtest import _columns, _copy_children
 from crms.benchmarks.harness import manage
 from crms.declarations import partitions
 
 BIG = ("declarations_declarationversion", "declarations_party", "declarations_goodsitem")
-
-
-def _columns(cursor, table: str) -> list[str]:
-    cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position", [table]
-    )
-    return [row[0] for row in cursor.fetchall()]
 
 
 def _copy_month(cursor, month: dt.date, copy: int, offset: int) -> None:
@@ -65,12 +59,7 @@ def _copy_month(cursor, month: dt.date, copy: int, offset: int) -> None:
         "FROM declarations_declarationversion s JOIN p_version m ON m.old_id = s.id"
     )
     for table in ("declarations_party", "declarations_goodsitem"):
-        columns = [column for column in _columns(cursor, table) if column != "id"]
-        select = ", ".join("m.new_id" if column == "version_id" else f"s.{column}" for column in columns)
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {table} s "
-            "JOIN p_version m ON m.old_id = s.version_id"
-        )
+        _copy_children(cursor, table, "version_id", "p_version")
 
 
 def _unpartitioned_copies(cursor) -> None:

@@ -22,7 +22,10 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
-        return [row[0] for row in cursor.fetchall()]
+        ids = [row[0] for row in cursor.fetchall()]
+    if ids and ids[0] is None:  # no sequence: versions take their month's ids (partitions.allocate_version_ids)
+        raise TypeError(f"{table} has no id sequence to allocate from")
+    return ids
 
 
 def _text(value: Any) -> str:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
 
 MONTH_SPAN = 10**10
@@ -134,7 +134,7 @@ def ensure_months(months: Iterable[dt.date]) -> EnsureResult:
                         cursor.execute(
                             f'CREATE TABLE "{name}" PARTITION OF "{table}" FOR VALUES FROM ({low}) TO ({high})'
                         )
-            except (OperationalError, IntegrityError, DatabaseError) as exc:
+            except DatabaseError as exc:  # rows arrived in the default meanwhile, or the lock was not granted
                 result.blocked.append(f"{month:%m/%Y}: {str(exc).splitlines()[0]}")
                 continue
             finally:
@@ -203,16 +203,41 @@ def _dependents(model, family: set[str]):
             yield relation.related_model, relation.field.name
 
 
+def _protected_first(pairs: list) -> list:
+    """Delete order: a model that PROTECTs a reference to another one here goes before it (a decision
+    before its case, a referral before both), as the ORM refuses to delete a protected row's target."""
+    from django.db.models import PROTECT
+
+    models = {model for model, _ in pairs}
+    blocks = {  # model -> the models here it must be deleted before
+        model: {
+            f.related_model
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.related_model in models and f.remote_field.on_delete is PROTECT
+        }
+        for model in models
+    }
+    ordered, placed = [], set()
+    while len(placed) < len(models):
+        ready = [m for m in models - placed if not any(m in blocks[o] for o in models - placed if o is not m)]
+        if not ready:
+            raise RuntimeError("A cycle of PROTECTed references among the tables pointing at declarations")
+        for model in sorted(ready, key=lambda m: m._meta.label):
+            placed.add(model)
+            ordered += [pair for pair in pairs if pair[0] is model]
+    return ordered
+
+
 def _version_dependents():
     from crms.declarations.models import DeclarationVersion
 
-    return _dependents(DeclarationVersion, {table for table, _ in FAMILY})
+    return _protected_first(list(_dependents(DeclarationVersion, {table for table, _ in FAMILY})))
 
 
 def _declaration_dependents():
     from crms.declarations.models import Declaration
 
-    return _dependents(Declaration, {table for table, _ in FAMILY})
+    return _protected_first(list(_dependents(Declaration, {table for table, _ in FAMILY})))
 
 
 def _count(result: DropResult, deleted: dict[str, int]) -> None:
@@ -221,7 +246,7 @@ def _count(result: DropResult, deleted: dict[str, int]) -> None:
             result.dependents[label] = result.dependents.get(label, 0) + number
 
 
-def drop_month(month: dt.date, *, actor=None) -> DropResult:
+def drop_month(month: dt.date, *, actor=None, now: dt.datetime | None = None) -> DropResult:
     """Retention by partition: the month's versions and all that hangs off them leave the database.
 
     Rows pointing at the month from unpartitioned tables (cases, decisions, control results, labels,
@@ -235,7 +260,7 @@ def drop_month(month: dt.date, *, actor=None) -> DropResult:
     from crms.declarations.models import Declaration
 
     month = month_start(month)
-    if month >= month_start(timezone.now()):
+    if month >= month_start(now or timezone.now()):
         raise ValueError(f"{month:%m/%Y} is not over yet: only past months are dropped.")
     low, high = month_bounds(month)
     result = DropResult(month)
@@ -314,4 +339,4 @@ def expired_months(now: dt.datetime | None = None) -> list[dt.date]:
 
 
 def drop_expired_months(now: dt.datetime | None = None) -> list[DropResult]:
-    return [drop_month(month) for month in expired_months(now)]
+    return [drop_month(month, now=now) for month in expired_months(now)]

@@ -253,3 +253,44 @@ def test_a_declaration_amended_in_a_later_month_stays_until_its_last_month_goes(
     second = partitions.drop_month(APRIL)
     assert (second.versions, second.declarations) == (1, 1)
     assert not Declaration.objects.filter(pk=declaration.pk).exists()
+
+
+@pytest.mark.parametrize("dependents", ["_version_dependents", "_declaration_dependents"])
+def test_rows_that_protect_others_are_deleted_before_them(db, dependents):
+    """Over every model pointing at versions / declarations: none PROTECTs a model deleted before it."""
+    from django.db.models import PROTECT
+
+    order = [model for model, _field in getattr(partitions, dependents)()]
+    for index, model in enumerate(order):
+        protected = {
+            f.related_model
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.remote_field.on_delete is PROTECT
+        }
+        assert not protected & set(order[:index]), (model, order)
+
+
+def test_a_month_with_cases_decisions_and_control_results_drops_whole(cast):
+    """Cases, decisions (which PROTECT their case) and control results of the month leave with it."""
+    from workbench import services as workbench
+    from workbench.models import Case, ControlResult, Decision
+
+    analyst = make_user("pt_analyst", "FR", "analyst")
+    publish_criterion(make_criterion("CRC-PART-CASE"), cast["author"], cast["approver"])
+    (mrn,) = file_bodies(cast["system"], make_ens())
+    screen_versions(list(DeclarationVersion.objects.filter(declaration__mrn=mrn).values_list("pk", flat=True)))
+    case = Case.objects.get(declaration__mrn=mrn, member_state_id="FR")
+    workbench.decide(actor=analyst, case=case, action="control", control_type="physical", control_place="border")
+    workbench.record_control_result(
+        actor=analyst, declaration=case.declaration, data={"control_type": "physical", "result": "no_irregularity"}
+    )
+    month = partitions.month_start(dt.datetime.now(dt.UTC))
+    later = dt.datetime.combine(partitions.next_month(month), dt.time(12), tzinfo=dt.UTC)
+    try:
+        result = partitions.drop_month(month, now=later)
+    finally:
+        partitions.ensure_ahead()  # the current month's partitions, for the tests after this one
+    assert result.declarations == 1
+    assert {"workbench.Case", "workbench.Decision", "workbench.ControlResult"} <= set(result.dependents)
+    assert not (Case.objects.exists() or Decision.objects.exists() or ControlResult.objects.exists())
+    assert not Declaration.objects.filter(mrn=mrn).exists()
