@@ -6,6 +6,7 @@ rebuilt each run, so figures are repeatable and the working data is never touche
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import os
 import platform
@@ -81,6 +82,16 @@ def manage(env: dict[str, str], *args: str) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
+
+
+def ensure_partitions(env: dict[str, str], *, days_back: int) -> None:
+    """The monthly partitions of the past ``days_back`` days, before a build copies rows into them.
+
+    In production the nightly housekeeping has created each month before its first filing; a build that
+    spreads copies over past months must create them too, or its rows would land in the default partitions.
+    """
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_back)
+    manage(env, "partitions", "--ensure", "--since", f"{since:%Y-%m}")
 
 
 BENCH_REDIS_DB = 15

@@ -22,7 +22,7 @@ import time
 import psycopg2
 from tqdm import tqdm
 
-from crms.benchmarks.harness import ROOT, gunicorn, login_session, manage, summary, timed_gets
+from crms.benchmarks.harness import ROOT, ensure_partitions, gunicorn, login_session, manage, summary, timed_gets
 
 DAYS = 365
 COPIES_PER_CHUNK = 8
@@ -315,6 +315,7 @@ def _counts(cursor) -> dict[str, int]:
 
 
 def multiply(env: dict[str, str], *, goods_items: int) -> dict:
+    ensure_partitions(env, days_back=DAYS + 1)  # every copy lands in its own month
     conn = psycopg2.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1))
     conn.autocommit = True
     with conn.cursor() as cursor:
@@ -467,5 +468,32 @@ def run(env: dict[str, str], *, goods_items: int, filed: int = 20_000, repeats: 
             other[f"REST /api/v1/indicators/, FR national system, {period}"] = _time_get(
                 port, f"/api/v1/indicators/?{span}", {"Authorization": f"Token {token}"}, repeats, b'"tables"'
             )
-    figures["pages"], figures["other"] = pages, other
+        year = {}
+        for label, (who, path) in tqdm(_year_pages(env).items(), desc="list, queue, detail on the year", unit="page"):
+            year[label] = _time_get(port, path, cookies[who], repeats, b"<!doctype html")
+    figures["pages"], figures["other"], figures["year_pages"] = pages, other, year
     return figures
+
+
+def _year_pages(env: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """The declarations list, the workbench queue and ENS pages read on the same year (issue 17: their p95
+    must hold on a year of data in monthly partitions). An ENS page reads its version, parties, goods items,
+    assessment and hits, which are found by declaration, not by month: every partition is probed."""
+    conn = psycopg2.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1))
+    with conn.cursor() as cursor:
+        mrns = {}
+        for label, age in (("filed 10 days ago", 10), ("filed 200 days ago", 200)):
+            cursor.execute(
+                """SELECT mrn FROM declarations_declaration WHERE first_entry_member_state_id = 'FR'
+                   AND received_at < now() - make_interval(days => %s) ORDER BY received_at DESC LIMIT 1""",
+                [age],
+            )
+            mrns[label] = cursor.fetchone()[0]
+    conn.close()
+    return {
+        "declarations list, FR analyst, newest": ("FR", "/declarations/"),
+        "declarations list, FR analyst, mode = sea": ("FR", "/declarations/?transport_mode=sea"),
+        "declarations list, Commission, newest": ("EU", "/declarations/"),
+        "workbench queue, FR analyst": ("FR", "/workbench/"),
+        **{f"ENS page, FR analyst, {label}": ("FR", f"/declarations/{mrn}/") for label, mrn in mrns.items()},
+    }

@@ -28,7 +28,7 @@ import time
 import psycopg2
 from tqdm import tqdm
 
-from crms.benchmarks.harness import gunicorn, login_session, manage, summary, timed_gets
+from crms.benchmarks.harness import ensure_partitions, gunicorn, login_session, manage, summary, timed_gets
 
 # Open cases per Member State queue (the rest of the sample is decided, closed or cleared).
 OPEN_SHARES = {"FR": 0.60, "NL": 0.16, "DE": 0.12, "BE": 0.06, "IT": 0.03, "ES": 0.03}
@@ -300,6 +300,7 @@ def _create_cases(cursor, picks: list[tuple], analysts: dict[str, list[int]], no
 def build(env: dict[str, str], *, rows: int, filed: int, open_cases: int, non_open_cases: int) -> dict:
     manage(env, "load_demo", "--declarations", "0")  # the demo users (fr_analyst, nl_analyst, ...)
     manage(env, "generate_ens", "--count", str(filed), "--seed", "46", "--lrn-prefix", "QUEUE", "--spread-days", "5")
+    ensure_partitions(env, days_back=31)  # the copies' versions are filed over the past 30 days
     conn = psycopg2.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1))
     conn.autocommit = True
     now = dt.datetime.now(dt.UTC)

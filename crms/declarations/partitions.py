@@ -144,13 +144,20 @@ def ensure_months(months: Iterable[dt.date]) -> EnsureResult:
     return result
 
 
-def ensure_ahead(now: dt.datetime | None = None) -> EnsureResult:
-    """The current month and the next ``MONTHS_AHEAD``: live filings always find their partition."""
+def ensure_ahead(now: dt.datetime | None = None, *, since: dt.date | None = None) -> EnsureResult:
+    """The current month and the next ``MONTHS_AHEAD``: live filings always find their partition.
+
+    ``since`` adds every month from that one on: before loading history of past months, so its rows
+    land in their own months rather than in the default partitions.
+    """
     from django.utils import timezone
 
-    month = month_start(now or timezone.now())
-    months = [month]
+    current = month_start(now or timezone.now())
+    last = current
     for _ in range(MONTHS_AHEAD):
+        last = next_month(last)
+    months = [min(month_start(since), current) if since else current]
+    while months[-1] < last:
         months.append(next_month(months[-1]))
     return ensure_months(months)
 

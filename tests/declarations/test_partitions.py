@@ -164,6 +164,32 @@ def test_months_ahead_are_created_once(db):
     assert partitions.ensure_ahead(now).created == []
 
 
+def test_past_months_are_created_from_since_so_history_lands_in_its_month(cast):
+    now = dt.datetime(2031, 11, 20, tzinfo=dt.UTC)
+    result = partitions.ensure_ahead(now, since=dt.date(2031, 8, 14))
+    months = sorted({name.rsplit("_", 1)[1] for name in result.created})
+    assert months == ["y2031m08", "y2031m09", "y2031m10", "y2031m11", "y2031m12", "y2032m01"]
+    (declaration,) = _history(cast, dt.date(2031, 9, 1))
+    version = declaration.versions.get()
+    assert _partition_of("declarations_declarationversion", "id", version.id) == [
+        "declarations_declarationversion_y2031m09"
+    ]
+    assert partitions.ensure_ahead(now, since=dt.date(2040, 1, 1)).created == []  # a future since adds nothing
+
+
+def test_the_command_creates_past_months_within_bounds(cast):
+    out = StringIO()
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=70)
+    call_command("partitions", "--ensure", "--since", f"{since:%Y-%m}", stdout=out)
+    assert partitions.month_start(since) in [entry.month for entry in partitions.list_months()]
+    with pytest.raises(CommandError, match="--since goes with --ensure"):
+        call_command("partitions", "--since", "2026-01")
+    with pytest.raises(CommandError, match="--since: a month as YYYY-MM"):
+        call_command("partitions", "--ensure", "--since", "01/2026")
+    with pytest.raises(CommandError, match="at most 10 years back"):  # not ten thousand tables by a typo
+        call_command("partitions", "--ensure", "--since", "0001-01")
+
+
 def test_dropping_a_month_removes_it_whole_and_nothing_else(cast):
     march = _history(cast, MARCH, count=3)
     (april,) = _history(cast, APRIL)

@@ -382,12 +382,14 @@ class Command(BaseCommand):
         for name, seconds in refresh["metrics"].items():
             self.stdout.write(f"    {name:<24} {seconds:6.1f} s")
         self.stdout.write("  server time over HTTP (gunicorn 2 workers), 20 requests each after one warm-up:")
-        for label, timing in {**result["pages"], **result["other"]}.items():
+        for label, timing in {**result["pages"], **result["other"], **result["year_pages"]}.items():
             self.stdout.write(
                 f"    {label:<62} p50 {timing['p50']:5.0f} ms, p95 {timing['p95']:5.0f} ms ({timing['bytes']:,} bytes)"
             )
         worst = max(timing["p95"] for timing in result["pages"].values())
         self.stdout.write(f"  worst dashboard p95 {worst:.0f} ms (target: under 500 ms)")
+        worst = max(timing["p95"] for timing in result["year_pages"].values())
+        self.stdout.write(f"  worst list, queue or ENS page p95 on the year {worst:.0f} ms")
         for label, profile in result["profile"].items():
             self.stdout.write(
                 f"    in-process {label}: {profile['ms']:.0f} ms, {profile['queries']} SQL statements "

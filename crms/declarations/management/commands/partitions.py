@@ -1,13 +1,15 @@
-"""``manage.py partitions [--ensure] [--drop YYYY-MM]``: the monthly partitions of declarations (issue 17).
+"""``manage.py partitions [--ensure [--since YYYY-MM]] [--drop YYYY-MM]``: monthly partitions (issue 17).
 
 Without options, lists each month: estimated rows per table and size on disk. ``--ensure`` creates the
-current and next months (the nightly housekeeping does it too); ``--drop`` removes a whole month of
+current and next months (the nightly housekeeping does it too), with ``--since`` every past month from
+that one (before loading history, so it lands in its own months); ``--drop`` removes a whole month of
 declarations, what hangs off them and what points at them, in one transaction (retention by partition).
 """
 
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from crms.core.formatting import number
 from crms.declarations.partitions import FAMILY, drop_month, ensure_ahead, list_months
@@ -21,24 +23,44 @@ LABELS = {
 }
 
 
+SINCE_YEARS = 10
+
+
+def _years_back(years: int) -> dt.date:
+    today = timezone.now().date()
+    return dt.date(today.year - years, today.month, 1)
+
+
+def _month(value: str, option: str, *, oldest: dt.date | None = None) -> dt.date:
+    try:
+        month = dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError as exc:
+        raise CommandError(f"{option}: a month as YYYY-MM, e.g. 2025-01") from exc
+    if oldest and month < oldest:
+        raise CommandError(f"{option}: at most {SINCE_YEARS} years back (from {oldest:%Y-%m})")
+    return month
+
+
 class Command(BaseCommand):
     help = "List, create ahead or drop the monthly partitions of declarations."
 
     def add_arguments(self, parser):
         parser.add_argument("--ensure", action="store_true", help="Create the current and next months")
+        parser.add_argument(
+            "--since", metavar="YYYY-MM", help="With --ensure: also every month from this one (at most 10 years back)"
+        )
         parser.add_argument("--drop", metavar="YYYY-MM", help="Drop this month of declarations (irreversible)")
 
-    def handle(self, *args, ensure, drop, **options):
+    def handle(self, *args, ensure, since, drop, **options):
+        if since and not ensure:
+            raise CommandError("--since goes with --ensure")
         if ensure:
-            result = ensure_ahead()
+            result = ensure_ahead(since=_month(since, "--since", oldest=_years_back(SINCE_YEARS)) if since else None)
             self.stdout.write(f"Created {len(result.created)} partitions.")
             for line in result.blocked:
                 self.stdout.write(f"Not created: {line}")
         if drop:
-            try:
-                month = dt.datetime.strptime(drop, "%Y-%m").date()
-            except ValueError as exc:
-                raise CommandError("--drop: a month as YYYY-MM, e.g. 2025-01") from exc
+            month = _month(drop, "--drop")
             try:
                 result = drop_month(month)
             except (LookupError, ValueError) as exc:
