@@ -163,6 +163,74 @@ def ensure_ahead(now: dt.datetime | None = None, *, since: dt.date | None = None
 
 
 @dataclass
+class RehomeResult:
+    month: dt.date
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows moved out of its default partition
+    created: list[str] = field(default_factory=list)
+
+
+def rehome_month(month: dt.date, *, actor=None) -> RehomeResult:
+    """Move a month's rows out of the default partitions into partitions of their own.
+
+    Rows filed while their month had no partition wait in ``<table>_default`` and block the month's
+    creation (Postgres would have to move them). One transaction: each table's rows of the month are
+    taken out of its default into a temporary table, the month is created in all five tables, and the
+    rows go back in through the parents, so they land in the new partitions with the same ids.
+
+    Postgres checks a foreign key into a partitioned table against the partition a row was deleted
+    from, not against the parent, so the row coming back in another partition would not satisfy it:
+    the foreign keys pointing at the five tables are dropped for the move and added back (validated
+    over the referencing tables) before commit. That holds locks that stop filings for the duration:
+    a maintenance-window command.
+    """
+    from crms.audit.services import record
+
+    month = month_start(month)
+    low, high = month_bounds(month)
+    result = RehomeResult(month)
+    with transaction.atomic(), connection.cursor() as cursor:
+        names = _existing(cursor)
+        if all(partition_name(table, month) in names for table, _ in FAMILY):
+            raise LookupError(f"{month:%m/%Y} already has its partitions: nothing waits in the default ones.")
+        cursor.execute(  # declared foreign keys only (conparentid = 0): their per-partition clones go with them
+            """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+               WHERE contype = 'f' AND conparentid = 0 AND confrelid = ANY(%s::regclass[])""",
+            [[table for table, _ in FAMILY]],
+        )
+        pointing = cursor.fetchall()
+        for table, name, _definition in pointing:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for table, column in FAMILY:
+            cursor.execute(f'DROP TABLE IF EXISTS "crms_moving_{table}"')
+            cursor.execute(
+                f"""CREATE TEMPORARY TABLE "crms_moving_{table}" ON COMMIT DROP AS
+                    WITH moved AS (DELETE FROM "{table}_default" WHERE "{column}" >= %s AND "{column}" < %s
+                                   RETURNING *)
+                    SELECT * FROM moved""",
+                [low, high],
+            )
+            result.rows[table] = cursor.rowcount
+        ensured = ensure_months([month])
+        if ensured.blocked:
+            raise DatabaseError("; ".join(ensured.blocked))
+        result.created = ensured.created
+        for table, _column in FAMILY:
+            cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "crms_moving_{table}"')
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the inserts' own deferred checks, before ALTER TABLE
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for table, name, definition in pointing:  # validated here: a row left pointing nowhere fails the move
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        record(
+            actor=actor,
+            action="retention.month_rehomed",
+            object_type="declarations.declarationversion",
+            object_repr=f"filed in {month:%m/%Y}",
+            after={"rows": result.rows, "created": result.created},
+        )
+    return result
+
+
+@dataclass
 class MonthPartition:
     month: dt.date | None  # None: the default partition
     tables: dict[str, int]  # table -> estimated rows

@@ -156,6 +156,74 @@ def test_a_month_already_in_the_default_partition_is_reported_and_its_rows_stay_
     assert DeclarationVersion.objects.filter(pk=version.pk).exists()
 
 
+def test_a_month_waiting_in_the_default_partition_is_moved_into_its_own(cast, monkeypatch):
+    may = dt.date(2024, 5, 1)
+    publish_criterion(make_criterion("CRC-PART-REHOME"), cast["author"], cast["approver"])
+    with monkeypatch.context() as patched:
+        patched.setattr("crms.declarations.services.ensure_months", lambda months: None)
+        declarations = _history(cast, may, count=2)
+    versions = [declaration.versions.get() for declaration in declarations]
+    screen_versions([version.pk for version in versions])
+    for declaration, version in zip(declarations, versions, strict=True):
+        HistoryLabel.objects.create(
+            version=version, declaration=declaration, irregularity_found=True, recorded_at=version.filed_at
+        )
+    keys = _keys_into_family()
+    before = {table: _rows_of(table, column, may) for table, column in partitions.FAMILY}
+    assert before["risk_engine_hit"] and all(before.values())  # something in every table, and a case or label on it
+    assert {_where(table, column, may) for table, column in partitions.FAMILY} == {"default"}
+
+    result = partitions.rehome_month(may)
+
+    assert result.rows == {table: len(rows) for table, rows in before.items()}
+    assert len(result.created) == len(partitions.FAMILY)
+    assert {table: _rows_of(table, column, may) for table, column in partitions.FAMILY} == before  # same rows, ids
+    assert {_where(table, column, may) for table, column in partitions.FAMILY} == {"y2024m05"}
+    assert HistoryLabel.objects.filter(version__in=versions).count() == 2  # what pointed at them still does
+    assert _keys_into_family() == keys  # the foreign keys dropped for the move are all back, as they were
+    assert may in [entry.month for entry in partitions.list_months()]
+    assert AuditEntry.objects.filter(action="retention.month_rehomed", object_repr="filed in 05/2024").exists()
+    with pytest.raises(LookupError, match="already has its partitions"):
+        partitions.rehome_month(may)
+    assert partitions.drop_month(may).versions == 2  # and it can now be dropped like any month
+
+
+def test_the_rehome_command_names_the_month_it_refuses(cast):
+    _history(cast, MARCH)
+    with pytest.raises(CommandError, match="--rehome: a month as YYYY-MM"):
+        call_command("partitions", "--rehome", "05/2024")
+    with pytest.raises(CommandError, match="03/2025 already has its partitions"):
+        call_command("partitions", "--rehome", "2025-03")
+
+
+def _keys_into_family() -> set[tuple[str, str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+               WHERE contype = 'f' AND conparentid = 0 AND confrelid = ANY(%s::regclass[])""",
+            [[table for table, _ in partitions.FAMILY]],
+        )
+        return set(cursor.fetchall())
+
+
+def _rows_of(table: str, column: str, month: dt.date) -> list[tuple]:
+    low, high = partitions.month_bounds(month)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT * FROM "{table}" WHERE "{column}" >= %s AND "{column}" < %s ORDER BY 1', [low, high])
+        return cursor.fetchall()
+
+
+def _where(table: str, column: str, month: dt.date) -> str:
+    low, high = partitions.month_bounds(month)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT DISTINCT tableoid::regclass::text FROM "{table}" WHERE "{column}" >= %s AND "{column}" < %s',
+            [low, high],
+        )
+        (name,) = [row[0] for row in cursor.fetchall()]
+    return name.rsplit("_", 1)[1]
+
+
 def test_months_ahead_are_created_once(db):
     now = dt.datetime(2031, 11, 20, tzinfo=dt.UTC)
     first = partitions.ensure_ahead(now)
