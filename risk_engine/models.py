@@ -199,8 +199,9 @@ class WatchListEntry(models.Model):
 class Assessment(models.Model):
     """The screening result of one declaration version (one row per version: re-screening replaces it)."""
 
+    # Keys declared between same-month partitions (declarations.partitions.LOCAL_KEYS), not by Django.
     version = models.OneToOneField(
-        "declarations.DeclarationVersion", on_delete=models.CASCADE, related_name="assessment"
+        "declarations.DeclarationVersion", on_delete=models.CASCADE, related_name="assessment", db_constraint=False
     )
     declaration = models.ForeignKey("declarations.Declaration", on_delete=models.CASCADE, related_name="assessments")
     outcome = models.CharField(max_length=30, choices=OutcomeChoice.choices)
@@ -244,7 +245,7 @@ class Assessment(models.Model):
 
 
 class Hit(models.Model):
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="hits")
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="hits", db_constraint=False)
     criterion_version = models.ForeignKey(CriterionVersion, on_delete=models.PROTECT, related_name="hits")
     criterion_code = models.CharField(max_length=40)
     scope = models.CharField(max_length=10, choices=Scope.choices)

@@ -146,7 +146,10 @@ class PartyRole(models.TextChoices):
 
 
 class Party(models.Model):
-    version = models.ForeignKey(DeclarationVersion, on_delete=models.CASCADE, related_name="parties")
+    # The key is declared between same-month partitions (partitions.LOCAL_KEYS), not by Django.
+    version = models.ForeignKey(
+        DeclarationVersion, on_delete=models.CASCADE, related_name="parties", db_constraint=False
+    )
     role = models.CharField(max_length=10, choices=PartyRole.choices)
     name = models.CharField(max_length=200)
     eori = models.CharField(max_length=17, blank=True)
@@ -170,7 +173,8 @@ class Party(models.Model):
 
 
 class GoodsItem(models.Model):
-    version = models.ForeignKey(DeclarationVersion, on_delete=models.CASCADE, related_name="items")
+    # The key is declared between same-month partitions (partitions.LOCAL_KEYS), not by Django.
+    version = models.ForeignKey(DeclarationVersion, on_delete=models.CASCADE, related_name="items", db_constraint=False)
     item_number = models.PositiveSmallIntegerField()
     hs_code = models.CharField(max_length=10, blank=True)
     description = models.CharField(max_length=512)

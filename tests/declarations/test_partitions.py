@@ -156,6 +156,38 @@ def test_a_month_already_in_the_default_partition_is_reported_and_its_rows_stay_
     assert DeclarationVersion.objects.filter(pk=version.pk).exists()
 
 
+def _declared_keys() -> set[tuple[str, str]]:
+    """(referencing table, referenced table) of every declared foreign key (not a partition's clone)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint
+               WHERE contype = 'f' AND conparentid = 0"""
+        )
+        return set(cursor.fetchall())
+
+
+def test_every_month_keys_its_children_to_its_own_parents_and_no_parent_keys_another(cast):
+    partitions.ensure_months([MARCH])  # and the months migrate created, and the defaults
+    keys = _declared_keys()
+    suffixes = ["default"] + [partitions.month_suffix(e.month) for e in partitions.list_months() if e.month]
+    assert len(suffixes) >= 4
+    for child, _column, parent in partitions.LOCAL_KEYS:
+        assert (child, parent) not in keys  # the parents' key would route every check through the parent
+        for suffix in suffixes:
+            assert (f"{child}_{suffix}", f"{parent}_{suffix}") in keys, (child, suffix)
+
+
+def test_a_child_row_pointing_at_no_version_is_refused_by_the_database(cast):
+    (mrn,) = file_bodies(cast["system"], make_ens())
+    version = DeclarationVersion.objects.get(declaration__mrn=mrn)
+    for table in ("declarations_goodsitem", "declarations_party"):
+        with pytest.raises(IntegrityError, match="_version_id_fk"), transaction.atomic(), connection.cursor() as c:
+            c.execute(  # to a version of the same month (same partition) that does not exist
+                f"UPDATE {table} SET version_id = version_id + 5000000000 WHERE version_id = %s", [version.pk]
+            )
+            c.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def test_a_month_waiting_in_the_default_partition_is_moved_into_its_own(cast, monkeypatch):
     may = dt.date(2024, 5, 1)
     publish_criterion(make_criterion("CRC-PART-REHOME"), cast["author"], cast["approver"])
