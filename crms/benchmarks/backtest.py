@@ -13,21 +13,14 @@ import time
 
 import psycopg2
 
-from crms.benchmarks.harness import manage
+from crms.benchmarks.harness import manage, table_columns
 
 DAYS = 90
 
 
-def _columns(cursor, table: str) -> list[str]:
-    cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position", [table]
-    )
-    return [row[0] for row in cursor.fetchall()]
-
-
 def _copy_children(cursor, table: str, key: str, mapping: str) -> None:
     """Copy every row of ``table`` whose ``key`` is an old id of ``mapping`` onto the new id."""
-    columns = [column for column in _columns(cursor, table) if column != "id"]
+    columns = [column for column in table_columns(cursor, table) if column != "id"]
     select = ", ".join("m.new_id" if column == key else f"s.{column}" for column in columns)
     cursor.execute(
         f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {table} s "
@@ -43,7 +36,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
                   row_number() OVER (ORDER BY id) AS n
            FROM declarations_declaration WHERE lrn NOT LIKE '%-X%'"""
     )
-    columns = _columns(cursor, "declarations_declaration")
+    columns = table_columns(cursor, "declarations_declaration")
     replaced = {
         "id": "m.new_id",
         "mrn": f"left(s.mrn, 4) || lpad(({offset} + m.n)::text, 13, '0') || '0'",
@@ -61,7 +54,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
                   m.new_id AS new_declaration_id
            FROM declarations_declarationversion v JOIN bt_decl_map m ON m.old_id = v.declaration_id"""
     )
-    columns = _columns(cursor, "declarations_declarationversion")
+    columns = table_columns(cursor, "declarations_declarationversion")
     replaced = {"id": "m.new_id", "declaration_id": "m.new_declaration_id"}
     select = ", ".join(replaced.get(column, f"s.{column}") for column in columns)
     cursor.execute(

@@ -84,6 +84,14 @@ def manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+def table_columns(cursor, table: str) -> list[str]:
+    """A table's columns in order, for the builds that copy rows in SQL with some columns replaced."""
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position", [table]
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def ensure_partitions(env: dict[str, str], *, days_back: int) -> None:
     """The monthly partitions of the past ``days_back`` days, before a build copies rows into them.
 

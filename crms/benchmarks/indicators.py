@@ -22,7 +22,16 @@ import time
 import psycopg2
 from tqdm import tqdm
 
-from crms.benchmarks.harness import ROOT, ensure_partitions, gunicorn, login_session, manage, summary, timed_gets
+from crms.benchmarks.harness import (
+    ROOT,
+    ensure_partitions,
+    gunicorn,
+    login_session,
+    manage,
+    summary,
+    table_columns,
+    timed_gets,
+)
 
 DAYS = 365
 COPIES_PER_CHUNK = 8
@@ -42,16 +51,9 @@ def _manage_json(env: dict[str, str], *args: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _columns(cursor, table: str) -> list[str]:
-    cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position", [table]
-    )
-    return [row[0] for row in cursor.fetchall()]
-
-
 def _copy(cursor, table: str, source: str, replaced: dict[str, str], *, keep_id: bool = True) -> None:
     """INSERT INTO table SELECT its columns FROM ``source`` (aliased ``s``), some replaced by expressions."""
-    columns = [c for c in _columns(cursor, table) if keep_id or c != "id"]
+    columns = [c for c in table_columns(cursor, table) if keep_id or c != "id"]
     select = ", ".join(replaced.get(column, f"s.{column}") for column in columns)
     cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {source}")
 

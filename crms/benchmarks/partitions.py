@@ -15,8 +15,8 @@ import time
 import psycopg2
 from tqdm import tqdm
 
-from crms.benchmarks.backtest import _columns, _copy_children
-from crms.benchmarks.harness import manage
+from crms.benchmarks.backtest import _copy_children
+from crms.benchmarks.harness import manage, table_columns
 from crms.declarations import partitions
 
 BIG = ("declarations_declarationversion", "declarations_party", "declarations_goodsitem")
@@ -33,7 +33,7 @@ def _copy_month(cursor, month: dt.date, copy: int, offset: int) -> None:
            FROM declarations_declaration WHERE lrn LIKE 'PART-%%' AND lrn NOT LIKE '%%-X%%'""",
         [dt.datetime.combine(month, dt.time(1), tzinfo=dt.UTC)],
     )
-    columns = _columns(cursor, "declarations_declaration")
+    columns = table_columns(cursor, "declarations_declaration")
     replaced = {
         "id": "m.new_id",
         "mrn": f"left(s.mrn, 4) || lpad(({offset} + m.n)::text, 13, '0') || '0'",
@@ -51,7 +51,7 @@ def _copy_month(cursor, month: dt.date, copy: int, offset: int) -> None:
            SELECT v.id AS old_id, crms_version_id(m.filed) AS new_id, m.new_id AS new_declaration_id, m.filed
            FROM declarations_declarationversion v JOIN p_decl m ON m.old_id = v.declaration_id"""
     )
-    columns = _columns(cursor, "declarations_declarationversion")
+    columns = table_columns(cursor, "declarations_declarationversion")
     replaced = {"id": "m.new_id", "declaration_id": "m.new_declaration_id", "filed_at": "m.filed"}
     select = ", ".join(replaced.get(column, f"s.{column}") for column in columns)
     cursor.execute(

@@ -28,7 +28,15 @@ import time
 import psycopg2
 from tqdm import tqdm
 
-from crms.benchmarks.harness import ensure_partitions, gunicorn, login_session, manage, summary, timed_gets
+from crms.benchmarks.harness import (
+    ensure_partitions,
+    gunicorn,
+    login_session,
+    manage,
+    summary,
+    table_columns,
+    timed_gets,
+)
 
 # Open cases per Member State queue (the rest of the sample is decided, closed or cleared).
 OPEN_SHARES = {"FR": 0.60, "NL": 0.16, "DE": 0.12, "BE": 0.06, "IT": 0.03, "ES": 0.03}
@@ -69,13 +77,6 @@ PRE_LOADING_OUTCOMES = (
 ARRIVAL_WINDOW_H = {"air": 36, "express": 36, "postal": 48, "road": 72, "rail": 120, "sea": 240, "inland_water": 240}
 
 
-def _columns(cursor, table: str) -> list[str]:
-    cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position", [table]
-    )
-    return [row[0] for row in cursor.fetchall()]
-
-
 BULK_TABLES = ("declarations_declaration", "declarations_declarationversion", "workbench_case")
 
 
@@ -92,7 +93,7 @@ def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
 def _multiply(cursor, copies: int, base: int) -> None:
     """Copy the filed declarations ``copies`` times; ``q_map`` remembers each copy's source."""
     cursor.execute("CREATE TEMP TABLE q_map (new_id bigint PRIMARY KEY, old_id bigint NOT NULL)")
-    columns = _columns(cursor, "declarations_declaration")
+    columns = table_columns(cursor, "declarations_declaration")
     for copy in tqdm(range(copies), desc="multiplying declarations in SQL", unit="copy"):
         cursor.execute("DROP TABLE IF EXISTS q_copy")
         cursor.execute(
@@ -266,7 +267,7 @@ def _create_cases(cursor, picks: list[tuple], analysts: dict[str, list[int]], no
            WHERE p.source_id IS NULL AND d.id = p.declaration_id"""
     )
     cursor.execute("UPDATE q_plan SET version_id = crms_version_id(created_at) WHERE source_id IS NOT NULL")
-    columns = _columns(cursor, "declarations_declarationversion")
+    columns = table_columns(cursor, "declarations_declarationversion")
     replaced = {"id": "p.version_id", "declaration_id": "p.declaration_id", "expected_arrival": "p.expected_arrival"}
     select = ", ".join(replaced.get(column, f"s.{column}") for column in columns)
     cursor.execute(

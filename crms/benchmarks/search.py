@@ -25,8 +25,8 @@ from urllib.parse import quote_plus
 import psycopg2
 from tqdm import tqdm
 
-from crms.benchmarks.backtest import _columns, _copy_children
-from crms.benchmarks.harness import gunicorn, login_session, manage, summary, timed_gets
+from crms.benchmarks.backtest import _copy_children
+from crms.benchmarks.harness import gunicorn, login_session, manage, summary, table_columns, timed_gets
 from crms.benchmarks.queue import _secondary_indexes
 
 TABLES = (
@@ -67,7 +67,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
         "consignor_name": f"left(s.consignor_name || ' ' || {word}, 200)",
         "consignee_name": f"left(s.consignee_name || ' ' || {word}, 200)",
     }
-    columns = _columns(cursor, "declarations_declaration")
+    columns = table_columns(cursor, "declarations_declaration")
     select = ", ".join(replaced.get(column, f"s.{column}") for column in columns)
     cursor.execute(
         f"INSERT INTO declarations_declaration ({', '.join(columns)}) SELECT {select} "
@@ -79,7 +79,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
                   m.new_id AS new_declaration_id, m.old_id AS old_declaration_id
            FROM declarations_declarationversion v JOIN s_decl_map m ON m.old_id = v.declaration_id"""
     )
-    columns = _columns(cursor, "declarations_declarationversion")
+    columns = table_columns(cursor, "declarations_declarationversion")
     replaced = {"id": "m.new_id", "declaration_id": "m.new_declaration_id"}
     select = ", ".join(replaced.get(column, f"s.{column}") for column in columns)
     cursor.execute(
@@ -87,7 +87,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
         "FROM declarations_declarationversion s JOIN s_version_map m ON m.old_id = s.id"
     )
     _copy_children(cursor, "declarations_goodsitem", "version_id", "s_version_map")
-    columns = [column for column in _columns(cursor, "declarations_party") if column != "id"]
+    columns = [column for column in table_columns(cursor, "declarations_party") if column != "id"]
     replaced = {
         "version_id": "m.new_id",
         "name": f"CASE WHEN s.role IN ('consignor', 'consignee') "
