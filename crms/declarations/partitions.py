@@ -261,6 +261,8 @@ def rehome_month(month: dt.date, *, actor=None) -> RehomeResult:
                 [low, high],
             )
             result.rows[table] = cursor.rowcount
+        if not any(result.rows.values()):  # rolled back: no month created for nothing (a typo's 1900-01)
+            raise LookupError(f"Nothing of {month:%m/%Y} waits in the default partitions.")
         ensured = ensure_months([month])
         if ensured.blocked:
             raise DatabaseError("; ".join(ensured.blocked))

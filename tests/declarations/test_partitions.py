@@ -222,10 +222,15 @@ def test_a_month_waiting_in_the_default_partition_is_moved_into_its_own(cast, mo
 
 def test_the_rehome_command_names_the_month_it_refuses(cast):
     _history(cast, MARCH)
+    keys_before = _keys_into_family()
     with pytest.raises(CommandError, match="--rehome: a month as YYYY-MM"):
         call_command("partitions", "--rehome", "05/2024")
     with pytest.raises(CommandError, match="03/2025 already has its partitions"):
         call_command("partitions", "--rehome", "2025-03")
+    with pytest.raises(CommandError, match="Nothing of 01/1900 waits in the default partitions"):
+        call_command("partitions", "--rehome", "1900-01")
+    assert dt.date(1900, 1, 1) not in [entry.month for entry in partitions.list_months()]
+    assert _keys_into_family() == keys_before  # the keys dropped for the attempt came back with the rollback
 
 
 def _keys_into_family() -> set[tuple[str, str, str]]:
