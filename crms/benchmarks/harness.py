@@ -92,6 +92,14 @@ def table_columns(cursor, table: str) -> list[str]:
     return [row[0] for row in cursor.fetchall()]
 
 
+def analyze_filed(cursor) -> None:
+    """Statistics for what was just filed, before a build copies it in SQL. The filed rows sit in this
+    month's fresh partitions, which autovacuum may not have analysed yet: with no statistics the planner
+    read them once per copied row (the queue's build took a quarter of an hour instead of 40 s)."""
+    for table in ("declarations_declaration", "declarations_declarationversion", "risk_engine_assessment"):
+        cursor.execute(f"ANALYZE {table}")
+
+
 def ensure_partitions(env: dict[str, str], *, days_back: int) -> None:
     """The monthly partitions of the past ``days_back`` days, before a build copies rows into them.
 

@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from crms.benchmarks.harness import (
     ROOT,
+    analyze_filed,
     ensure_partitions,
     gunicorn,
     login_session,
@@ -325,6 +326,7 @@ def multiply(env: dict[str, str], *, goods_items: int) -> dict:
         cursor.execute("SET work_mem = '256MB'")
         cursor.execute("SET maintenance_work_mem = '1GB'")
         cursor.execute("SET jit = off")
+        analyze_filed(cursor)
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         if cursor.fetchone()[0]:
             # The copies are consistent by construction: skip the per-row foreign-key triggers.

@@ -258,6 +258,7 @@ def _create_cases(cursor, picks: list[tuple], analysts: dict[str, list[int]], no
     )
     cursor.execute("ANALYZE q_plan")
     cursor.execute("ANALYZE q_map")
+    analyze_filed(cursor)
     # Versions: the filed declarations have theirs; a copy gets a copy of its source's current version.
     cursor.execute("UPDATE q_plan p SET source_id = m.old_id FROM q_map m WHERE m.new_id = p.declaration_id")
     cursor.execute(

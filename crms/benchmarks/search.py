@@ -26,7 +26,7 @@ import psycopg2
 from tqdm import tqdm
 
 from crms.benchmarks.backtest import _copy_children
-from crms.benchmarks.harness import gunicorn, login_session, manage, summary, table_columns, timed_gets
+from crms.benchmarks.harness import analyze_filed, gunicorn, login_session, manage, summary, table_columns, timed_gets
 from crms.benchmarks.queue import _secondary_indexes
 
 TABLES = (
@@ -114,6 +114,7 @@ def _build(env: dict[str, str], *, rows: int, filed: int) -> dict:
         cursor.execute("SELECT count(*) FROM declarations_declaration")
         base = cursor.fetchone()[0]
         copies = max(0, -(-rows // base) - 1)
+        analyze_filed(cursor)
         dropped = [definition for table in TABLES for _, definition in _secondary_indexes(cursor, table)]
         for table in TABLES:
             for name, _ in _secondary_indexes(cursor, table):
