@@ -29,6 +29,7 @@ import psycopg2
 from tqdm import tqdm
 
 from crms.benchmarks.harness import (
+    analyze_filed,
     ensure_partitions,
     gunicorn,
     login_session,
