@@ -31,6 +31,7 @@ from django.core.management.base import BaseCommand
 from crms.benchmarks import (
     backtest,
     engine,
+    filing_keys,
     harness,
     indicators,
     ingest,
@@ -158,6 +159,12 @@ class Command(BaseCommand):
                 "  batch latency p50 {b[p50]:.2f} s, p95 {b[p95]:.2f} s; statuses {statuses}; rows stored {stored}\n"
                 "  single POST ({single_posts} sequential): median {s[p50]:.1f} ms, p95 {s[p95]:.1f} ms, "
                 "p99 {s[p99]:.1f} ms".format(**result, b=result["batch_latency_s"], s=result["single_post_ms"])
+            )
+            result["keys"] = keys = filing_keys.run("bench_fr_system")
+            self.stdout.write(
+                f"  in process, {keys['size']:,} ENS filed and their keys checked, median of {keys['rounds']} "
+                f"alternating: partition-level keys {keys['partition_keys_s']:.2f} s, parent-level "
+                f"{keys['parent_keys_s']:.2f} s"
             )
         if "e2e" in sections:
             figures["e2e"] = result = engine.run_end_to_end(
