@@ -87,7 +87,9 @@ def manage(env: dict[str, str], *args: str) -> str:
 def table_columns(cursor, table: str) -> list[str]:
     """A table's columns in order, for the builds that copy rows in SQL with some columns replaced."""
     cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position", [table]
+        """SELECT column_name FROM information_schema.columns
+           WHERE table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position""",  # generated: computed
+        [table],
     )
     return [row[0] for row in cursor.fetchall()]
 

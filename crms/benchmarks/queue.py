@@ -423,7 +423,7 @@ def _variants(offices: tuple[str, str]) -> dict[str, tuple[str, str, bool, str]]
     }
 
 
-ROW = re.compile(r'<a href="/workbench/cases/\d+/">')
+ROW = re.compile(r'<a href="/workbench/cases/\d+/(?:\?[^"]*)?">')  # the row's link keeps the queue's filters
 
 
 def measure(env: dict[str, str], *, offices: tuple[str, str], repeats: int) -> dict:
