@@ -29,6 +29,7 @@ from crms.benchmarks.harness import (
     gunicorn,
     login_session,
     manage,
+    rebuildable,
     summary,
     table_columns,
     timed_gets,
@@ -305,7 +306,7 @@ def _drop_indexes(cursor, tables: list[str]) -> list[str]:
                 restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {constraint_definition}')
             else:
                 cursor.execute(f"DROP INDEX {index}")
-                restore.append(definition)
+                restore.append(rebuildable(definition))
     return restore
 
 

@@ -34,6 +34,7 @@ from crms.benchmarks.harness import (
     gunicorn,
     login_session,
     manage,
+    rebuildable,
     summary,
     table_columns,
     timed_gets,
@@ -88,7 +89,7 @@ def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
         "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass) ORDER BY indexname",
         [table, table],
     )
-    return cursor.fetchall()
+    return [(name, rebuildable(definition)) for name, definition in cursor.fetchall()]
 
 
 def _multiply(cursor, copies: int, base: int) -> None:

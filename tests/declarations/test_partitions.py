@@ -177,6 +177,26 @@ def test_every_month_keys_its_children_to_its_own_parents_and_no_parent_keys_ano
             assert (f"{child}_{suffix}", f"{parent}_{suffix}") in keys, (child, suffix)
 
 
+def test_every_partition_has_every_index_of_its_table(cast):
+    """An index of a partitioned table exists in each partition (or every lookup by declaration reads
+    whole partitions: an index built ``ON ONLY`` the parent once left a year's ENS pages at 5 s)."""
+    partitions.ensure_months([MARCH])
+    with connection.cursor() as cursor:
+        for table, _column in partitions.FAMILY:
+            cursor.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = %s::regclass", [table])
+            (count,) = cursor.fetchone()
+            cursor.execute(
+                """SELECT i.indexrelid::regclass::text, i.indisvalid,
+                          (SELECT count(*) FROM pg_inherits h WHERE h.inhparent = i.indexrelid)
+                   FROM pg_index i WHERE i.indrelid = %s::regclass""",
+                [table],
+            )
+            indexes = cursor.fetchall()
+            assert len(indexes) >= 2 and count >= 4, table
+            for index, valid, attached in indexes:
+                assert valid and attached == count, (table, index, attached, count)
+
+
 def test_a_child_row_pointing_at_no_version_is_refused_by_the_database(cast):
     (mrn,) = file_bodies(cast["system"], make_ens())
     version = DeclarationVersion.objects.get(declaration__mrn=mrn)
