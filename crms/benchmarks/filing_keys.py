@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from crms.benchmarks.ingest import _bodies
-from crms.declarations.partitions import LOCAL_KEYS, local_key_statement, month_start, month_suffix
+from crms.declarations.partitions import LOCAL_KEYS, local_key_name, local_key_statement, month_start, month_suffix
 
 CHILDREN = ("declarations_party", "declarations_goodsitem")  # what filing writes; screening writes the others
 
@@ -27,7 +27,8 @@ def _declare_on_parents(parent_level: bool, suffix: str) -> None:
             if child not in CHILDREN:
                 continue
             if parent_level:
-                cursor.execute(f'ALTER TABLE "{child}_{suffix}" DROP CONSTRAINT "{child}_{suffix}_{column}_fk"')
+                key = local_key_name(child, column, suffix)
+                cursor.execute(f'ALTER TABLE "{child}_{suffix}" DROP CONSTRAINT "{key}"')
                 cursor.execute(
                     f'ALTER TABLE "{child}" ADD CONSTRAINT "bench_{child}_parent_fk" FOREIGN KEY ("{column}") '
                     f'REFERENCES "{parent}" (id) DEFERRABLE INITIALLY DEFERRED'

@@ -82,7 +82,7 @@ class DeclarationCollectionView(APIView):
             raise exceptions.ValidationError({"limit": ["A whole number from 1 to 500."]})
         branches = [
             DeclarationFilter(request.query_params, queryset=branch).qs
-            for branch in selectors.declaration_branches_for(request.user)
+            for branch in selectors.declaration_branches_for(request.user, filterset.first_entry_member_state())
         ]
         result = keyset.page_union(
             branches, field="received_at", cursor=request.query_params.get("after"), size=int(limit)

@@ -56,6 +56,12 @@ class DeclarationFilter(django_filters.FilterSet):
         model = Declaration
         fields = ["transport_mode", "phase", "screening_status", "office", "received_from", "received_to"]
 
+    def first_entry_member_state(self) -> str | None:
+        """The Member State of first entry the office filter fixes (None without one), so lists leave
+        out a scope branch that cannot match (``selectors.declaration_branches_for``)."""
+        office = self.form.cleaned_data.get("office") if self.is_bound and self.is_valid() else None
+        return office.member_state_id if office else None
+
     def filter_received_from(self, queryset, name, value):
         return queryset.filter(received_at__gte=_start_of(value))
 

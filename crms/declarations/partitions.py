@@ -82,10 +82,16 @@ def partition_name(table: str, month: dt.date) -> str:
     return f"{table}_{month_suffix(month)}"
 
 
+def local_key_name(child: str, column: str, suffix: str) -> str:
+    """The one spelling of a partition-level key's name (created, checked for and dropped under it)."""
+    return f"{child}_{suffix}_{column}_fk"
+
+
 def local_key_statement(child: str, column: str, parent: str, suffix: str) -> str:
     """The key from ``child``'s partition ``suffix`` (``y2026m12`` or ``default``) to ``parent``'s."""
     return (
-        f'ALTER TABLE "{child}_{suffix}" ADD CONSTRAINT "{child}_{suffix}_{column}_fk" FOREIGN KEY ("{column}") '
+        f'ALTER TABLE "{child}_{suffix}" ADD CONSTRAINT "{local_key_name(child, column, suffix)}" '
+        f'FOREIGN KEY ("{column}") '
         f'REFERENCES "{parent}_{suffix}" (id) DEFERRABLE INITIALLY DEFERRED'
     )
 
@@ -110,7 +116,7 @@ def localise_keys(cursor, children: Iterable[str]) -> None:
             suffix = name[len(child) + 1 :]
             if not name.startswith(f"{child}_") or f"{parent}_{suffix}" not in existing:
                 continue
-            if f"{child}_{suffix}_{column}_fk" not in declared:  # months created since 0007 already have theirs
+            if local_key_name(child, column, suffix) not in declared:  # months created since 0007 already have theirs
                 cursor.execute(local_key_statement(child, column, parent, suffix))
 
 

@@ -70,8 +70,13 @@ def declarations_for(user) -> QuerySet[Declaration]:
     return Declaration.objects.filter(row_scope_for(user).q())
 
 
-def declaration_branches_for(user) -> list[QuerySet[Declaration]]:
-    """``declarations_for`` as disjoint parts that each follow one index (for fast lists)."""
+def declaration_branches_for(user, first_entry_in: str | None = None) -> list[QuerySet[Declaration]]:
+    """``declarations_for`` as disjoint parts that each follow one index (for fast lists).
+
+    ``first_entry_in``: the Member State of first entry a filter already fixes (an office of first entry
+    names one). A branch that cannot match it is left out rather than handed to Postgres, which would read
+    the office's whole index to prove it empty (650 ms on a year of one office's declarations).
+    """
     if not user.is_authenticated:
         return []
     if is_eu_wide_reader(user) or user.is_superuser:
@@ -79,12 +84,16 @@ def declaration_branches_for(user) -> list[QuerySet[Declaration]]:
     member_state = member_state_of(user)
     if member_state is None:
         return []
-    return [
-        Declaration.objects.filter(first_entry_member_state_id=member_state),
-        Declaration.objects.filter(unloading_member_state_id=member_state).exclude(
-            first_entry_member_state_id=member_state
-        ),
-    ]
+    branches = []
+    if first_entry_in in (None, member_state):
+        branches.append(Declaration.objects.filter(first_entry_member_state_id=member_state))
+    if first_entry_in != member_state:
+        branches.append(
+            Declaration.objects.filter(unloading_member_state_id=member_state).exclude(
+                first_entry_member_state_id=member_state
+            )
+        )
+    return branches
 
 
 def declaration_for(user, mrn: str) -> Declaration | None:

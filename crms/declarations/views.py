@@ -32,7 +32,7 @@ def declaration_list(request):
         (DeclarationFilter(request.GET, queryset=branch).qs if valid else branch)
         .select_related("office_of_first_entry")
         .only(*LIST_FIELDS)
-        for branch in selectors.declaration_branches_for(request.user)
+        for branch in selectors.declaration_branches_for(request.user, filterset.first_entry_member_state())
     ]
     result = keyset.page_union(branches, field="received_at", cursor=request.GET.get("after"), size=PAGE_SIZE)
     query = request.GET.copy()

@@ -162,3 +162,57 @@ def test_detail_page_writes_masses_values_and_scores_the_european_way(client, db
     assert f"22{nbsp}889,00" in html and f"5{nbsp}883,86 EUR" in html and f"2{nbsp}369{nbsp}572,83 CNY" in html
     assert '<td class="num">0,26</td>' in html  # 5883.86 / 22889 EUR per kg
     assert "22889" not in html and "5883.86" not in html and "2369572.83" not in html
+
+
+def test_office_filter_lists_the_same_rows_with_the_branch_that_cannot_match_left_out(client, db):
+    """An office of first entry fixes the Member State of first entry, so one of a Member State's two scope
+    branches cannot match and is left out (Postgres would read the office's whole index to prove it empty).
+    Over every viewer x every office filed at (and one office without filings), the API lists exactly the
+    scoped rows of that office, and a Member State viewer's list reads one branch, not two."""
+    from crms.declarations import selectors
+    from crms.reference.models import CustomsOffice
+
+    fr_system = make_user("fr-sys", "FR", "national_system")
+    nl_system = make_user("nl-sys", "NL", "national_system")
+    de_system = make_user("de-sys", "DE", "national_system")
+    file_declarations([body(f"U-{n}", place_of_unloading="NLRTM") for n in range(3)], user=fr_system)
+    file_declarations([body(f"F-{n}") for n in range(2)], user=fr_system)
+    file_declarations(
+        [body(f"N-{n}", office_of_first_entry="NL000854", place_of_unloading="NLAMS") for n in range(3)],
+        user=nl_system,
+    )
+    file_declarations(
+        [body(f"D-{n}", office_of_first_entry="DE003150", place_of_unloading=unloading) for n, unloading in
+         enumerate(["DEFRA", "NLRTM", "FRCDG"])],
+        user=de_system,
+    )  # fmt: skip
+    unused = CustomsOffice.objects.filter(member_state="BE").values_list("code", flat=True).first()
+    offices = sorted({*Declaration.objects.values_list("office_of_first_entry__code", flat=True), unused})
+    assert len(offices) == 4 and None not in offices
+    viewers = [make_user(f"{ms.lower()}1", ms, "analyst") for ms in ("NL", "FR", "DE", "BE")]
+    viewers.append(make_user("eu1", "EU", "commission"))
+    for viewer in viewers:
+        token = Token.objects.create(user=viewer).key
+        for code in offices:
+            office = CustomsOffice.objects.get(code=code)
+            expected = set(
+                selectors.declarations_for(viewer).filter(office_of_first_entry=office).values_list("mrn", flat=True)
+            )
+            response = client.get(f"/api/v1/declarations/?office={office.pk}", HTTP_AUTHORIZATION=f"Token {token}")
+            assert response.status_code == 200, (viewer.username, code)
+            assert {row["mrn"] for row in response.json()["results"]} == expected, (viewer.username, code)
+            client.force_login(viewer)
+            html = client.get(f"/declarations/?office={office.pk}").content.decode()
+            assert all(mrn in html for mrn in expected), (viewer.username, code)
+            branches = selectors.declaration_branches_for(viewer, office.member_state_id)
+            assert len(branches) == 1, (viewer.username, code)
+        assert len(selectors.declaration_branches_for(viewer)) == (1 if viewer.username == "eu1" else 2)
+    nl = viewers[0]
+    nl_office = CustomsOffice.objects.get(code="NL000854")
+    unloading_only = selectors.declaration_branches_for(nl, "FR")[0]
+    assert set(unloading_only.values_list("lrn", flat=True)) == {"U-0", "U-1", "U-2", "D-1"}  # entry elsewhere
+    assert set(selectors.declaration_branches_for(nl, nl_office.member_state_id)[0].values_list("lrn", flat=True)) == {
+        "N-0",
+        "N-1",
+        "N-2",
+    }

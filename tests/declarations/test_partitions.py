@@ -197,14 +197,30 @@ def test_every_partition_has_every_index_of_its_table(cast):
                 assert valid and attached == count, (table, index, attached, count)
 
 
-def test_a_child_row_pointing_at_no_version_is_refused_by_the_database(cast):
+def test_a_child_row_pointing_at_no_parent_is_refused_by_the_database(cast):
+    """Every partition-level key (LOCAL_KEYS) holds what the parent-level key held: a party, goods item,
+    assessment or hit whose parent does not exist is refused, under the key's own name."""
+    publish_criterion(make_criterion("CRC-PART-KEYS"), cast["author"], cast["approver"])
     (mrn,) = file_bodies(cast["system"], make_ens())
     version = DeclarationVersion.objects.get(declaration__mrn=mrn)
-    for table in ("declarations_goodsitem", "declarations_party"):
-        with pytest.raises(IntegrityError, match="_version_id_fk"), transaction.atomic(), connection.cursor() as c:
-            c.execute(  # to a version of the same month (same partition) that does not exist
-                f"UPDATE {table} SET version_id = version_id + 5000000000 WHERE version_id = %s", [version.pk]
+    screen_versions([version.pk])
+    assessment = Assessment.objects.get(version=version)
+    assert Hit.objects.filter(assessment=assessment).exists()
+    parent_ids = {partitions.VERSIONS: version.pk, "risk_engine_assessment": assessment.pk}
+    suffix = partitions.month_suffix(partitions.month_of_id(version.pk))
+    for child, column, parent in partitions.LOCAL_KEYS:
+        key = partitions.local_key_name(child, column, suffix)
+        with pytest.raises(IntegrityError, match=key), transaction.atomic(), connection.cursor() as c:
+            shifted = [column]
+            if child == "risk_engine_assessment":  # its id is its version's (a check): both move, its hits go
+                c.execute("DELETE FROM risk_engine_hit WHERE assessment_id = %s", [assessment.pk])
+                shifted.append("id")
+            c.execute(  # to a parent of the same month (same partition) that does not exist
+                f"UPDATE {child} SET {', '.join(f'{name} = {name} + 5000000000' for name in shifted)} "
+                f"WHERE {column} = %s",
+                [parent_ids[parent]],
             )
+            assert c.rowcount >= 1, child
             c.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
