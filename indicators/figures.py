@@ -50,15 +50,47 @@ class View:
         return cls(period, own, False, frozenset(hidden))
 
 
+@dataclass(frozen=True)
+class Spans:
+    """A period read as whole ISO weeks from ``WeeklyFigure`` plus the days at either end from
+    ``DailyFigure``; every range inclusive, an unused one empty (its start after its end)."""
+
+    weeks: tuple[dt.date, dt.date]  # Mondays of the first and last whole week
+    days: tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]
+
+    @classmethod
+    def of(cls, period: Period) -> Spans:
+        start, end = period.day_from, period.day_to
+        first = start + dt.timedelta(days=(7 - start.weekday()) % 7)
+        last = end - dt.timedelta(days=6 + (end - dt.timedelta(days=6)).weekday())
+        if first > last:  # no whole week inside: every day from the daily table
+            return cls((end + ONE_DAY, end), ((start, end), (end + ONE_DAY, end)))
+        return cls((first, last), ((start, first - ONE_DAY), (last + dt.timedelta(days=7), end)))
+
+    def params(self) -> dict[str, dt.date]:
+        (week_from, week_to), ((head_from, head_to), (tail_from, tail_to)) = self.weeks, self.days
+        return {"w1": week_from, "w2": week_to, "a1": head_from, "a2": head_to, "b1": tail_from, "b2": tail_to}
+
+
+ONE_DAY = dt.timedelta(days=1)
+# The rows of a period: whole weeks, and the edge days (summed to their week for charts).
+PERIOD_ROWS = """
+SELECT week, member_state, key, key2, value FROM indicators_weeklyfigure
+ WHERE metric = %(metric)s AND week BETWEEN %(w1)s AND %(w2)s
+UNION ALL
+SELECT date_trunc('week', day)::date, member_state, key, key2, value FROM indicators_dailyfigure
+ WHERE metric = %(metric)s AND (day BETWEEN %(a1)s AND %(a2)s OR day BETWEEN %(b1)s AND %(b2)s)
+"""
+
+
 def sums(view: View, metric: str) -> pd.DataFrame:
     """member_state, key, key2, value summed over the period; all Member States."""
     if metric in view._cache:
         return view._cache[metric]
     with analytics_cursor() as cursor:
         cursor.execute(
-            """SELECT member_state, key, key2, sum(value) FROM indicators_dailyfigure
-               WHERE metric = %s AND day BETWEEN %s AND %s GROUP BY member_state, key, key2""",
-            [metric, view.period.day_from, view.period.day_to],
+            f"SELECT member_state, key, key2, sum(value) FROM ({PERIOD_ROWS}) AS f GROUP BY member_state, key, key2",  # noqa: S608 - fixed text
+            {"metric": metric, **Spans.of(view.period).params()},
         )
         frame = pd.DataFrame(cursor.fetchall(), columns=["member_state", "key", "key2", "value"])
     if view.hidden_codes and metric.startswith("hit") and not frame.empty:
@@ -69,17 +101,17 @@ def sums(view: View, metric: str) -> pd.DataFrame:
 
 def weekly_sums(view: View, metric: str, *, by_key: bool = False) -> pd.DataFrame:
     """week, (key,) value for the viewer's rows: summed in SQL to what a trend chart draws."""
-    conditions, params = ["metric = %s", "day BETWEEN %s AND %s"], [metric, view.period.day_from, view.period.day_to]
+    conditions, params = ["TRUE"], {"metric": metric, **Spans.of(view.period).params()}
     if view.visible_state:
-        conditions.append("member_state = %s")
-        params.append(view.visible_state)
+        conditions.append("member_state = %(state)s")
+        params["state"] = view.visible_state
     if view.hidden_codes and metric.startswith("hit"):
-        conditions.append("NOT (key = ANY(%s) OR key2 = ANY(%s))")
-        params += [sorted(view.hidden_codes)] * 2
+        conditions.append("NOT (key = ANY(%(hidden)s) OR key2 = ANY(%(hidden)s))")
+        params["hidden"] = sorted(view.hidden_codes)
     key = "key, " if by_key else ""
     with analytics_cursor() as cursor:
         cursor.execute(
-            f"""SELECT date_trunc('week', day)::date AS week, {key}sum(value) FROM indicators_dailyfigure
+            f"""SELECT week, {key}sum(value) FROM ({PERIOD_ROWS}) AS f
                 WHERE {" AND ".join(conditions)} GROUP BY week{", key" if by_key else ""}""",  # noqa: S608 - fixed fragments only
             params,
         )

@@ -30,6 +30,30 @@ class DailyFigure(models.Model):
         return f"{self.metric} {self.day} {self.member_state} {self.key}/{self.key2} = {self.value}"
 
 
+class WeeklyFigure(models.Model):
+    """``DailyFigure`` summed by ISO week (``week`` is its Monday), rebuilt with the days it sums by the
+    refresh job: a year's dashboard reads 52 weeks and a few edge days instead of 365 days of every
+    figure (``indicators.figures``). Derived only, never written on its own."""
+
+    metric = models.CharField(max_length=40)
+    week = models.DateField()
+    member_state = models.CharField(max_length=3)
+    key = models.CharField(max_length=60, blank=True, default="")
+    key2 = models.CharField(max_length=60, blank=True, default="")
+    value = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "week", "member_state", "key", "key2"], name="weekly_figure_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(week__week_day=2), name="weekly_figure_week_is_a_monday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} week of {self.week} {self.member_state} {self.key}/{self.key2} = {self.value}"
+
+
 class RefreshRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

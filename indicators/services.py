@@ -40,6 +40,26 @@ def _bounds(day_from: dt.date, day_to: dt.date) -> dict:
     }
 
 
+# The weeks' sums rebuilt from the days they sum (``WeeklyFigure``), for the weeks a refresh touched.
+ROLL_UP = """
+INSERT INTO indicators_weeklyfigure (metric, week, member_state, key, key2, value)
+SELECT metric, date_trunc('week', day)::date, member_state, key, key2, sum(value) FROM indicators_dailyfigure
+WHERE metric = %(metric)s AND day BETWEEN %(first)s AND %(last)s GROUP BY 1, 2, 3, 4, 5
+"""
+
+
+def roll_up(cursor, metric: str, day_from: dt.date | None = None, day_to: dt.date | None = None) -> None:
+    """Rebuild ``metric``'s weekly sums over the whole weeks holding ``day_from``..``day_to`` (every week
+    without them), in the caller's transaction: the weeks never disagree with their days."""
+    first = dt.date.min if day_from is None else day_from - dt.timedelta(days=day_from.weekday())
+    last = dt.date.max if day_to is None else day_to + dt.timedelta(days=6 - day_to.weekday())
+    params = {"metric": metric, "first": first, "last": last}
+    cursor.execute(
+        "DELETE FROM indicators_weeklyfigure WHERE metric = %(metric)s AND week BETWEEN %(first)s AND %(last)s", params
+    )
+    cursor.execute(ROLL_UP, params)
+
+
 def refresh_metric(metric: Metric, day_from: dt.date, day_to: dt.date) -> int:
     if metric.compute is not None:
         return _refresh_computed(metric, day_from, day_to)
@@ -50,7 +70,9 @@ def refresh_metric(metric: Metric, day_from: dt.date, day_to: dt.date) -> int:
             [metric.name, day_from, day_to],
         )
         cursor.execute(INSERT.format(sql=metric.sql), params)
-        return cursor.rowcount
+        rows = cursor.rowcount
+        roll_up(cursor, metric.name, day_from, day_to)
+        return rows
 
 
 def _refresh_computed(metric: Metric, day_from: dt.date, day_to: dt.date) -> int:
@@ -64,6 +86,8 @@ def _refresh_computed(metric: Metric, day_from: dt.date, day_to: dt.date) -> int
         DailyFigure.objects.bulk_create(
             DailyFigure(metric=metric.name, day=d, member_state=s, key=k, key2=k2, value=v) for d, s, k, k2, v in rows
         )
+        with connection.cursor() as cursor:
+            roll_up(cursor, metric.name)  # its keys' rows can leave any day: every week again (a small metric)
     return len(rows)
 
 

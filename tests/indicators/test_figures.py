@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -208,6 +209,26 @@ def test_exports_contain_the_numbers_of_the_page(dataset):
     sheet = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="hits")
     assert sheet[(sheet["member_state"] == "FR") & (sheet["criterion"] == "CRC-IX-TOY")]["automated"].item() == 3
     assert set(sheet["member_state"]) <= {"FR", EU_TOTAL}
+
+
+def test_the_tables_rows_are_html_with_their_classes_and_the_links_the_viewer_may_follow(dataset):
+    """The dashboard writes its rows' HTML in Python (a year of cells): numbers right-aligned, EU totals
+    marked, cell text escaped once, and a records link only into an area the viewer may open."""
+    query = f"from={period().day_from}&to={period().day_to}"
+    client = Client()
+    client.force_login(dataset["fr_analyst"])
+    page = client.get(f"/indicators/?{query}").content.decode()
+    body = page[page.index('id="table-hits"') :]
+    row = re.search(r"<tr><td>FR</td><td>CRC-IX-TOY</td>.*?</tr>", body).group(0)
+    assert '<td class="num">3</td>' in row and '<a href="/criteria/CRC-IX-TOY/">records</a>' in row
+    assert re.search(r'<tr class="total"><td>EU total</td><td>CRC-IX-TOY</td>', body)
+    assert "&quot;" not in page and "&lt;td" not in page and "&amp;amp;" not in page
+    workload = page[page.index('id="table-workload"') :]
+    assert 'href="/workbench/?member_state=FR"' in workload[: workload.index("</table>")]
+    client.force_login(dataset["commission"])
+    page = client.get(f"/indicators/?{query}").content.decode()
+    workload = page[page.index('id="table-workload"') :]
+    assert "/workbench/" not in workload[: workload.index("</table>")]  # the Commission has no workbench
 
 
 def test_rest_for_national_dashboards(dataset):
