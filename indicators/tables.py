@@ -29,43 +29,34 @@ def ens_volumes(view: View) -> pd.DataFrame:
 
 
 def hits_per_criterion(view: View) -> pd.DataFrame:
-    parts = []
-    for metric, column in (
-        ("hits_automated", "automated"),
-        ("hits_assessed", "after_assessment"),
-        ("hits_dismissed", "dismissed"),
-    ):
-        part = sums(view, metric).rename(columns={"key": "criterion", "key2": "risk_area", "value": column})
-        parts.append(part.set_index(["member_state", "criterion", "risk_area"])[[column]])
-    controlled = sums(view, "hits_controlled")
-    for result, column in (("positive", "positive"), ("negative", "negative")):
-        part = controlled[controlled["key2"] == result].rename(columns={"key": "criterion", "value": column})
-        parts.append(part.groupby(["member_state", "criterion"])[[column]].sum())
-    if parts[0].empty:
-        return pd.DataFrame(
-            columns=[
-                "member_state",
-                "criterion",
-                "risk_area",
-                "automated",
-                "after_assessment",
-                "dismissed",
-                "controlled",
-                "positive",
-                "precision",
-            ]
-        )
-    frame = parts[0].join(parts[1:3], how="left").reset_index()
-    frame = frame.merge(
-        parts[3].join(parts[4], how="outer").reset_index(), on=["member_state", "criterion"], how="left"
-    )
-    frame = frame.fillna(0)
-    frame["controlled"] = frame["positive"] + frame["negative"]
+    """Per criterion the viewer may see: hits, confirmed, dismissed, controlled and positive, and precision."""
     values = ["automated", "after_assessment", "dismissed", "controlled", "positive"]
+    automated = _by_keys(sums(view, "hits_automated"))
+    if not automated:
+        return pd.DataFrame(columns=["member_state", "criterion", "risk_area", *values, "precision"])
+    assessed, dismissed = _by_keys(sums(view, "hits_assessed")), _by_keys(sums(view, "hits_dismissed"))
+    controlled = sums(view, "hits_controlled")  # key: the criterion, key2: the control's result
+    positive = _by_keys(controlled, key2="positive", with_key2=False)
+    negative = _by_keys(controlled, key2="negative", with_key2=False)
+    rows = []
+    for key, hits in automated.items():
+        found, cleared = positive.get(key[:2], 0), negative.get(key[:2], 0)
+        rows.append((*key, hits, assessed.get(key, 0), dismissed.get(key, 0), found + cleared, found))
+    frame = pd.DataFrame(rows, columns=["member_state", "criterion", "risk_area", *values])
     out = with_totals(view, frame, ["criterion", "risk_area"], values)
     out[values] = out[values].astype(int)
     out["precision"] = ratio(out["positive"], out["controlled"])
     return out
+
+
+def _by_keys(frame: pd.DataFrame, *, key2: str | None = None, with_key2: bool = True) -> dict[tuple, float]:
+    """A metric's values by (Member State, key, key2), or by (Member State, key) of the rows with ``key2``."""
+    totals: dict[tuple, float] = {}
+    for state, key, row_key2, value in frame[["member_state", "key", "key2", "value"]].itertuples(index=False):
+        if key2 is None or row_key2 == key2:
+            group = (state, key, row_key2) if with_key2 else (state, key)
+            totals[group] = totals.get(group, 0) + value
+    return totals
 
 
 def controls_by_type(view: View) -> pd.DataFrame:
@@ -80,32 +71,38 @@ def controls_by_type(view: View) -> pd.DataFrame:
     return out
 
 
+def _by_state(frame: pd.DataFrame, *, key: str | None = None, key2: str | None = None) -> dict[str, float]:
+    """A metric's values summed per Member State (of the rows with ``key`` / ``key2``, if given)."""
+    totals: dict[str, float] = {}
+    for state, row_key, row_key2, value in frame[["member_state", "key", "key2", "value"]].itertuples(index=False):
+        if (key is None or row_key == key) and (key2 is None or row_key2 == key2):
+            totals[state] = totals.get(state, 0) + value
+    return totals
+
+
 def aeo_shares(view: View) -> pd.DataFrame:
     """ENS submitted by AEOs (the filer holds a valid authorisation; seed 001 lines 1597, 2062), of which by
     third-country AEOs; ENS with an AEO party (any of consignor, consignee, filer); controls and their
     results on declarations with an AEO party versus the others."""
-    ens = sums(view, "ens").groupby("member_state", as_index=False)["value"].sum().rename(columns={"value": "ens"})
-    filed = sums(view, "ens_aeo_filer")
-    by_aeo = filed.groupby("member_state")["value"].sum()
-    by_third_country = filed[filed["key2"] == "third_country"].groupby("member_state")["value"].sum()
-    aeo = sums(view, "ens_aeo").groupby("member_state", as_index=False)["value"].sum()
-    aeo = aeo.rename(columns={"value": "ens_with_an_aeo_party"})
+    ens = _by_state(sums(view, "ens"))
+    aeo = _by_state(sums(view, "ens_aeo"))
+    by_aeo = _by_state(sums(view, "ens_aeo_filer"))
+    by_third_country = _by_state(sums(view, "ens_aeo_filer"), key2="third_country")
     controls = sums(view, "controls_by_aeo")
-    pivot = (
-        controls.pivot_table(index="member_state", columns=["key", "key2"], values="value", aggfunc="sum", fill_value=0)
-        if not controls.empty
-        else pd.DataFrame()
-    )
-    frame = ens.merge(aeo, on="member_state", how="left").fillna(0)
-    frame["ens_submitted_by_aeo"] = frame["member_state"].map(by_aeo).fillna(0)
-    frame["ens_submitted_by_third_country_aeo"] = frame["member_state"].map(by_third_country).fillna(0)
-    for status in ("aeo", "non_aeo"):
-        for result in ("positive", "negative"):
-            column = f"{status}_{result}"
-            values = pivot[(status, result)] if (status, result) in pivot.columns else 0
-            frame[column] = frame["member_state"].map(values).fillna(0) if not isinstance(values, int) else 0
-    frame["aeo_controls"] = frame["aeo_positive"] + frame["aeo_negative"]
-    frame["non_aeo_controls"] = frame["non_aeo_positive"] + frame["non_aeo_negative"]
+    by_result = {
+        (status, result): _by_state(controls, key=status, key2=result)
+        for status in ("aeo", "non_aeo")
+        for result in ("positive", "negative")
+    }
+    rows = []
+    for state in sorted(ens):  # the Member States that received ENS, as the merge on them kept
+        positive, negative = by_result["aeo", "positive"].get(state, 0), by_result["aeo", "negative"].get(state, 0)
+        non_positive = by_result["non_aeo", "positive"].get(state, 0)
+        non_negative = by_result["non_aeo", "negative"].get(state, 0)
+        rows.append(
+            (state, ens[state], by_aeo.get(state, 0), by_third_country.get(state, 0), aeo.get(state, 0),
+             positive + negative, positive, non_positive + non_negative, non_positive)
+        )  # fmt: skip
     counts = [
         "ens",
         "ens_submitted_by_aeo",
@@ -116,7 +113,7 @@ def aeo_shares(view: View) -> pd.DataFrame:
         "non_aeo_controls",
         "non_aeo_positive",
     ]
-    out = with_totals(view, frame, [], counts)
+    out = with_totals(view, pd.DataFrame(rows, columns=["member_state", *counts]), [], counts)
     out[counts] = out[counts].astype(int)
     out["submitted_by_aeo_share_of_ens"] = ratio(out["ens_submitted_by_aeo"], out["ens"])
     out["aeo_party_share_of_ens"] = ratio(out["ens_with_an_aeo_party"], out["ens"])
