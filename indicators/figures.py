@@ -134,19 +134,19 @@ def with_totals(view: View, frame: pd.DataFrame, by: list[str], values: list[str
         key = record[:width]
         if any(part is None or part != part for part in key):  # a missing key is left out, as group-by does
             continue
-        figures = [0 if value is None or value != value else value for value in record[width:]]  # NaN counts as 0
+        amounts = [0 if value is None or value != value else value for value in record[width:]]  # NaN counts as 0
         for table, row_key in ((per_state, key), (totals, key[1:])):
             row = table.get(row_key)
             if row is None:
-                table[row_key] = list(figures)
+                table[row_key] = list(amounts)
             else:
-                row[:] = [left + right for left, right in zip(row, figures, strict=True)]
+                row[:] = [left + right for left, right in zip(row, amounts, strict=True)]
     rows = [
-        (*key, *sums)
-        for key, sums in sorted(per_state.items())
+        (*key, *summed)
+        for key, summed in sorted(per_state.items())
         if not view.visible_state or key[0] == view.visible_state
     ]
-    rows += [(EU_TOTAL, *key, *sums) for key, sums in sorted(totals.items())]
+    rows += [(EU_TOTAL, *key, *summed) for key, summed in sorted(totals.items())]
     out = pd.DataFrame(rows, columns=["member_state", *by, *values])
     numeric = {column: dtype for column, dtype in frame[values].dtypes.items() if pd.api.types.is_numeric_dtype(dtype)}
     if not by and len({*numeric.values()}) > 1:  # a single total row of mixed columns is upcast, as before
