@@ -12,13 +12,22 @@ from django.conf import settings
 from django.db import models
 
 
-class DailyFigure(models.Model):
+class Figure(models.Model):
+    """One value of a metric for a Member State and up to two keys (a mode and a phase, a criterion and a
+    control's result...), over the span its concrete model says: a day or a week."""
+
     metric = models.CharField(max_length=40)
-    day = models.DateField()
     member_state = models.CharField(max_length=3)
     key = models.CharField(max_length=60, blank=True, default="")
     key2 = models.CharField(max_length=60, blank=True, default="")
     value = models.FloatField()
+
+    class Meta:
+        abstract = True
+
+
+class DailyFigure(Figure):
+    day = models.DateField()
 
     class Meta:
         constraints = [
@@ -30,17 +39,12 @@ class DailyFigure(models.Model):
         return f"{self.metric} {self.day} {self.member_state} {self.key}/{self.key2} = {self.value}"
 
 
-class WeeklyFigure(models.Model):
+class WeeklyFigure(Figure):
     """``DailyFigure`` summed by ISO week (``week`` is its Monday), rebuilt with the days it sums by the
     refresh job: a year's dashboard reads 52 weeks and a few edge days instead of 365 days of every
     figure (``indicators.figures``). Derived only, never written on its own."""
 
-    metric = models.CharField(max_length=40)
     week = models.DateField()
-    member_state = models.CharField(max_length=3)
-    key = models.CharField(max_length=60, blank=True, default="")
-    key2 = models.CharField(max_length=60, blank=True, default="")
-    value = models.FloatField()
 
     class Meta:
         constraints = [

@@ -23,6 +23,9 @@ class Table:
     note: str = ""
 
 
+COLUMNS = ("member_state", "key", "key2")  # a figure row's keys, as indicators.figures.sums gives them
+
+
 def ens_volumes(view: View) -> pd.DataFrame:
     frame = sums(view, "ens").rename(columns={"key": "mode", "key2": "phase", "value": "ens"})
     return with_totals(view, frame, ["mode", "phase"], ["ens"]).astype({"ens": int})
@@ -31,13 +34,13 @@ def ens_volumes(view: View) -> pd.DataFrame:
 def hits_per_criterion(view: View) -> pd.DataFrame:
     """Per criterion the viewer may see: hits, confirmed, dismissed, controlled and positive, and precision."""
     values = ["automated", "after_assessment", "dismissed", "controlled", "positive"]
-    automated = _by_keys(sums(view, "hits_automated"))
+    automated = _summed(sums(view, "hits_automated"), COLUMNS)
     if not automated:
         return pd.DataFrame(columns=["member_state", "criterion", "risk_area", *values, "precision"])
-    assessed, dismissed = _by_keys(sums(view, "hits_assessed")), _by_keys(sums(view, "hits_dismissed"))
+    assessed, dismissed = _summed(sums(view, "hits_assessed"), COLUMNS), _summed(sums(view, "hits_dismissed"), COLUMNS)
     controlled = sums(view, "hits_controlled")  # key: the criterion, key2: the control's result
-    positive = _by_keys(controlled, key2="positive", with_key2=False)
-    negative = _by_keys(controlled, key2="negative", with_key2=False)
+    positive = _summed(controlled, ("member_state", "key"), key2="positive")
+    negative = _summed(controlled, ("member_state", "key"), key2="negative")
     rows = []
     for key, hits in automated.items():
         found, cleared = positive.get(key[:2], 0), negative.get(key[:2], 0)
@@ -47,16 +50,6 @@ def hits_per_criterion(view: View) -> pd.DataFrame:
     out[values] = out[values].astype(int)
     out["precision"] = ratio(out["positive"], out["controlled"])
     return out
-
-
-def _by_keys(frame: pd.DataFrame, *, key2: str | None = None, with_key2: bool = True) -> dict[tuple, float]:
-    """A metric's values by (Member State, key, key2), or by (Member State, key) of the rows with ``key2``."""
-    totals: dict[tuple, float] = {}
-    for state, key, row_key2, value in frame[["member_state", "key", "key2", "value"]].itertuples(index=False):
-        if key2 is None or row_key2 == key2:
-            group = (state, key, row_key2) if with_key2 else (state, key)
-            totals[group] = totals.get(group, 0) + value
-    return totals
 
 
 def controls_by_type(view: View) -> pd.DataFrame:
@@ -71,12 +64,15 @@ def controls_by_type(view: View) -> pd.DataFrame:
     return out
 
 
-def _by_state(frame: pd.DataFrame, *, key: str | None = None, key2: str | None = None) -> dict[str, float]:
-    """A metric's values summed per Member State (of the rows with ``key`` / ``key2``, if given)."""
-    totals: dict[str, float] = {}
-    for state, row_key, row_key2, value in frame[["member_state", "key", "key2", "value"]].itertuples(index=False):
-        if (key is None or row_key == key) and (key2 is None or row_key2 == key2):
-            totals[state] = totals.get(state, 0) + value
+def _summed(frame: pd.DataFrame, by: tuple[str, ...], *, key: str | None = None, key2: str | None = None) -> dict:
+    """A metric's values summed by the columns ``by`` (the bare value for one column, else a tuple), of the
+    rows with ``key`` / ``key2`` if given. Plain Python: a pandas groupby costs more on these small frames."""
+    positions = [COLUMNS.index(column) for column in by]
+    totals: dict = {}
+    for row in frame[[*COLUMNS, "value"]].itertuples(index=False, name=None):
+        if (key is None or row[1] == key) and (key2 is None or row[2] == key2):
+            group = row[positions[0]] if len(positions) == 1 else tuple(row[position] for position in positions)
+            totals[group] = totals.get(group, 0) + row[3]
     return totals
 
 
@@ -84,13 +80,13 @@ def aeo_shares(view: View) -> pd.DataFrame:
     """ENS submitted by AEOs (the filer holds a valid authorisation; seed 001 lines 1597, 2062), of which by
     third-country AEOs; ENS with an AEO party (any of consignor, consignee, filer); controls and their
     results on declarations with an AEO party versus the others."""
-    ens = _by_state(sums(view, "ens"))
-    aeo = _by_state(sums(view, "ens_aeo"))
-    by_aeo = _by_state(sums(view, "ens_aeo_filer"))
-    by_third_country = _by_state(sums(view, "ens_aeo_filer"), key2="third_country")
+    ens = _summed(sums(view, "ens"), ("member_state",))
+    aeo = _summed(sums(view, "ens_aeo"), ("member_state",))
+    by_aeo = _summed(sums(view, "ens_aeo_filer"), ("member_state",))
+    by_third_country = _summed(sums(view, "ens_aeo_filer"), ("member_state",), key2="third_country")
     controls = sums(view, "controls_by_aeo")
     by_result = {
-        (status, result): _by_state(controls, key=status, key2=result)
+        (status, result): _summed(controls, ("member_state",), key=status, key2=result)
         for status in ("aeo", "non_aeo")
         for result in ("positive", "negative")
     }

@@ -91,6 +91,34 @@ ON CONFLICT (version_id, member_state_id) DO UPDATE SET
 """
 
 
+def _supersede_earlier_versions(cursor, declaration_ids: list[int], now: dt.datetime) -> None:
+    """An amendment: open cases of a declaration's earlier versions leave the queues.
+
+    In two steps so that the versions table is only read by its partition key: a version looked up by
+    ``declaration_id`` is planned in every month's partition (1.5 ms a screening on a year of months).
+    ``state = 'open'`` is asked again in the update, so a case closed meanwhile stays closed."""
+    cursor.execute(
+        """SELECT c.id, c.version_id, d.current_version FROM workbench_case c
+           JOIN declarations_declaration d ON d.id = c.declaration_id
+           WHERE c.declaration_id = ANY(%s) AND c.state = 'open'""",
+        [declaration_ids],
+    )
+    open_cases = cursor.fetchall()
+    if not open_cases:
+        return
+    cursor.execute(
+        "SELECT id, version FROM declarations_declarationversion WHERE id = ANY(%s)",
+        [sorted({version_id for _case, version_id, _current in open_cases})],
+    )
+    number_of = dict(cursor.fetchall())
+    superseded = [case for case, version_id, current in open_cases if number_of.get(version_id) != current]
+    if superseded:
+        cursor.execute(
+            "UPDATE workbench_case SET state = 'superseded', updated_at = %s WHERE id = ANY(%s) AND state = 'open'",
+            [now, superseded],
+        )
+
+
 def sync_cases(
     sender,
     *,
@@ -107,15 +135,7 @@ def sync_cases(
     declaration_ids = sorted({a["declaration_id"] for a in assessments})
     rows = desired_cases(assessments, hits, phases, aeo)
     with connection.cursor() as cursor:
-        # An amendment: open cases of earlier versions leave the queues.
-        cursor.execute(
-            """UPDATE workbench_case c SET state = 'superseded', updated_at = %s
-               FROM declarations_declaration d
-               WHERE c.declaration_id = ANY(%s) AND d.id = c.declaration_id AND c.state = 'open'
-                 AND c.version_id NOT IN (SELECT id FROM declarations_declarationversion
-                                          WHERE declaration_id = d.id AND version = d.current_version)""",
-            [now, declaration_ids],
-        )
+        _supersede_earlier_versions(cursor, declaration_ids, now)
         keep = [f"{row[1]}:{row[2]}" for row in rows]
         cursor.execute(
             """UPDATE workbench_case SET state = 'cleared', updated_at = %s

@@ -41,6 +41,11 @@ class CustomsOffice(models.Model):
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            # The target of declarations' (office, Member State of first entry) key: a declaration's Member
+            # State of first entry is its office's (migration declarations 0009).
+            models.UniqueConstraint(fields=["code", "member_state"], name="customs_office_code_member_state")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

@@ -216,3 +216,32 @@ def test_office_filter_lists_the_same_rows_with_the_branch_that_cannot_match_lef
         "N-1",
         "N-2",
     }
+
+
+def test_a_declaration_whose_member_state_is_not_its_offices_is_refused_by_the_database(db):
+    """The branch pruning above relies on "a declaration's Member State of first entry is its office's",
+    which the filing service derives; the database holds it too (migration declarations 0009), for every
+    other writer. Over every Member State that is not the office's, the row is refused under the key's name."""
+    from django.db import IntegrityError, connection, transaction
+
+    from crms.accounts.models import Organisation
+
+    system = make_user("fr-sys-key", "FR", "national_system")
+    (result,) = file_declarations([body("KEY-1")], user=system)
+    declaration = Declaration.objects.select_related("office_of_first_entry").get(mrn=result.mrn)
+    office = declaration.office_of_first_entry
+    assert declaration.first_entry_member_state_id == office.member_state_id == "FR"
+    others = list(Organisation.objects.exclude(code="FR").filter(offices__isnull=False).distinct())
+    assert len(others) >= 5
+    for other in others:
+        with pytest.raises(IntegrityError, match="declaration_office_in_first_entry_state"), transaction.atomic():
+            Declaration.objects.filter(pk=declaration.pk).update(first_entry_member_state=other)
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        elsewhere = other.offices.first()
+        with pytest.raises(IntegrityError, match="declaration_office_in_first_entry_state"), transaction.atomic():
+            Declaration.objects.filter(pk=declaration.pk).update(office_of_first_entry=elsewhere)
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    declaration.refresh_from_db()
+    assert (declaration.office_of_first_entry_id, declaration.first_entry_member_state_id) == (office.pk, "FR")
