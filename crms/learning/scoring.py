@@ -137,8 +137,11 @@ def _score(runtime: Runtime, rows: list[dict[str, Any]], revision: int | None) -
     snapshot = behaviour.snapshot_for(runtime.member_state)
     baselines = baselines_at(revision)  # the screening's revision: no extra read per filing
     matrix, counts = runtime.vectoriser.matrix(filing.columns_of(rows), snapshot)
-    scores = runtime.booster.predict(matrix, num_threads=1)
-    contributions = runtime.paths.of(runtime.booster.predict(matrix, pred_leaf=True, num_threads=1))
+    leaves = runtime.booster.predict(matrix, pred_leaf=True, num_threads=1)
+    scores = runtime.paths.scores(leaves)
+    if scores is None:
+        scores = runtime.booster.predict(matrix, num_threads=1)
+    contributions = runtime.paths.of(leaves)
     names = runtime.vectoriser.spec.names
     out = []
     for index, row in enumerate(rows):

@@ -233,6 +233,10 @@ def test_path_contributions_add_up_to_the_raw_score_and_agree_with_shap_on_the_m
     mine = paths.of(booster.predict(matrix, pred_leaf=True))
     raw = booster.predict(matrix, raw_score=True)
     np.testing.assert_allclose(paths.bias + mine.sum(axis=1), raw, rtol=1e-9, atol=1e-9)
+    # The live score is read from the same leaves (one LightGBM call per filing): LightGBM's own, to rounding.
+    leaves = booster.predict(matrix, pred_leaf=True)
+    np.testing.assert_allclose(paths.scores(leaves), booster.predict(matrix), rtol=1e-12, atol=1e-15)
+    assert paths.scores(leaves).shape == (len(matrix),) and paths.sigmoid == 1.0
     shap = booster.predict(matrix, pred_contrib=True)[:, :-1]
     agree = np.mean(np.argmax(mine, axis=1) == np.argmax(shap, axis=1))
     assert agree > 0.6, agree
