@@ -51,10 +51,11 @@ def period_from(request, *, european: bool = False) -> tuple[Period, list[str]]:
     errors = []
     today = timezone.now().date()
     day_to = _day(request, "to", errors, european) or today
-    days = request.GET.get("days", "")
-    day_from = day_to - dt.timedelta(
-        days=(whole_number(days) if 0 < (whole_number(days) or 0) <= MAX_DAYS else DEFAULT_DAYS) - 1
-    )
+    days = whole_number(request.GET.get("days"))
+    if request.GET.get("days", "").strip() and not 0 < (days or 0) <= MAX_DAYS:  # -5 read as 90 days, silently
+        errors.append(f"days: a whole number of days from 1 to {MAX_DAYS}")
+        days = None
+    day_from = day_to - dt.timedelta(days=(days or DEFAULT_DAYS) - 1)
     parsed = _day(request, "from", errors, european)
     if parsed is not None:
         day_from = parsed

@@ -60,3 +60,22 @@ def test_member_state_staff_only_ever_see_their_own(personas):
     """The box is for EU-wide readers; what an FR analyst types changes nothing (their rows are FR's)."""
     response = _dashboard(personas["fr_analyst"], "NL")
     assert response.context["view"].visible_state == "FR"
+
+
+@pytest.mark.parametrize("typed", ["-5", "0", "1099", "99999999999999999999", "²", "ninety"])
+def test_an_impossible_number_of_days_is_refused_naming_the_field_not_read_as_ninety(personas, typed):
+    client = Client()
+    client.force_login(personas["fr_analyst"])
+    response = client.get("/indicators/", {"days": typed})
+    assert response.status_code == 400
+    assert "days: a whole number of days from 1 to 1098" in response.content.decode()
+    assert response.context["view"].period.days == 90  # the figures shown are the default period's, as labelled
+
+
+@pytest.mark.parametrize("typed", ["1", "30", " 365 ", "1098", ""])
+def test_a_possible_number_of_days_is_the_period(personas, typed):
+    client = Client()
+    client.force_login(personas["fr_analyst"])
+    response = client.get("/indicators/", {"days": typed})
+    assert response.status_code == 200
+    assert response.context["view"].period.days == (int(typed) if typed.strip() else 90)

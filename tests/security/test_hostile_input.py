@@ -330,6 +330,10 @@ def test_time_zone_offsets_beyond_plus_14_are_400_naming_the_field(world):
         ("/api/v1/indicators/?to=2026-13-01", "to"),  # was a 500
         ("/api/v1/indicators/?from=0001-01-01", "from"),
         ("/api/v1/indicators/?to=0001-01-01", "to"),  # the period would start before year 1: was a 500
+        ("/api/v1/indicators/?days=-5", "days"),  # read as the default 90 days, silently
+        ("/api/v1/indicators/?days=0", "days"),
+        ("/api/v1/indicators/?days=1099", "days"),  # beyond three years
+        ("/api/v1/indicators/?days=%C2%B2", "days"),
     ],
 )
 def test_impossible_dates_and_unicode_digits_in_api_parameters_are_400(world, url, field):
