@@ -107,11 +107,11 @@ def make_plan(*, capacity: int, volume: float, rules: float, recent: np.ndarray,
 
 
 def selected_today(member_state: str, mode: str, day: dt.date) -> int:
+    """The learned selections screened on ``day``: a database function whose plan is kept per session
+    (migration selection 0003), planning across every month's partition being most of its cost."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT count(*) FROM risk_engine_assessment a JOIN declarations_declaration d ON d.id = a.declaration_id
-               WHERE a.responsible_member_state_id = %s AND d.transport_mode = %s AND a.learned_selection
-                 AND a.screened_at >= %s AND a.screened_at < %s""",
+            "SELECT crms_learned_selected(%s, %s, %s, %s)",
             [member_state, mode, _day_start(day), _day_start(day + dt.timedelta(days=1))],
         )
         return cursor.fetchone()[0]

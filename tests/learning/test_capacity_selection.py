@@ -4,6 +4,8 @@ rule-based controls with the highest scores, keeps an exploration share drawn at
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -85,6 +87,18 @@ def test_the_live_model_selects_within_the_days_capacity(history, monkeypatch, c
     # ...and a selection stands when its version is screened again.
     screen_mrns(*mrns)
     assert Assessment.objects.filter(declaration__mrn__in=mrns, learned_selection=True).count() == 3
+    # The day's count (a database function, migration selection 0003) is the plain count, key by key.
+    today = dt.datetime.now(dt.UTC).date()
+    for member_state, mode, day, expected in (
+        ("FR", "air", today, 3), ("FR", "sea", today, 0), ("DE", "air", today, 0),
+        ("FR", "air", today - dt.timedelta(days=1), 0), ("FR", "air", today + dt.timedelta(days=1), 0),
+    ):  # fmt: skip
+        start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+        plain = Assessment.objects.filter(
+            responsible_member_state=member_state, declaration__transport_mode=mode, learned_selection=True,
+            screened_at__gte=start, screened_at__lt=start + dt.timedelta(days=1),
+        ).count()  # fmt: skip
+        assert selection.selected_today(member_state, mode, day) == plain == expected, (member_state, mode, day)
 
 
 def test_without_capacity_or_without_a_live_model_nothing_is_selected(history):
