@@ -38,9 +38,10 @@ class PathContributions:
             [value for tree in trees for value in _leaf_values(tree["tree_structure"])], dtype=np.float64
         )
         objective = str(dump.get("objective", "")).split()
-        self.sigmoid = (
-            float(objective[1].split(":")[1]) if objective[:1] == ["binary"] and objective[1:2] else None
-        )  # "binary sigmoid:1": the only objective the platform trains; anything else scores through LightGBM
+        binary = objective[:1] == ["binary"] and objective[1:2] and not dump.get("average_output")
+        # "binary sigmoid:1", boosted (not a random forest, whose trees average): the only kind the platform
+        # trains; anything else scores through LightGBM
+        self.sigmoid = float(objective[1].split(":")[1]) if binary else None
 
     def _walk(self, node: dict, path: np.ndarray, leaves: dict[int, np.ndarray]) -> None:
         stack = [(node, path)]

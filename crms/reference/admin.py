@@ -16,6 +16,11 @@ class CustomsOfficeAdmin(admin.ModelAdmin):
     list_filter = ("member_state", "border_type")
     search_fields = ("code", "name", "unlocode")
 
+    def get_readonly_fields(self, request, obj=None):
+        """An existing office keeps its Member State: declarations' Member State of first entry is their
+        office's (a database key), so moving it would fail or re-scope them (crms.reference.loader)."""
+        return ("code", "member_state") if obj is not None else ()
+
 
 @admin.register(HsSection)
 class HsSectionAdmin(admin.ModelAdmin):

@@ -106,7 +106,34 @@ def load_customs_offices() -> int:
         )
         for row in _rows("customs_offices.csv")
     ]
+    _refuse_moving_offices_in_use(offices)
     return _upsert(CustomsOffice, offices, "code")
+
+
+class OfficeInUse(ValueError):
+    """A reference update would move an office that declarations name to another Member State."""
+
+
+def _refuse_moving_offices_in_use(offices: list[CustomsOffice]) -> None:
+    """A declaration's Member State of first entry is its office's (a key in the database, migration
+    declarations 0009): an office named by filed declarations cannot move to another Member State, which
+    would silently re-scope them. Refused before anything is written, naming the offices."""
+    from crms.declarations.models import Declaration
+
+    stored = dict(CustomsOffice.objects.values_list("code", "member_state_id"))
+    moving = {
+        o.code: (stored[o.code], o.member_state_id)
+        for o in offices
+        if stored.get(o.code, o.member_state_id) != o.member_state_id
+    }
+    named_by_declarations = Declaration.objects.filter(office_of_first_entry__in=moving)
+    in_use = set(named_by_declarations.values_list("office_of_first_entry", flat=True).distinct()) if moving else set()
+    if in_use:
+        named = ", ".join(f"{code} ({moving[code][0]} -> {moving[code][1]})" for code in sorted(in_use))
+        raise OfficeInUse(
+            f"customs offices: {named} would move to another Member State, but filed declarations name them "
+            "as their office of first entry. A new office code is needed; nothing was loaded."
+        )
 
 
 def load_hs() -> int:

@@ -245,3 +245,37 @@ def test_a_declaration_whose_member_state_is_not_its_offices_is_refused_by_the_d
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     declaration.refresh_from_db()
     assert (declaration.office_of_first_entry_id, declaration.first_entry_member_state_id) == (office.pk, "FR")
+
+
+def test_reference_data_may_not_move_an_office_that_declarations_name_to_another_member_state(db, monkeypatch):
+    """With the key above, moving an office in use would fail at commit (or re-scope filed declarations):
+    the loader refuses it first, naming the office, and loads nothing; an office nobody filed at may move."""
+    from django.core.management import CommandError, call_command
+
+    from crms.reference import loader
+    from crms.reference.models import Country, CustomsOffice
+
+    (result,) = file_declarations([body("MOVE-1")], user=make_user("fr-sys-move", "FR", "national_system"))
+    used = Declaration.objects.get(mrn=result.mrn).office_of_first_entry_id
+    unused = CustomsOffice.objects.filter(member_state="FR").exclude(code=used).values_list("code", flat=True)[0]
+    rows = loader._rows
+
+    def moved(*codes: str):
+        def read(filename: str):
+            for row in rows(filename):
+                yield (
+                    {**row, "member_state": "DE"} if filename == "customs_offices.csv" and row["code"] in codes else row
+                )
+
+        return read
+
+    Country.objects.filter(iso2="FR").update(name="Edited by hand")
+    monkeypatch.setattr(loader, "_rows", moved(used, unused))
+    with pytest.raises(CommandError, match=rf"customs offices: {used} \(FR -> DE\) would move"):
+        call_command("load_reference_data", stdout=None)
+    assert CustomsOffice.objects.get(code=used).member_state_id == "FR"
+    assert CustomsOffice.objects.get(code=unused).member_state_id == "FR"  # nothing loaded...
+    assert Country.objects.get(iso2="FR").name == "Edited by hand"  # ...not even the tables before offices
+    monkeypatch.setattr(loader, "_rows", moved(unused))
+    loader.load_reference_data()
+    assert CustomsOffice.objects.get(code=unused).member_state_id == "DE"

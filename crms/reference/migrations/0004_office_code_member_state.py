@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('reference', '0003_agreements_and_high_interest_countries'),
+        ("accounts", "0001_initial"),
+        ("reference", "0003_agreements_and_high_interest_countries"),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='customsoffice',
-            constraint=models.UniqueConstraint(fields=('code', 'member_state'), name='customs_office_code_member_state'),
+            model_name="customsoffice",
+            constraint=models.UniqueConstraint(
+                fields=("code", "member_state"), name="customs_office_code_member_state"
+            ),
         ),
     ]

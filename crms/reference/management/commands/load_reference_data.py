@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from crms.reference.loader import STEPS, load_reference_data
+from crms.reference.loader import STEPS, OfficeInUse, load_reference_data
 
 
 class Command(BaseCommand):
@@ -14,5 +14,8 @@ class Command(BaseCommand):
             done += 1
             self.stdout.write(f"[{done}/{len(STEPS)}] {label}: {count} rows")
 
-        load_reference_data(progress=progress)
+        try:
+            load_reference_data(progress=progress)
+        except OfficeInUse as refused:
+            raise CommandError(str(refused)) from refused
         self.stdout.write(self.style.SUCCESS("Reference data loaded."))
