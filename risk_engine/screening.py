@@ -304,7 +304,7 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
         previous = previous_results(version_ids)
         learned = score_batch(batch, revision, now, rescreened=set(previous))
         references = reference_quantiles(revision) if any(learned) else {}
-        selector = Selector(now)
+        selector = Selector(now, revision)
         decided = decided_queues(list(previous))
 
         assessment_ids = list(batch.version_ids)  # one assessment per version, in its month's partition

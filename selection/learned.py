@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
+from crms.core.caching import cached_per_revision
+
 EXPLORATION_SHARE = 0.10
 WINDOW_DAYS = 7
 MIN_RECENT = 200
@@ -117,24 +119,36 @@ def selected_today(member_state: str, mode: str, day: dt.date) -> int:
         return cursor.fetchone()[0]
 
 
-def capacity_of(member_state: str, mode: str) -> int | None:
+@cached_per_revision
+def stated_capacities() -> dict[tuple[str, str], int]:
+    """Every stated capacity by (Member State, mode), read once per criteria revision: a capacity change
+    moves the revision in its own transaction (migration selection 0002), so a screening batch never runs
+    on a capacity older than one committed before it started, and a batch no longer pays a read for it."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT daily_controls FROM selection_controlcapacity WHERE member_state_id = %s AND transport_mode = %s",
-            [member_state, mode],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+        cursor.execute("SELECT member_state_id, transport_mode, daily_controls FROM selection_controlcapacity")
+        return {(member_state, mode): daily for member_state, mode, daily in cursor.fetchall()}
+
+
+def capacity_of(member_state: str, mode: str, revision: int | None = None) -> int | None:
+    """``revision`` None (outside screening): read now."""
+    return stated_capacities(revision).get((member_state, mode))
 
 
 _plans: dict[tuple, tuple[float, Plan]] = {}
 _lock = threading.Lock()
 
 
-def plan_for(member_state: str, mode: str, model_id: int, reference: np.ndarray | None, day: dt.date) -> Plan | None:
+def plan_for(
+    member_state: str,
+    mode: str,
+    model_id: int,
+    reference: np.ndarray | None,
+    day: dt.date,
+    revision: int | None = None,
+) -> Plan | None:
     """Today's plan, kept for ``PLAN_MAX_AGE`` seconds per worker; None without a stated capacity.
-    The capacity itself is read every time (a risk manager's change applies at once)."""
-    capacity = capacity_of(member_state, mode)
+    The capacity is the one of the batch's criteria revision (a risk manager's change applies at once)."""
+    capacity = capacity_of(member_state, mode, revision)
     if capacity is None:
         return None
     key = (member_state, mode, model_id, day, capacity)
@@ -158,6 +172,7 @@ def plan_for(member_state: str, mode: str, model_id: int, reference: np.ndarray 
 def forget() -> None:
     with _lock:
         _plans.clear()
+    stated_capacities.forget()
 
 
 def _draw(mrn: str, version: int) -> float:
@@ -168,8 +183,9 @@ def _draw(mrn: str, version: int) -> float:
 class Selector:
     """Chooses, during one screening batch, the clean declarations the live model selects."""
 
-    def __init__(self, now: dt.datetime):
+    def __init__(self, now: dt.datetime, revision: int | None = None):
         self.day = now.astimezone(dt.UTC).date()
+        self.revision = revision
         self.used: dict[tuple[str, str], int] = {}
         self.plans: dict[tuple, Plan | None] = {}
 
@@ -180,8 +196,10 @@ class Selector:
         if learned is None:
             return False, False
         key = (member_state, mode)
-        if (key, learned.model_id) not in self.plans:  # one read of the capacity per batch and key
-            self.plans[(key, learned.model_id)] = plan_for(member_state, mode, learned.model_id, reference, self.day)
+        if (key, learned.model_id) not in self.plans:  # one plan per batch and key
+            self.plans[(key, learned.model_id)] = plan_for(
+                member_state, mode, learned.model_id, reference, self.day, self.revision
+            )
         plan = self.plans[(key, learned.model_id)]
         if plan is None or not plan.budget:
             return False, False

@@ -142,6 +142,22 @@ def test_a_capacity_change_moves_the_criteria_revision(history):
     assert CriteriaChange.objects.filter(kind="capacity.changed", subject="FR").exists()
 
 
+def test_screening_reads_every_committed_capacity_change_at_once(reference_data):
+    """Screening reads the capacities once per criteria revision (selection.learned.stated_capacities), so
+    every committed change (set, changed, zero, removed) must move the revision: each is its own transaction
+    here, as a risk manager's save is."""
+    from risk_engine.models_revision import current_revision
+
+    seen = [selection.capacity_of("FR", "sea", current_revision())]
+    for daily in (40, 12, 0, None):
+        if daily is None:
+            ControlCapacity.objects.filter(member_state="FR", transport_mode="sea").delete()
+        else:
+            capacity("FR", "sea", daily)
+        seen.append(selection.capacity_of("FR", "sea", current_revision()))
+    assert seen == [None, 40, 12, 0, None]
+
+
 def test_the_model_page_forecasts_load_and_detections_within_capacity(history, client):
     model = train("--member-state", "FR", "--validate-from", "2020-01-21", "--validate-to", "2020-01-30")
     capacity("FR", "air", 25)
