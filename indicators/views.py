@@ -51,8 +51,9 @@ def period_from(request, *, european: bool = False) -> tuple[Period, list[str]]:
     errors = []
     today = timezone.now().date()
     day_to = _day(request, "to", errors, european) or today
-    days = whole_number(request.GET.get("days"))
-    if request.GET.get("days", "").strip() and not 0 < (days or 0) <= MAX_DAYS:  # -5 read as 90 days, silently
+    typed_days = request.GET.get("days", "").strip()
+    days = whole_number(typed_days) if typed_days else None
+    if typed_days and not 0 < (days or 0) <= MAX_DAYS:  # -5 used to be read as 90 days, silently
         errors.append(f"days: a whole number of days from 1 to {MAX_DAYS}")
         days = None
     day_from = day_to - dt.timedelta(days=(days or DEFAULT_DAYS) - 1)

@@ -48,10 +48,10 @@ def previous_results(version_ids: list[int]) -> dict[int, tuple[dict[str, Any], 
         cursor.execute(
             """SELECT id, version_id, outcome, score, control_type, random_selection, criteria_revision, screened_at,
                       learned_selection, exploration
-               FROM risk_engine_assessment WHERE id = ANY(%s) AND version_id = ANY(%s)""",
-            # An assessment's id is its version's id and the partition key: the planner probes one month's
-            # partition instead of every month's (version_id alone is not the key).
-            [version_ids, version_ids],
+               FROM risk_engine_assessment WHERE id = ANY(%s)""",
+            # An assessment's id is its version's id (a check constraint) and the partition key: the planner
+            # probes one month's partition instead of every month's (version_id is not the key).
+            [version_ids],
         )
         columns = ["id", "version_id", "outcome", "score", "control_type", "random_selection", "revision", "at"]
         columns += ["learned_selection", "exploration"]

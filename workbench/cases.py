@@ -135,6 +135,17 @@ def sync_cases(
     declaration_ids = sorted({a["declaration_id"] for a in assessments})
     rows = desired_cases(assessments, hits, phases, aeo)
     with connection.cursor() as cursor:
+        # Hold the declarations against amendments until the screening commits (an amendment locks its
+        # declaration FOR UPDATE). Without it, a screening of version n could open n's case after an
+        # amendment to n + 1 committed and n + 1's screening had superseded the open cases it could see:
+        # n's case stayed open beside n + 1's. Now either the amendment waits for this commit (and n + 1's
+        # screening supersedes n's case), or it committed first and the upsert below, which opens cases of
+        # current versions only, sees it. NO KEY UPDATE, as the status update at the end of screening takes
+        # anyway; in id order, so two screenings never lock the same declarations in opposite orders.
+        cursor.execute(
+            "SELECT id FROM declarations_declaration WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+            [declaration_ids],
+        )
         _supersede_earlier_versions(cursor, declaration_ids, now)
         keep = [f"{row[1]}:{row[2]}" for row in rows]
         cursor.execute(

@@ -121,7 +121,9 @@ def require_answerer(actor, referral: Referral) -> None:
 
 
 def _locked(referral: Referral) -> Referral:
-    return Referral.objects.select_for_update().select_related("declaration", "version").get(pk=referral.pk)
+    # Only the referral's row: FOR UPDATE over the join also locked its declaration and version, in an order
+    # that could deadlock with a screening (which locks the version, then the declaration).
+    return Referral.objects.select_for_update(of=("self",)).select_related("declaration", "version").get(pk=referral.pk)
 
 
 @transaction.atomic

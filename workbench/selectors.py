@@ -15,10 +15,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Case as Case_
-from django.db.models import Count, F, Q, QuerySet, When
+from django.db.models import Count, Q, QuerySet, When
 from django.utils import timezone
 
 from crms.accounts.roles import Role, is_eu_wide_reader, member_state_of
+from crms.declarations.current import current_version_ids
 from crms.declarations.models import Declaration
 from crms.declarations.selectors import declarations_for, row_scope_for
 from workbench.models import (
@@ -49,7 +50,8 @@ def cases_for(user) -> QuerySet[Case]:
 def case_for(user, pk: int) -> Case | None:
     return (
         cases_for(user)
-        .select_related("declaration", "version", "office", "claimed_by", "member_state", "forwarded_by__decided_by")
+        # Not the version: read by id when used, one month's partition (joined, every month's is planned).
+        .select_related("declaration", "office", "claimed_by", "member_state", "forwarded_by__decided_by")
         .filter(pk=pk)
         .first()
     )
@@ -258,9 +260,12 @@ def awaiting_results(user) -> QuerySet[Case]:
     )
 
 
+DECISION_JOINS = ("declaration", "decided_by", "member_state")
+
+
 def decisions_for(user) -> QuerySet[Decision]:
     """Decisions on ENS the user may read, of the Member State concerned (decider or forwarded to)."""
-    decisions = Decision.objects.select_related("declaration", "version", "decided_by", "member_state")
+    decisions = Decision.objects.select_related(*DECISION_JOINS, "version")
     if not user.is_authenticated:
         return decisions.none()
     if is_eu_wide_reader(user) or user.is_superuser:
@@ -272,7 +277,9 @@ def decisions_for(user) -> QuerySet[Decision]:
 
 
 def decisions_on(user, declaration: Declaration) -> QuerySet[Decision]:
-    return decisions_for(user).filter(declaration=declaration).order_by("decided_at", "id")
+    # One declaration's few decisions: their versions read by id (one month's partition), not joined.
+    decisions = decisions_for(user).select_related(None).select_related(*DECISION_JOINS).prefetch_related("version")
+    return decisions.filter(declaration=declaration).order_by("decided_at", "id")
 
 
 def control_results_for(user) -> QuerySet[ControlResult]:
@@ -292,7 +299,8 @@ def control_results_on(user, declaration: Declaration) -> QuerySet[ControlResult
         return ControlResult.objects.none()
     return (
         ControlResult.objects.filter(declaration=declaration)
-        .select_related("recorded_by", "version", "declaration")
+        .select_related("recorded_by", "declaration")
+        .prefetch_related("version")  # by id: one month's partition (joined, every month's is planned)
         .order_by("controlled_at", "id")
     )
 
@@ -317,18 +325,18 @@ def party_history(user, declaration: Declaration, version, *, limit: int = 20) -
     earlier = list(
         readable.filter(match)
         .order_by("-received_at")
-        .values("id", "mrn", "received_at", "consignor_name", "consignee_name", "transport_mode", "screening_status")[
-            :limit
-        ]
-    )
+        .values(
+            "id", "mrn", "received_at", "consignor_name", "consignee_name", "transport_mode", "screening_status",
+            "current_version_pk", "current_version",
+        )[:limit]
+    )  # fmt: skip
     ids = [row["id"] for row in earlier]
     from risk_engine.models import Assessment
 
-    outcomes = dict(
-        Assessment.objects.filter(
-            declaration_id__in=ids, version__version=F("declaration__current_version")
-        ).values_list("declaration_id", "outcome")
-    )
+    # By the current versions' ids (an assessment's id is its version's): the months they are in, not every
+    # month's partition.
+    current = current_version_ids((row["id"], row["current_version_pk"], row["current_version"]) for row in earlier)
+    outcomes = dict(Assessment.objects.filter(pk__in=current.values()).values_list("declaration_id", "outcome"))
     decisions = dict(decisions_for(user).filter(declaration_id__in=ids).values_list("declaration_id", "action"))
     results: dict[int, str] = {}
     for row in ControlResult.objects.filter(declaration_id__in=ids).values("declaration_id", "result"):
@@ -405,4 +413,5 @@ def overdue_referral_count(user, now: dt.datetime) -> int:
 
 
 def referrals_on(user, declaration: Declaration) -> list[Referral]:
-    return list(referrals_for(user).filter(declaration=declaration).order_by("id"))
+    referrals = referrals_for(user).select_related(None).select_related("declaration").prefetch_related("version")
+    return list(referrals.filter(declaration=declaration).order_by("id"))  # versions by id, as decisions_on

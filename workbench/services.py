@@ -16,7 +16,8 @@ from django.utils import timezone
 from crms.accounts.roles import Role, member_state_of
 from crms.audit.services import record
 from crms.core.dates import RECORDED
-from crms.declarations.models import Declaration
+from crms.declarations.current import current_version_of
+from crms.declarations.models import Declaration, DeclarationVersion
 from notifications.events import emit
 from notifications.models import EventType
 from workbench.models import (
@@ -179,7 +180,8 @@ def decide(
     (``workbench.referrals``).
     """
     _require_worker(actor, case)
-    case = Case.objects.select_for_update(of=("self",)).select_related("version", "declaration").get(pk=case.pk)
+    # The version is read on its own, by id (a join would be planned against every month's partition).
+    case = Case.objects.select_for_update(of=("self",)).select_related("declaration").get(pk=case.pk)
     if hasattr(case, "decision"):
         raise _refuse(409, "This version already has a decision.", code="already_decided")
     if case.state != CaseState.OPEN:
@@ -264,7 +266,9 @@ def _shared_with(case: Case, member_state: str) -> tuple[list[str], list[str]]:
     readable = criteria_readable_in(RowScope(member_state), case.criteria)
     criteria = sorted(code for code in case.criteria if code in readable)
     areas = Hit.objects.filter(
-        assessment__version_id=case.version_id, criterion_code__in=criteria, shadow=False
+        assessment_id=case.version_id,  # an assessment's id is its version's: one month's partition
+        criterion_code__in=criteria,
+        shadow=False,
     ).exclude(outcome="assessment_complete")
     return criteria, sorted(set(areas.values_list("risk_area", flat=True)))
 
@@ -399,7 +403,9 @@ def record_control_result(*, actor, declaration: Declaration, data: dict[str, An
     errors = _control_errors(data, now)
     if errors:
         raise WorkbenchError(400, errors)
-    version = declaration.versions.get(version=declaration.current_version)
+    version = current_version_of(declaration)
+    if version is None:
+        raise DeclarationVersion.DoesNotExist(declaration.mrn)  # every declaration has its current version
     case = Case.objects.select_for_update().filter(version=version, member_state_id=member_state).first()
     decision = None
     if case is not None:

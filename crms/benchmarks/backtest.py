@@ -14,6 +14,7 @@ import time
 import psycopg2
 
 from crms.benchmarks.harness import manage, table_columns
+from crms.declarations.current import fill_current_version_pks
 
 DAYS = 90
 
@@ -42,6 +43,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
         "mrn": f"left(s.mrn, 4) || lpad(({offset} + m.n)::text, 13, '0') || '0'",
         "lrn": f"s.lrn || '-X{copy}'",
         "received_at": f"now() - random() * interval '{DAYS} days'",
+        "current_version_pk": "NULL",  # a copy names its own version: filled in once its versions exist
     }
     select = ", ".join(replaced.get(column, f"s.{column}") for column in columns)
     cursor.execute(
@@ -61,6 +63,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
         f"INSERT INTO declarations_declarationversion ({', '.join(columns)}) SELECT {select} "
         "FROM declarations_declarationversion s JOIN bt_version_map m ON m.old_id = s.id"
     )
+    fill_current_version_pks(cursor)
     _copy_children(cursor, "declarations_goodsitem", "version_id", "bt_version_map")
     _copy_children(cursor, "declarations_party", "version_id", "bt_version_map")
 

@@ -34,6 +34,7 @@ from crms.benchmarks.harness import (
     table_columns,
     timed_gets,
 )
+from crms.declarations.current import fill_current_version_pks
 
 DAYS = 365
 COPIES_PER_CHUNK = 8
@@ -93,6 +94,7 @@ def _multiply_chunk(cursor, first: int, copies: int, top: dict[str, int]) -> Non
             "received_at": "s.received_at - m.shift",
             "updated_at": "s.updated_at - m.shift",
             "expected_arrival": "s.expected_arrival - m.shift",
+            "current_version_pk": "NULL",  # a copy names its own version: filled in once its versions exist
         },
     )
     _map(
@@ -356,6 +358,9 @@ def multiply(env: dict[str, str], *, goods_items: int) -> dict:
                 _multiply_chunk(cursor, first, chunk, top)
                 cursor.execute("COMMIT")
                 bar.update(chunk * base_items)
+        cursor.execute("BEGIN")
+        fill_current_version_pks(cursor)  # the copies were written with it null
+        cursor.execute("COMMIT")
         cursor.execute(
             f"CREATE TEMP TABLE ind_original AS SELECT id, random() * interval '{DAYS} days' AS shift "
             f"FROM declarations_declaration WHERE id <= {top['declaration']}"

@@ -18,6 +18,7 @@ from tqdm import tqdm
 from crms.benchmarks.backtest import _copy_children
 from crms.benchmarks.harness import manage, table_columns
 from crms.declarations import partitions
+from crms.declarations.current import fill_current_version_pks
 
 BIG = ("declarations_declarationversion", "declarations_party", "declarations_goodsitem")
 
@@ -40,6 +41,7 @@ def _copy_month(cursor, month: dt.date, copy: int, offset: int) -> None:
         "lrn": f"s.lrn || '-X{month:%Y%m}-{copy}'",
         "received_at": "m.filed",
         "updated_at": "m.filed",
+        "current_version_pk": "NULL",  # a copy names its own version: filled in once its versions exist
     }
     select = ", ".join(replaced.get(column, f"s.{column}") for column in columns)
     cursor.execute(
@@ -58,6 +60,7 @@ def _copy_month(cursor, month: dt.date, copy: int, offset: int) -> None:
         f"INSERT INTO declarations_declarationversion ({', '.join(columns)}) SELECT {select} "
         "FROM declarations_declarationversion s JOIN p_version m ON m.old_id = s.id"
     )
+    fill_current_version_pks(cursor)
     for table in ("declarations_party", "declarations_goodsitem"):
         _copy_children(cursor, table, "version_id", "p_version")
 

@@ -39,6 +39,7 @@ from crms.benchmarks.harness import (
     table_columns,
     timed_gets,
 )
+from crms.declarations.current import fill_current_version_pks
 
 # Open cases per Member State queue (the rest of the sample is decided, closed or cleared).
 OPEN_SHARES = {"FR": 0.60, "NL": 0.16, "DE": 0.12, "BE": 0.06, "IT": 0.03, "ES": 0.03}
@@ -111,6 +112,7 @@ def _multiply(cursor, copies: int, base: int) -> None:
             "lrn": f"s.lrn || '-XQ{copy}'",  # -X: a copy (never a source); Q: not the list section's copies
             "received_at": "s.received_at - random() * interval '30 days'",
             "expected_arrival": "s.expected_arrival - random() * interval '30 days'",
+            "current_version_pk": "NULL",  # a copy names its own version: filled in once its versions exist
         }
         select = ", ".join(replaced.get(column, f"s.{column}") for column in columns)
         cursor.execute(
@@ -278,6 +280,7 @@ def _create_cases(cursor, picks: list[tuple], analysts: dict[str, list[int]], no
         "FROM q_plan p JOIN declarations_declaration sd ON sd.id = p.source_id "
         "JOIN declarations_declarationversion s ON s.declaration_id = sd.id AND s.version = sd.current_version"
     )
+    fill_current_version_pks(cursor)
     # Open cases arrive in the next days: the ENS (and the filed versions) say so too.
     cursor.execute(
         "UPDATE declarations_declaration d SET expected_arrival = p.expected_arrival, screening_status = 'screened' "

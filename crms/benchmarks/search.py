@@ -28,6 +28,7 @@ from tqdm import tqdm
 from crms.benchmarks.backtest import _copy_children
 from crms.benchmarks.harness import analyze_filed, gunicorn, login_session, manage, summary, table_columns, timed_gets
 from crms.benchmarks.queue import _secondary_indexes
+from crms.declarations.current import fill_current_version_pks
 
 TABLES = (
     "declarations_declaration",
@@ -66,6 +67,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
         "lrn": f"s.lrn || '-X{copy}'",
         "consignor_name": f"left(s.consignor_name || ' ' || {word}, 200)",
         "consignee_name": f"left(s.consignee_name || ' ' || {word}, 200)",
+        "current_version_pk": "NULL",  # a copy names its own version: filled in once its versions exist
     }
     columns = table_columns(cursor, "declarations_declaration")
     select = ", ".join(replaced.get(column, f"s.{column}") for column in columns)
@@ -86,6 +88,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
         f"INSERT INTO declarations_declarationversion ({', '.join(columns)}) SELECT {select} "
         "FROM declarations_declarationversion s JOIN s_version_map m ON m.old_id = s.id"
     )
+    fill_current_version_pks(cursor)
     _copy_children(cursor, "declarations_goodsitem", "version_id", "s_version_map")
     columns = [column for column in table_columns(cursor, "declarations_party") if column != "id"]
     replaced = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from crms.accounts.roles import is_eu_wide_reader, member_state_of
+from crms.declarations.current import current_version_of
 from crms.declarations.models import Declaration
 
 
@@ -88,8 +89,10 @@ def _explanation_shown(user, hit) -> bool:
 def assessment_for(user, declaration: Declaration) -> dict[str, Any]:
     from risk_engine.models import Assessment
 
+    version = current_version_of(declaration)
     assessment = (
-        Assessment.objects.filter(declaration=declaration, version__version=declaration.current_version)
+        # By id (an assessment's id is its version's): one month's partition.
+        Assessment.objects.filter(pk=version.pk if version else None)
         .select_related("learned_model")
         .prefetch_related("hits__criterion_version__criterion")
         .first()
@@ -98,9 +101,7 @@ def assessment_for(user, declaration: Declaration) -> dict[str, Any]:
         document = pending_assessment(declaration)
         from risk_engine.models import ScreeningFailure
 
-        if ScreeningFailure.objects.filter(
-            version__declaration=declaration, version__version=declaration.current_version, resolved_at__isnull=True
-        ).exists():
+        if version and ScreeningFailure.objects.filter(version_id=version.pk, resolved_at__isnull=True).exists():
             document["screening_failed"] = True  # isolated as a poison declaration; an engineer is on it
         return document
     visible = [hit for hit in assessment.hits.all() if may_see_hit(user, hit)]
@@ -155,7 +156,7 @@ def assessment_history(user, declaration: Declaration) -> list[dict[str, Any]]:
     from risk_engine.history import compact_hit
     from risk_engine.models import Assessment, AssessmentRecord
 
-    version = declaration.versions.filter(version=declaration.current_version).first()
+    version = current_version_of(declaration)
     if version is None:
         return []
     results = [
@@ -170,7 +171,7 @@ def assessment_history(user, declaration: Declaration) -> list[dict[str, Any]]:
         }
         for record in AssessmentRecord.objects.filter(version=version).order_by("screened_at", "id")
     ]
-    current = Assessment.objects.filter(version=version).prefetch_related("hits__criterion_version").first()
+    current = Assessment.objects.filter(pk=version.pk).prefetch_related("hits__criterion_version").first()
     if current is not None and declaration.screening_status == "screened":
         hits = [
             compact_hit(

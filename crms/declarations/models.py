@@ -70,6 +70,11 @@ class Declaration(MovementFields):
     received_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     current_version = models.PositiveIntegerField(default=1)
+    # The current version's id, written with the version by the filing services: it names one month's
+    # partition, where (declaration, version number) would be planned against every month's
+    # (docs/decisions.md, "A declaration knows its current version's id"). Null on rows written
+    # around the services (benchmark copies): readers then fall back to the number.
+    current_version_pk = models.BigIntegerField(null=True, blank=True, editable=False)
 
     # The movement fields (MovementFields) are copied from the current version for lists and access.
     consignor_name = models.CharField(max_length=200)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from crms.accounts.roles import is_eu_wide_reader, member_state_of
+from crms.declarations.current import current_version_of
 from crms.declarations.models import Declaration, DeclarationVersion
 
 ALL_MEMBER_STATES = "all"
@@ -101,7 +102,9 @@ def declaration_for(user, mrn: str) -> Declaration | None:
 
 
 def version_of(declaration: Declaration, number: int | None = None) -> DeclarationVersion | None:
-    return declaration.versions.filter(version=declaration.current_version if number is None else number).first()
+    if number is None or number == declaration.current_version:
+        return current_version_of(declaration)
+    return declaration.versions.filter(version=number).first()
 
 
 def house_filings_sharing_master(user, declaration: Declaration) -> QuerySet[Declaration]:

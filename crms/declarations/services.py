@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from crms.accounts.roles import Role
 from crms.core.bulk import allocate_ids, copy_insert
+from crms.declarations.current import current_version_of
 from crms.declarations.models import Declaration, DeclarationVersion, GoodsItem, Party, PartyRole, ScreeningStatus
 from crms.declarations.partitions import allocate_version_ids, ensure_months
 from crms.declarations.schema import EntrySummaryDeclaration
@@ -378,13 +379,14 @@ def _store(accepted: list[_Accepted], *, user, ref: ReferenceSets) -> dict[int, 
                     "received_at": item.received_at or now,
                     "updated_at": now,
                     "current_version": 1,
+                    "current_version_pk": version_id,
                     "consignor_name": item.ens.consignor.name,
                     "consignee_name": item.ens.consignee.name,
                     "screening_status": ScreeningStatus.PENDING,
                     "is_history": item.received_at is not None,
                     **_current_fields(item.ens, ref),
                 }
-                for declaration_id, mrn, item in zip(declaration_ids, mrns, new, strict=True)
+                for declaration_id, version_id, mrn, item in zip(declaration_ids, version_ids, mrns, new, strict=True)
             ],
         )
         operators = _operators_by_eori(new)
@@ -428,18 +430,15 @@ def amend_declaration(declaration: Declaration, body: Any, *, user) -> FilingRes
         return FilingResult(0, 400, lrn=checked.ens.lrn, errors=[error("lrn", "mismatch", message)])
     with transaction.atomic():
         declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
-        current_hash = (
-            DeclarationVersion.objects.filter(declaration=declaration, version=declaration.current_version)
-            .values_list("body_hash", flat=True)
-            .get()
-        )
+        current_hash = current_version_of(declaration).body_hash
         if current_hash == checked.body_hash:  # a retry of the amendment just made
             return FilingResult(0, 200, declaration.mrn, declaration.lrn, declaration.current_version)
         now = timezone.now()
         number = declaration.current_version + 1
         rows = _Rows()
+        version_id = allocate_version_ids([now])[0]
         rows.add(
-            version_id=allocate_version_ids([now])[0],
+            version_id=version_id,
             declaration_id=declaration.pk,
             number=number,
             accepted=checked,
@@ -452,6 +451,7 @@ def amend_declaration(declaration: Declaration, body: Any, *, user) -> FilingRes
         for name, value in _current_fields(checked.ens, ref).items():
             setattr(declaration, name, value)
         declaration.current_version = number
+        declaration.current_version_pk = version_id
         declaration.updated_at = now
         declaration.consignor_name = checked.ens.consignor.name
         declaration.consignee_name = checked.ens.consignee.name

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -204,6 +205,49 @@ def _party_result(name: str, eori: str, matched: str) -> Result:
     )
 
 
+COMMON_POSTINGS = 5_000  # a trigram in more names than this is counted for candidates, not scanned
+COMMON_SECONDS = 300
+
+
+def split_common(typed: list[str], least: int, postings: dict[str, float]) -> tuple[list[str], list[str]]:
+    """The typed trigrams to scan for candidates, and the common ones only counted for them afterwards.
+
+    A name must share ``least`` of the typed trigrams. Leaving ``k`` common ones out of the scan and
+    asking the rest for ``least - k`` finds every such name (it shares at most ``k`` of those left out)
+    and more; counting the left-out ones for those candidates then gives exactly the names and counts
+    the whole scan would have: same results, same order. "  s" alone was half the register's postings.
+    At most ``least - 1`` are left out, so a candidate always shares a scanned trigram.
+    """
+    common = sorted((t for t in typed if postings.get(t, 0) > COMMON_POSTINGS), key=lambda t: -postings[t])
+    common = sorted(common[: max(0, least - 1)])
+    return [t for t in typed if t not in common], common
+
+
+_common_cache: dict[str, object] = {}
+
+
+def common_trigrams() -> dict[str, float]:
+    """Trigram -> estimated postings, for the most common trigrams, from the planner's own statistics
+    (``ANALYZE``, kept by autovacuum): no count of our own to maintain. Read every few minutes; stale
+    figures only change which trigrams are scanned, never the results."""
+    if _common_cache.get("until", 0) > time.monotonic():
+        return _common_cache["postings"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT s.most_common_vals::text::text[], s.most_common_freqs, c.reltuples
+               FROM pg_stats s JOIN pg_class c ON c.oid = 'search_partytrigram'::regclass
+               WHERE s.schemaname = current_schema() AND s.tablename = 'search_partytrigram'
+                 AND s.attname = 'trigram'"""
+        )
+        row = cursor.fetchone()
+    postings = {}
+    if row and row[0]:
+        values, frequencies, total = row
+        postings = {value: frequency * total for value, frequency in zip(values, frequencies, strict=True)}
+    _common_cache.update(postings=postings, until=time.monotonic() + COMMON_SECONDS)
+    return postings
+
+
 def _parties(user, query: str, limit: int) -> list[Result]:
     scoped = _party_scope(user)
     if scoped is None:
@@ -222,17 +266,29 @@ def _parties(user, query: str, limit: int) -> list[Result]:
             rows += [(*row, "EORI") for row in sorted(cursor.fetchall(), key=lambda row: (row[2], row[1]))]
         typed = sorted(trigrams(query))
         if len(typed) >= 3 and len(rows) < limit:
+            least = math.ceil(MIN_SHARED * len(typed))
+            rare, common = split_common(typed, least, common_trigrams())
+            # The left-out common trigrams counted per candidate, by the postings' primary key (trigram, party).
+            counted = "0"
+            if common:
+                counted = """(SELECT count(*) FROM search_partytrigram c
+                               WHERE c.trigram = ANY(%(common)s) AND c.party_id = r.party_id)"""
             cursor.execute(
                 f"""SELECT p.id, p.name, p.eori FROM (
-                        SELECT party_id, count(*) AS shared FROM search_partytrigram
-                        WHERE trigram = ANY(%(typed)s) GROUP BY party_id HAVING count(*) >= %(least)s
+                        SELECT r.party_id, r.shared + {counted} AS shared
+                        FROM (
+                            SELECT party_id, count(*) AS shared FROM search_partytrigram
+                            WHERE trigram = ANY(%(rare)s) GROUP BY party_id HAVING count(*) >= %(least_rare)s
+                        ) r
                     ) m JOIN search_indexedparty p ON p.id = m.party_id
-                    WHERE {condition}
+                    WHERE m.shared >= %(least)s AND {condition}
                     ORDER BY m.shared DESC, m.shared::float / (p.trigram_count + %(size)s - m.shared) DESC, p.name
                     LIMIT %(rows)s""",  # noqa: S608 - the scope's fixed fragment
                 {
-                    "typed": typed,
-                    "least": math.ceil(MIN_SHARED * len(typed)),
+                    "rare": rare,
+                    "common": common,
+                    "least_rare": least - len(common),
+                    "least": least,
                     "size": len(typed),
                     "rows": limit,
                     **params,

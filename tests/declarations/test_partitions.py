@@ -399,7 +399,9 @@ def test_racing_amendments_never_share_a_version_number(cast):
     assert statuses == [201] * 4
     numbers = list(DeclarationVersion.objects.filter(declaration=declaration).values_list("version", flat=True))
     assert sorted(numbers) == [1, 2, 3, 4, 5]
-    assert Declaration.objects.get(pk=declaration.pk).current_version == 5
+    declaration.refresh_from_db()
+    assert declaration.current_version == 5
+    assert declaration.current_version_pk == DeclarationVersion.objects.get(declaration=declaration, version=5).pk
 
 
 def test_a_declaration_amended_in_a_later_month_stays_until_its_last_month_goes(cast):

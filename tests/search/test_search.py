@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection, models
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from crms.declarations.models import Declaration
 from crms.declarations.retention import run_housekeeping
 from crms.declarations.services import amend_declaration
-from crms.search import index
+from crms.search import index, selectors
 from crms.search.models import IndexedParty, PartyScope, PartyTrigram
 from crms.search.selectors import PAGE, search
 from tests.permissions import client_for
@@ -211,3 +212,59 @@ def test_retention_forgets_parties_with_their_declarations(personas, filed, sett
     assert result.search_parties >= 2
     assert not search(personas["commission"], "Acme Tradng").groups["party"]
     assert not IndexedParty.objects.filter(name=ACME).exists()
+
+
+# --- common trigrams: counted for candidates, not scanned (issue 17) ---------------------------------------------
+
+NAMES = [
+    "ACME Trading GmbH", "Acme Trade Services", "Sino Trading Co Ltd", "Shanghai Star Trading", "Sea Star Shipping",
+    "Star Sea Logistics", "Smart Trade Solutions", "Stark Industries", "Trading House Sud", "Sud Trans SARL",
+]  # fmt: skip
+QUERIES = ["Acme Tradng", "star trading", "sea star", "Smart Trde", "trading", "Stark", "Sud Trading", "sino trade"]
+
+
+@pytest.fixture
+def register(personas):
+    for name in NAMES:
+        _fr(personas, consignor=name, eori=None)
+
+
+def _postings() -> dict[str, float]:
+    return {trigram: float(count) for trigram, count in PartyTrigram.objects.values_list("trigram").annotate(
+        count=models.Count("party"))}  # fmt: skip
+
+
+def test_at_most_least_minus_one_of_the_most_common_trigrams_are_left_out(monkeypatch):
+    monkeypatch.setattr(selectors, "COMMON_POSTINGS", 10)
+    postings = {"  s": 900, "tar": 50, " st": 20, "ing": 5}
+    assert selectors.split_common(["  s", " st", "ing", "tar"], 3, postings) == ([" st", "ing"], ["  s", "tar"])
+    assert selectors.split_common(["  s", " st", "ing", "tar"], 2, postings) == ([" st", "ing", "tar"], ["  s"])
+    assert selectors.split_common(["  s", " st", "ing", "tar"], 1, postings) == (["  s", " st", "ing", "tar"], [])
+    assert selectors.split_common(["abc", "ing"], 2, postings) == (["abc", "ing"], [])
+
+
+@pytest.mark.parametrize("viewer", ["fr_analyst", "commission", "nl_analyst"])
+def test_leaving_common_trigrams_out_of_the_scan_finds_the_same_parties_in_the_same_order(
+    personas, register, monkeypatch, viewer
+):
+    plain = {}
+    monkeypatch.setattr(selectors, "common_trigrams", dict)
+    for typed in QUERIES:
+        plain[typed] = _titles(search(personas[viewer], typed), "party")
+    assert any(plain.values()) or viewer == "nl_analyst"
+    monkeypatch.setattr(selectors, "common_trigrams", _postings)
+    for threshold in (0, 1, 2, 4):  # every trigram common, down to the most common only
+        monkeypatch.setattr(selectors, "COMMON_POSTINGS", threshold)
+        for typed in QUERIES:
+            assert _titles(search(personas[viewer], typed), "party") == plain[typed], (typed, threshold)
+
+
+def test_common_trigrams_come_from_the_planners_statistics(personas, register, monkeypatch):
+    monkeypatch.setattr(selectors, "_common_cache", {})
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_partytrigram")
+    estimated = selectors.common_trigrams()
+    actual = _postings()
+    most = max(actual, key=actual.get)
+    assert estimated[most] == pytest.approx(actual[most], rel=0.01)
+    assert selectors.common_trigrams() is estimated  # read again only after a few minutes

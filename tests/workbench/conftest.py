@@ -57,3 +57,10 @@ def referred(people, toy_criterion):
         return Case.objects.get(declaration__mrn=mrn, member_state_id="FR")
 
     return make
+
+
+@pytest.fixture
+def no_broker(monkeypatch):
+    """Transactional tests run on_commit hooks: keep their screening tasks off the shared test queue."""
+    monkeypatch.setattr("risk_engine.pipeline.enqueue", lambda version_ids: 0)
+    monkeypatch.setattr("risk_engine.pipeline.request_rescreen", lambda: None)

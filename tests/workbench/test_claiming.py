@@ -116,13 +116,6 @@ def test_claim_buttons_in_the_browser(people, referred):
 # --- a real race: two threads, two database connections ------------------------------------------------------------
 
 
-@pytest.fixture
-def no_broker(monkeypatch):
-    """Transactional tests run on_commit hooks: keep their screening tasks off the shared test queue."""
-    monkeypatch.setattr("risk_engine.pipeline.enqueue", lambda version_ids: 0)
-    monkeypatch.setattr("risk_engine.pipeline.request_rescreen", lambda: None)
-
-
 def _in_thread(target, results: list, index: int):
     def run():
         try:
