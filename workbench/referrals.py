@@ -122,8 +122,9 @@ def require_answerer(actor, referral: Referral) -> None:
 
 def _locked(referral: Referral) -> Referral:
     # Only the referral's row: FOR UPDATE over the join also locked its declaration and version, in an order
-    # that could deadlock with a screening (which locks the version, then the declaration).
-    return Referral.objects.select_for_update(of=("self",)).select_related("declaration", "version").get(pk=referral.pk)
+    # that could deadlock with a screening (which locks the version, then the declaration). The version is
+    # read by id when used (joined, every month's partition is planned).
+    return Referral.objects.select_for_update(of=("self",)).select_related("declaration").get(pk=referral.pk)
 
 
 @transaction.atomic
