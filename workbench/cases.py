@@ -79,7 +79,7 @@ SELECT x.declaration_id, x.version_id, x.member_state_id,
        v.office_of_first_entry_id, %(now)s, %(now)s
 FROM (VALUES %%s) AS x(declaration_id, version_id, member_state_id, pre_loading, score, outcome, control_type,
                       aeo, random_selection, risk_areas, criteria, learned_selection, exploration)
-JOIN declarations_declarationversion v ON v.id = x.version_id
+JOIN declarations_declarationversion v ON v.id = x.version_id AND v.id = ANY(%(version_ids)s)  -- one month's partition
 JOIN declarations_declaration d ON d.id = v.declaration_id AND d.current_version = v.version
     AND NOT d.is_history  -- imported history never reaches a queue, even if something screens it
 ON CONFLICT (version_id, member_state_id) DO UPDATE SET
@@ -155,9 +155,9 @@ def sync_cases(
             [now, version_ids, keep],
         )
         if rows:
-            sql = cursor.mogrify(UPSERT, {"now": now}).decode()
+            sql = cursor.mogrify(UPSERT, {"now": now, "version_ids": version_ids}).decode()
             execute_values(
-                cursor.cursor,
+                cursor,  # Django's cursor: the statement is seen by execute wrappers (the pruning test)
                 sql,
                 rows,
                 template="(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::varchar[], %s::varchar[], %s, %s)",

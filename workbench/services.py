@@ -180,6 +180,9 @@ def decide(
     (``workbench.referrals``).
     """
     _require_worker(actor, case)
+    # The declaration first, as a screening takes it (declaration, then its cases): a decision locks this case
+    # and may lock the forwarded one, and a re-screening updating both in the other order would deadlock.
+    list(Declaration.objects.select_for_update(no_key=True).filter(pk=case.declaration_id).values_list("pk"))
     # The version is read on its own, by id (a join would be planned against every month's partition).
     case = Case.objects.select_for_update(of=("self",)).select_related("declaration").get(pk=case.pk)
     if hasattr(case, "decision"):

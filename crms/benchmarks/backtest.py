@@ -63,7 +63,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
         f"INSERT INTO declarations_declarationversion ({', '.join(columns)}) SELECT {select} "
         "FROM declarations_declarationversion s JOIN bt_version_map m ON m.old_id = s.id"
     )
-    fill_current_version_pks(cursor)
+    fill_current_version_pks(cursor, new_ids_in="bt_decl_map")
     _copy_children(cursor, "declarations_goodsitem", "version_id", "bt_version_map")
     _copy_children(cursor, "declarations_party", "version_id", "bt_version_map")
 

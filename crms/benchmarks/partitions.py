@@ -60,7 +60,7 @@ def _copy_month(cursor, month: dt.date, copy: int, offset: int) -> None:
         f"INSERT INTO declarations_declarationversion ({', '.join(columns)}) SELECT {select} "
         "FROM declarations_declarationversion s JOIN p_version m ON m.old_id = s.id"
     )
-    fill_current_version_pks(cursor)
+    fill_current_version_pks(cursor, new_ids_in="p_decl")
     for table in ("declarations_party", "declarations_goodsitem"):
         _copy_children(cursor, table, "version_id", "p_version")
 

@@ -88,7 +88,7 @@ def _multiply(cursor, copy: int, offset: int) -> None:
         f"INSERT INTO declarations_declarationversion ({', '.join(columns)}) SELECT {select} "
         "FROM declarations_declarationversion s JOIN s_version_map m ON m.old_id = s.id"
     )
-    fill_current_version_pks(cursor)
+    fill_current_version_pks(cursor, new_ids_in="s_decl_map")
     _copy_children(cursor, "declarations_goodsitem", "version_id", "s_version_map")
     columns = [column for column in table_columns(cursor, "declarations_party") if column != "id"]
     replaced = {

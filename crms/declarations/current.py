@@ -15,6 +15,7 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Q
+from psycopg2 import sql
 
 from crms.declarations.models import Declaration, DeclarationVersion
 
@@ -50,10 +51,15 @@ UPDATE declarations_declaration d SET current_version_pk = v.id
 FROM declarations_declarationversion v
 WHERE v.declaration_id = d.id AND v.version = d.current_version AND d.current_version_pk IS NULL
 """
+FILL_IN_SQL = FILL_SQL + " AND d.id IN (SELECT new_id FROM {})"  # noqa: S608 - composed with sql.Identifier
 
 
-def fill_current_version_pks(cursor) -> int:
+def fill_current_version_pks(cursor, *, new_ids_in: str | None = None) -> int:
     """Name the current version's id on declarations written around the services (benchmark copies are
-    built with it null: a copied id would name the source's version)."""
-    cursor.execute(FILL_SQL)
+    built with it null: a copied id would name the source's version). ``new_ids_in``: a table whose
+    ``new_id`` column lists the declarations to fill (a copy's map), instead of scanning them all."""
+    if new_ids_in is None:
+        cursor.execute(FILL_SQL)
+    else:  # a raw psycopg2 cursor (the benchmark builders'), the table name quoted as an identifier
+        cursor.execute(sql.SQL(FILL_IN_SQL).format(sql.Identifier(new_ids_in)))
     return cursor.rowcount

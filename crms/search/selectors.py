@@ -282,7 +282,8 @@ def _parties(user, query: str, limit: int) -> list[Result]:
                         ) r
                     ) m JOIN search_indexedparty p ON p.id = m.party_id
                     WHERE m.shared >= %(least)s AND {condition}
-                    ORDER BY m.shared DESC, m.shared::float / (p.trigram_count + %(size)s - m.shared) DESC, p.name
+                    ORDER BY m.shared DESC, m.shared::float / (p.trigram_count + %(size)s - m.shared) DESC,
+                             p.name, p.eori, p.id
                     LIMIT %(rows)s""",  # noqa: S608 - the scope's fixed fragment
                 {
                     "rare": rare,

@@ -8,6 +8,8 @@ missing or names another version (written around the services) is still read rig
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -139,3 +141,13 @@ def test_declarations_written_around_the_services_are_filled_in(system):
         assert fill_current_version_pks(cursor) == Declaration.objects.count()
     assert wrongly_named() == []
     assert Declaration.objects.get(pk=declaration.pk).current_version_pk == current_version_of(declaration).pk
+
+
+def test_the_migration_fills_in_existing_declarations_in_batches(system, monkeypatch):
+    fill = importlib.import_module("crms.declarations.migrations.0011_fill_current_version_pk")
+    monkeypatch.setattr(fill, "BATCH", 2)  # several batches over the few declarations here
+    for _ in range(3):
+        _declaration_with_two_versions(system)
+    Declaration.objects.update(current_version_pk=None)
+    fill.fill(None, SimpleNamespace(connection=connection))
+    assert wrongly_named() == []

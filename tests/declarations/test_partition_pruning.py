@@ -82,6 +82,8 @@ class Recorder:
             self.step = step
 
     def __call__(self, execute, sql, params, many, context):
+        if isinstance(sql, bytes):  # psycopg2's execute_values sends the statement it built as bytes
+            sql = sql.decode()
         if self.step and isinstance(sql, str) and not many and any(parent in sql for parent in PARENTS):
             self.statements.append(Statement(self.step, sql, params, _caller()))
         return execute(sql, params, many, context)

@@ -4,16 +4,18 @@ Version n's screening writes n's case; before it commits, the filer amends to n 
 screened. n + 1's screening supersedes the open cases of earlier versions it can see, and n's was not
 committed yet: n's case used to stay open in the queue beside n + 1's. The screening now holds the
 declaration from its case step to its commit, so the amendment waits for it. Deterministic: the
-screening of n is paused right after its cases are written, and the amendment is given a second to
-get through; if it does (the defect), n + 1 is screened while n is still paused, as it happened.
+screening of n is paused right after its cases are written; the test asks Postgres whether the
+amendment waits on the screening's session or finishes (the defect), and in that case screens n + 1
+while n is still paused, as it happened.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from crms.declarations.models import Declaration
 from crms.declarations.services import amend_declaration
@@ -29,6 +31,28 @@ def _body(**overrides) -> dict:
     return make_ens(**({"place_of_unloading": "NLRTM", "countries_of_routing": ["CN", "NL"]} | overrides))
 
 
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _blocked_by_screening_or_done(amending: threading.Thread, pids: dict[str, int]) -> bool:
+    """True once Postgres reports the amendment waiting on the screening's session; False if it finished
+    first. Asked of Postgres, not timed: a slow machine cannot make an unblocked amendment look held."""
+    deadline = time.monotonic() + 20
+    with connections["default"].cursor() as cursor:
+        while time.monotonic() < deadline:
+            if "amending" in pids:
+                cursor.execute("SELECT %s = ANY(pg_blocking_pids(%s))", [pids["screening"], pids["amending"]])
+                if cursor.fetchone()[0]:
+                    return True
+            if not amending.is_alive():
+                return False
+            time.sleep(0.01)
+    raise AssertionError("the amendment neither finished nor waited on the screening")
+
+
 def _race_once(people) -> bool:
     """One round; True when the amendment was held back until the screening of version 1 committed."""
     body = _body()
@@ -37,6 +61,7 @@ def _race_once(people) -> bool:
     written, go = threading.Event(), threading.Event()
     statuses: list[int] = []
     threads: dict[str, threading.Thread] = {}
+    pids: dict[str, int] = {}
 
     def pause(sender, **kwargs):
         if threading.current_thread() is threads.get("screening"):
@@ -45,6 +70,7 @@ def _race_once(people) -> bool:
 
     def screen_first():
         try:
+            pids["screening"] = _backend_pid()
             screen_versions([first])
         finally:
             go.set()
@@ -52,6 +78,7 @@ def _race_once(people) -> bool:
 
     def amend():
         try:
+            pids["amending"] = _backend_pid()
             amended = body | {"goods_items": [make_item(1), make_item(2)]}
             statuses.append(
                 amend_declaration(Declaration.objects.get(mrn=mrn), amended, user=people["fr_system"]).status
@@ -66,8 +93,7 @@ def _race_once(people) -> bool:
         assert written.wait(20), "the screening never wrote its cases"
         threads["amending"] = threading.Thread(target=amend)
         threads["amending"].start()
-        threads["amending"].join(1.0)
-        held_back = threads["amending"].is_alive()
+        held_back = _blocked_by_screening_or_done(threads["amending"], pids)
         if not held_back:  # the defect: screen version 2 while version 1's screening has not committed
             screen_versions(current_version_ids(mrn))
         go.set()
