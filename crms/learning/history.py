@@ -38,6 +38,7 @@ class LineResult:
     version: int | None = None
     errors: list[Error] = field(default_factory=list)
     label_changed: bool = False
+    received_at: dt.datetime | None = None
 
     @property
     def imported(self) -> bool:
@@ -112,8 +113,9 @@ def import_lines(raws: list[Any], *, user) -> list[LineResult]:
         filed = file_history([line.body for line in good], [line.received_at for line in good], user=user)
         for line, result in zip(good, filed, strict=True):
             results[line.index] = LineResult(
-                line.index, result.status, result.mrn, result.lrn, result.version, list(result.errors)
-            )
+                line.index, result.status, result.mrn, result.lrn, result.version, list(result.errors),
+                received_at=line.received_at,
+            )  # fmt: skip
         _store_labels([(line, results[line.index]) for line in good])
     return [results[index] for index in range(len(lines))]
 

@@ -207,3 +207,19 @@ def test_a_history_declaration_says_so_and_stays_out_of_live_multiple_filings(pe
     page = client.get(f"/declarations/{history.mrn}/").content.decode()
     assert "Imported history" in page and "irregularity found" in page
     assert "Waiting for the risk engine" not in page
+
+
+def test_the_import_leaves_the_months_it_loaded_analyzed(tmp_path):
+    """A training may follow the import at once: its months must not look empty to the planner."""
+    path = write_jsonl(tmp_path / "h.jsonl", small_history(40))
+    run(str(path))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.relname, c.reltuples, (SELECT count(*) FROM declarations_declarationversion v
+                                             WHERE v.tableoid = c.oid)
+               FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent = 'declarations_declarationversion'::regclass"""
+        )
+        loaded = [(name, estimate, rows) for name, estimate, rows in cursor.fetchall() if rows]
+    assert loaded and sum(rows for _, _, rows in loaded) == 40
+    assert [(name, estimate) for name, estimate, rows in loaded] == [(name, rows) for name, _, rows in loaded]

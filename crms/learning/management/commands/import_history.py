@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from crms.accounts.models import Organisation
 from crms.accounts.roles import COMMISSION_CODE
+from crms.declarations.partitions import analyze_months, month_start
 from crms.declarations.validation import reference_sets
 from crms.learning.history import LineResult, import_lines
 
@@ -61,6 +62,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--member-state: {member_state!r} is not a Member State code (FR, NL, ...).")
         self.users: dict[str, Any] = {}
         self.counts = {"imported": 0, "unchanged": 0, "rejected": 0}
+        self.months: set = set()
         offices = reference_sets().offices
         try:
             with open_lines(path) as stream, tqdm(unit=" lines", file=sys.stderr, mininterval=0.5) as progress:
@@ -84,6 +86,9 @@ class Command(BaseCommand):
                     self._import(group, pending.pop(group), member_state, progress)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise CommandError(f"PATH: cannot read {path}: {exc}") from exc
+        if self.months:
+            # A training may follow at once: plan it on the rows just loaded.
+            analyze_months(self.months, also=["declarations_declaration", "learning_historylabel"])
         counts = self.counts
         self.stdout.write(
             f"imported {counts['imported']}, unchanged {counts['unchanged']}, rejected {counts['rejected']}"
@@ -103,6 +108,7 @@ class Command(BaseCommand):
                 self._reject(number, result.errors)
             elif result.imported:
                 self.counts["imported"] += 1
+                self.months.add(month_start(result.received_at))
             else:
                 self.counts["unchanged"] += 1
         progress.update(len(lines))
