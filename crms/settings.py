@@ -114,7 +114,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = parse_redis_url("REDIS_URL", env_str("REDIS_URL", "redis://localhost:6379/0"))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "crms.core.redis_cache.SharedClientRedisCache",  # one redis client per pool (issue 17)
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "crms",
         "TIMEOUT": 300,

@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
+
+from crms.core.redis_cache import raw_client
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ FLAG_SECONDS = 30  # a drainer that died lets the next filing schedule another a
 
 def _redis():
     """The raw client of the Django cache's Redis (same server and connection pool)."""
-    return cache._cache.get_client(FILED_KEY, write=True)  # Django exposes no public accessor
+    return raw_client()
 
 
 def coalesces(version_ids: list[int]) -> bool:
@@ -41,13 +42,15 @@ def push(version_ids: list[int]) -> None:
     """Queue versions for the drainer and make sure one is scheduled; raises when Redis or the broker fail."""
     from risk_engine.tasks import drain_filed_task
 
-    client = _redis()
-    client.rpush(FILED_KEY, *version_ids)
-    if client.set(DRAIN_FLAG, "1", nx=True, ex=FLAG_SECONDS):
+    pipe = _redis().pipeline(transaction=False)  # one round trip; the push still comes before the flag
+    pipe.rpush(FILED_KEY, *version_ids)
+    pipe.set(DRAIN_FLAG, "1", nx=True, ex=FLAG_SECONDS)
+    _, scheduled_now = pipe.execute()
+    if scheduled_now:
         try:
             drain_filed_task.apply_async(retry=False)
         except Exception:
-            client.delete(DRAIN_FLAG)  # the next filing tries again; the sweeper covers these
+            _redis().delete(DRAIN_FLAG)  # the next filing tries again; the sweeper covers these
             raise
 
 

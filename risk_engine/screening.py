@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from crms.core.bulk import copy_insert
+from crms.core.bulk import write_rows
 from crms.core.caching import cached_per_revision
 from crms.core.replica import read_connection
 from crms.learning.prices import current_baselines
@@ -424,8 +424,7 @@ def screen_versions(version_ids: list[int], *, now: dt.datetime | None = None) -
             # of hits: asked by it, each delete is planned in one month's partitions, not in every month's.
             cursor.execute("DELETE FROM risk_engine_hit WHERE assessment_id = ANY(%s)", [version_ids])
             cursor.execute("DELETE FROM risk_engine_assessment WHERE id = ANY(%s)", [version_ids])
-        copy_insert(Assessment, assessments)
-        copy_insert(Hit, hits)
+        write_rows([(Assessment, assessments), (Hit, hits)])
         assessments_written.send(
             sender=Assessment,
             assessments=assessments,

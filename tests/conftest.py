@@ -146,11 +146,15 @@ def _quiet_before_flush(request):
         with contextlib.suppress(Exception):  # a test that stopped Redis
             cache.delete(RESCREEN_KEY)
     from crms.celery import app
+    from risk_engine import coalescing
 
     # Twice: a re-screening that starts while we wait queues screening tasks of its own.
     for _ in range(2):
         with contextlib.suppress(Exception):  # a test that stopped the broker: nothing queued to drop
             app.control.purge()
+        # A purged drain task leaves its flag for 30 s: the next test's single filings would wait for it.
+        with contextlib.suppress(Exception):
+            coalescing._redis().delete(coalescing.DRAIN_FLAG, coalescing.FILED_KEY)
         try:
             _wait_until_database_is_quiet()
         except Exception:  # noqa: BLE001 - a test that broke the connection: the flush reconnects

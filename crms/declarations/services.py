@@ -20,7 +20,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from crms.accounts.roles import Role
-from crms.core.bulk import allocate_ids, copy_insert
+from crms.core.bulk import write_rows
 from crms.declarations.current import current_version_of
 from crms.declarations.models import Declaration, DeclarationVersion, GoodsItem, Party, PartyRole, ScreeningStatus
 from crms.declarations.partitions import allocate_version_ids, ensure_months
@@ -116,16 +116,23 @@ def _check(
     return _Accepted(index, ens, normalised, body_hash, filer_key_for(ens, user, history=history), received_at)
 
 
-def _mrns(count: int, member_states: list[str], years: list[str] | None = None) -> list[str]:
-    """MRNs: year, Member State of first entry, 13-digit sequence number and a check digit (18 chars)."""
+def _allocate(filed_at: list[dt.datetime], member_states: list[str]) -> tuple[list[str], list[int], list[int]]:
+    """MRNs, declaration ids and version ids (each in its filing month) for new declarations, in one query.
+
+    An MRN: year, Member State of first entry, 13-digit sequence number and a check digit (18 chars)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('declarations_mrn_seq') FROM generate_series(1, %s)", [count])
-        numbers = [row[0] for row in cursor.fetchall()]
-    years = years or [timezone.now().strftime("%y")] * count
-    return [
-        _with_check_digit(f"{year}{ms}{number:013d}")
-        for year, ms, number in zip(years, member_states, numbers, strict=True)
+        cursor.execute(
+            """SELECT nextval('declarations_mrn_seq'),
+                      nextval(pg_get_serial_sequence('declarations_declaration', 'id')), crms_version_id(t)
+               FROM unnest(%s::timestamptz[]) WITH ORDINALITY AS u(t, n) ORDER BY n""",
+            [filed_at],
+        )
+        numbers, declaration_ids, version_ids = (list(column) for column in zip(*cursor.fetchall(), strict=True))
+    mrns = [
+        _with_check_digit(f"{when:%y}{ms}{number:013d}")
+        for when, ms, number in zip(filed_at, member_states, numbers, strict=True)
     ]
+    return mrns, declaration_ids, version_ids
 
 
 def _with_check_digit(stem: str) -> str:
@@ -169,8 +176,10 @@ def _current_fields(ens: EntrySummaryDeclaration, ref: ReferenceSets) -> dict[st
 
 @dataclass
 class _Rows:
-    """Plain rows for COPY: versions, parties and goods items of the ENS being written."""
+    """Plain rows of the ENS being written: new declarations (none for an amendment), versions,
+    parties and goods items."""
 
+    declarations: list[dict[str, Any]] = field(default_factory=list)
     versions: list[dict[str, Any]] = field(default_factory=list)
     parties: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
@@ -242,9 +251,14 @@ class _Rows:
             )
 
     def write(self) -> list[int]:
-        copy_insert(DeclarationVersion, self.versions)
-        copy_insert(Party, self.parties)
-        copy_insert(GoodsItem, self.items)
+        write_rows(
+            [
+                (Declaration, self.declarations),
+                (DeclarationVersion, self.versions),
+                (Party, self.parties),
+                (GoodsItem, self.items),
+            ]
+        )
         record_parties(self._filed_parties())  # the global search's party index (crms/search)
         return [row["id"] for row in self.versions]
 
@@ -362,35 +376,31 @@ def _store(accepted: list[_Accepted], *, user, ref: ReferenceSets) -> dict[int, 
             new.append(item)
     if new:
         now = timezone.now()
+        filed_at = [item.received_at or now for item in new]
         member_states = [ref.offices[item.ens.office_of_first_entry].member_state for item in new]
-        mrns = _mrns(len(new), member_states, [(item.received_at or now).strftime("%y") for item in new])
-        declaration_ids = allocate_ids(Declaration, len(new))
-        version_ids = allocate_version_ids([item.received_at or now for item in new])
-        copy_insert(
-            Declaration,
-            [
-                {
-                    "id": declaration_id,
-                    "mrn": mrn,
-                    "lrn": item.ens.lrn,
-                    "filer_org_id": user.organisation_id,
-                    "filer_key": item.filer_key,
-                    "submitted_by_id": user.pk,
-                    "received_at": item.received_at or now,
-                    "updated_at": now,
-                    "current_version": 1,
-                    "current_version_pk": version_id,
-                    "consignor_name": item.ens.consignor.name,
-                    "consignee_name": item.ens.consignee.name,
-                    "screening_status": ScreeningStatus.PENDING,
-                    "is_history": item.received_at is not None,
-                    **_current_fields(item.ens, ref),
-                }
-                for declaration_id, version_id, mrn, item in zip(declaration_ids, version_ids, mrns, new, strict=True)
-            ],
-        )
-        operators = _operators_by_eori(new)
+        mrns, declaration_ids, version_ids = _allocate(filed_at, member_states)
         rows = _Rows()
+        rows.declarations = [
+            {
+                "id": declaration_id,
+                "mrn": mrn,
+                "lrn": item.ens.lrn,
+                "filer_org_id": user.organisation_id,
+                "filer_key": item.filer_key,
+                "submitted_by_id": user.pk,
+                "received_at": item.received_at or now,
+                "updated_at": now,
+                "current_version": 1,
+                "current_version_pk": version_id,
+                "consignor_name": item.ens.consignor.name,
+                "consignee_name": item.ens.consignee.name,
+                "screening_status": ScreeningStatus.PENDING,
+                "is_history": item.received_at is not None,
+                **_current_fields(item.ens, ref),
+            }
+            for declaration_id, version_id, mrn, item in zip(declaration_ids, version_ids, mrns, new, strict=True)
+        ]
+        operators = _operators_by_eori(new)
         for declaration_id, version_id, item in zip(declaration_ids, version_ids, new, strict=True):
             rows.add(
                 version_id=version_id,
@@ -436,7 +446,7 @@ def amend_declaration(declaration: Declaration, body: Any, *, user) -> FilingRes
         now = timezone.now()
         number = declaration.current_version + 1
         rows = _Rows()
-        version_id = allocate_version_ids([now])[0]
+        version_id = allocate_version_ids([now])[0]  # an amendment keeps its MRN and declaration
         rows.add(
             version_id=version_id,
             declaration_id=declaration.pk,

@@ -1,0 +1,86 @@
+"""The API rate limit per token (crms/core/api/throttling.py): N at once, then one every period/N,
+Retry-After saying when, each token on its own, and no refusal when Redis cannot be asked."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from crms.core.api import throttling
+from tests.risk_engine.conftest import api_client
+
+
+@pytest.fixture(autouse=True)
+def _clean_counters():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Wall-clock seconds as the throttle reads them, moved by the test."""
+    now = {"t": 1_800_000_000.0}
+    monkeypatch.setattr(throttling.time, "time", lambda: now["t"])
+    return now
+
+
+@pytest.mark.django_db
+def test_a_burst_of_n_then_one_per_interval(settings, personas, clock):
+    settings.API_RATE_LIMIT = "60/min"
+    client = api_client(personas["fr_system"])
+    assert [client.get("/api/v1/me/").status_code for _ in range(60)] == [200] * 60
+    refused = client.get("/api/v1/me/")
+    assert refused.status_code == 429 and refused["Retry-After"] == "1"
+    clock["t"] += 0.5
+    assert client.get("/api/v1/me/").status_code == 429  # half an interval is not enough
+    clock["t"] += 0.5
+    assert client.get("/api/v1/me/").status_code == 200  # one interval later: exactly one more
+    assert client.get("/api/v1/me/").status_code == 429
+    clock["t"] += 60
+    assert [client.get("/api/v1/me/").status_code for _ in range(61)] == [200] * 60 + [429]  # a full period: N again
+
+
+@pytest.mark.django_db
+def test_retry_after_is_the_wait_for_the_next_allowed_request(settings, personas, clock):
+    settings.API_RATE_LIMIT = "3/min"
+    client = api_client(personas["fr_system"])
+    assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 200]
+    refused = client.get("/api/v1/me/")
+    assert refused.status_code == 429 and refused["Retry-After"] == "20"
+    clock["t"] += 19
+    assert client.get("/api/v1/me/")["Retry-After"] == "1"
+    clock["t"] += 1
+    assert client.get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_refused_requests_do_not_extend_the_wait(settings, personas, clock):
+    settings.API_RATE_LIMIT = "3/min"
+    client = api_client(personas["fr_system"])
+    for _ in range(3):
+        client.get("/api/v1/me/")
+    assert all(client.get("/api/v1/me/").status_code == 429 for _ in range(50))  # hammering while refused
+    clock["t"] += 20
+    assert client.get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_change_of_limit_applies_to_the_next_request(settings, personas, clock):
+    settings.API_RATE_LIMIT = "2/min"
+    client = api_client(personas["fr_system"])
+    assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 429]
+    settings.API_RATE_LIMIT = "1000/min"
+    assert client.get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_redis_unreachable_serves_rather_than_refuses(settings, personas, monkeypatch):
+    settings.API_RATE_LIMIT = "1/min"
+
+    def unreachable():
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(throttling, "_gcra", unreachable)
+    client = api_client(personas["fr_system"])
+    assert [client.get("/api/v1/me/").status_code for _ in range(5)] == [200] * 5
