@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crms.settings")
 
@@ -35,3 +35,11 @@ _keep_workers_alive_when_redis_goes_away()
 app = Celery("crms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_process_init.connect
+def _settle_heap(**kwargs) -> None:
+    """Each pool process, once forked and ready: start-up's objects out of the collector's walk."""
+    from crms.core import heap
+
+    heap.settle()
