@@ -35,7 +35,11 @@ LOAD_REDIS_DB = 14  # not the benchmarks' 15: a load test may run while a benchm
 def prepared_environment() -> dict[str, str]:
     """Like the benchmarks' scratch environment, but its own database (``<name>_load``) and Redis
     database, and no API rate limit (the load test measures the platform, not the limiter)."""
-    return harness_environment(suffix="load", redis_db=LOAD_REDIS_DB, extra={"API_RATE_LIMIT": "100000/min"})
+    return harness_environment(
+        suffix="load",
+        redis_db=LOAD_REDIS_DB,
+        extra={"API_RATE_LIMIT": "100000/min", "API_RATE_LIMIT_NATIONAL_SYSTEM": "100000/min"},
+    )
 
 
 CASE_LINK = re.compile(r'href="(/workbench/cases/\d+/)"')

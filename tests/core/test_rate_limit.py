@@ -1,5 +1,6 @@
 """The API rate limit per token (crms/core/api/throttling.py): N at once, then one every period/N,
-Retry-After saying when, each token on its own, and no refusal when Redis cannot be asked."""
+Retry-After saying when, each token on its own, national systems on their own (higher) limit, and no
+refusal when Redis cannot be asked."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def clock(monkeypatch):
 @pytest.mark.django_db
 def test_a_burst_of_n_then_one_per_interval(settings, personas, clock):
     settings.API_RATE_LIMIT = "60/min"
-    client = api_client(personas["fr_system"])
+    client = api_client(personas["fr_analyst"])
     assert [client.get("/api/v1/me/").status_code for _ in range(60)] == [200] * 60
     refused = client.get("/api/v1/me/")
     assert refused.status_code == 429 and refused["Retry-After"] == "1"
@@ -44,7 +45,7 @@ def test_a_burst_of_n_then_one_per_interval(settings, personas, clock):
 @pytest.mark.django_db
 def test_retry_after_is_the_wait_for_the_next_allowed_request(settings, personas, clock):
     settings.API_RATE_LIMIT = "3/min"
-    client = api_client(personas["fr_system"])
+    client = api_client(personas["fr_analyst"])
     assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 200]
     refused = client.get("/api/v1/me/")
     assert refused.status_code == 429 and refused["Retry-After"] == "20"
@@ -57,7 +58,7 @@ def test_retry_after_is_the_wait_for_the_next_allowed_request(settings, personas
 @pytest.mark.django_db
 def test_refused_requests_do_not_extend_the_wait(settings, personas, clock):
     settings.API_RATE_LIMIT = "3/min"
-    client = api_client(personas["fr_system"])
+    client = api_client(personas["fr_analyst"])
     for _ in range(3):
         client.get("/api/v1/me/")
     assert all(client.get("/api/v1/me/").status_code == 429 for _ in range(50))  # hammering while refused
@@ -68,7 +69,7 @@ def test_refused_requests_do_not_extend_the_wait(settings, personas, clock):
 @pytest.mark.django_db
 def test_a_change_of_limit_applies_to_the_next_request(settings, personas, clock):
     settings.API_RATE_LIMIT = "2/min"
-    client = api_client(personas["fr_system"])
+    client = api_client(personas["fr_analyst"])
     assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 429]
     settings.API_RATE_LIMIT = "1000/min"
     assert client.get("/api/v1/me/").status_code == 200
@@ -82,5 +83,24 @@ def test_redis_unreachable_serves_rather_than_refuses(settings, personas, monkey
         raise ConnectionError("redis down")
 
     monkeypatch.setattr(throttling, "_gcra", unreachable)
-    client = api_client(personas["fr_system"])
+    client = api_client(personas["fr_analyst"])
     assert [client.get("/api/v1/me/").status_code for _ in range(5)] == [200] * 5
+
+
+@pytest.mark.django_db
+def test_national_systems_have_their_own_limit_everyone_else_the_general_one(settings, personas, clock):
+    settings.API_RATE_LIMIT = "2/min"
+    settings.API_RATE_LIMIT_NATIONAL_SYSTEM = "5/min"
+    system, analyst = api_client(personas["fr_system"]), api_client(personas["fr_analyst"])
+    assert [system.get("/api/v1/me/").status_code for _ in range(6)] == [200] * 5 + [429]
+    assert [analyst.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 429]
+    assert system.get("/api/v1/me/")["Retry-After"] == "12"  # 60 s / 5
+
+
+def test_the_default_national_system_limit_is_above_the_filing_target():
+    """Issue 17: a national system files up to 500 single ENS a second; its default limit must let it."""
+    from django.conf import settings as defaults
+    from rest_framework.throttling import SimpleRateThrottle
+
+    number, seconds = SimpleRateThrottle.parse_rate(None, defaults.API_RATE_LIMIT_NATIONAL_SYSTEM)
+    assert number / seconds >= 500

@@ -161,6 +161,7 @@ class PrivateStack:
             "SECURE_HTTPS": "false",
             "STATICFILES_MANIFEST": "false",
             "API_RATE_LIMIT": "1000000/min",
+            "API_RATE_LIMIT_NATIONAL_SYSTEM": "1000000/min",
             "SCREENING_BATCH_SIZE": "500",
             "SWEEP_AFTER_SECONDS": str(SWEEP_SECONDS),
             "SWEEP_INTERVAL_SECONDS": str(SWEEP_SECONDS),

@@ -23,7 +23,7 @@ def _clean_counters():
 
 @pytest.mark.django_db
 def test_api_rate_limit_per_token(settings, personas):
-    settings.API_RATE_LIMIT = "3/min"
+    settings.API_RATE_LIMIT = settings.API_RATE_LIMIT_NATIONAL_SYSTEM = "3/min"
     client = api_client(personas["fr_system"])
     statuses = [client.get("/api/v1/me/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]

@@ -19,6 +19,7 @@ import time
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from crms.accounts.roles import Role
 from crms.core.redis_cache import raw_client
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,12 @@ class TokenRateThrottle(SimpleRateThrottle):
     def get_rate(self) -> str:
         return settings.API_RATE_LIMIT  # read each time, so tests and operators can change it
 
+    def rate_for(self, user) -> str:
+        """National systems file at machine rates; people and other clients share the general limit."""
+        if getattr(user, "role", None) == Role.NATIONAL_SYSTEM:
+            return settings.API_RATE_LIMIT_NATIONAL_SYSTEM
+        return self.get_rate()
+
     def get_cache_key(self, request, view) -> str:
         if request.user is not None and request.user.is_authenticated:
             token = getattr(request, "auth", None)
@@ -70,8 +77,10 @@ class TokenRateThrottle(SimpleRateThrottle):
 
     def allow_request(self, request, view) -> bool:
         self.wait_seconds = None
+        self.rate = self.rate_for(request.user)
         if self.rate is None:
             return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
         period_ms = self.duration * 1000
         interval_ms = period_ms / self.num_requests
         try:
