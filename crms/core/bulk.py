@@ -1,8 +1,8 @@
 """Fast bulk inserts with Postgres COPY, for the ingest hot path.
 
 ``bulk_create`` spends most of its time compiling SQL and building model
-instances; COPY of plain rows is several times faster. Ids are allocated up
-front from the table's identity sequence so parent and child rows can be
+instances; COPY of plain rows is several times faster. Callers allocate ids up
+front (``declarations.services._allocate``) so parent and child rows can be
 written in one pass.
 
 A COPY costs a round trip and its own set-up per table, which is what a single filing pays most for
@@ -20,16 +20,6 @@ import orjson
 from django.db import connection, models
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def allocate_ids(model: type[models.Model], count: int) -> list[int]:
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
-        ids = [row[0] for row in cursor.fetchall()]
-    if ids and ids[0] is None:  # no sequence: versions take their month's ids (partitions.allocate_version_ids)
-        raise TypeError(f"{table} has no id sequence to allocate from")
-    return ids
 
 
 def _text(value: Any) -> str:
