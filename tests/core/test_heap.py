@@ -30,10 +30,13 @@ def test_the_wsgi_application_loads_its_views_then_freezes():
     assert views_loaded == "True"  # imported before the freeze, not by the first request
 
 
-def test_the_celery_pool_process_hook_settles_the_heap():
+def test_the_celery_pool_process_hook_is_connected_and_settles_the_heap():
     out = _in_a_fresh_process(
-        "import gc; import django; django.setup(); from crms.celery import _settle_heap; "
-        "before = gc.get_freeze_count(); _settle_heap(); print(before, gc.get_freeze_count())"
+        "import gc; import django; django.setup(); from celery import signals; from crms.celery import _settle_heap; "
+        "hooks = [ref() if callable(ref) else ref for _, ref in signals.worker_process_init.receivers]; "
+        "before = gc.get_freeze_count(); signals.worker_process_init.send(sender=None); "
+        "print(_settle_heap in hooks, before, gc.get_freeze_count())"
     )
-    before, after = map(int, out.split())
-    assert before == 0 and after > 50_000
+    connected, before, after = out.split()
+    assert connected == "True"  # what a forked pool process runs at start
+    assert int(before) == 0 and int(after) > 50_000

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import redis
 from django.core.cache import cache
 
@@ -25,23 +23,3 @@ def test_one_client_per_pool_and_the_raw_client_is_it(monkeypatch):
         assert cache.get(f"redis-cache-test-{number}") == number
     assert raw_client() is client and cache._cache.get_client() is client
     assert built == []  # forty cache calls built no client (Django's own backend: forty)
-
-
-def test_threads_keep_their_own_cache_and_share_nothing_by_accident():
-    """Django gives each thread its own cache object (and so its own client): both work at once."""
-    errors: list[BaseException] = []
-
-    def work(name: str) -> None:
-        try:
-            for number in range(50):
-                cache.set(f"{name}-{number}", number, 30)
-                assert cache.get(f"{name}-{number}") == number
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(f"thread-{index}",)) for index in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []

@@ -24,33 +24,50 @@ from crms.core.redis_cache import raw_client
 
 log = logging.getLogger(__name__)
 
-KEY_PREFIX = "crms:throttle:"
+KEY_PREFIX = "crms:throttle:gcra:"
 
-# KEYS[1]: the cell; ARGV: now, emission interval, period (milliseconds). Returns 0 (allowed) or the
-# milliseconds to wait before the next request would be allowed.
+# KEYS[1]: the cell; ARGV: now, emission interval, period (milliseconds, fractions kept: an interval under
+# a millisecond, 60,000/min and up, must move the cell). Returns 0 (allowed) or the milliseconds to wait
+# before the next request would be allowed. The cell is kept as (start, requests since): the theoretical
+# arrival time is ``start + requests x interval``, one multiplication, where adding the interval at each
+# request let rounding accumulate (a burst of 1,500 at 1,500/s came out one short, found in review).
+# The microsecond of tolerance is for that one rounding.
 GCRA = """
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
 local period = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local next_tat = tat + interval
-if next_tat - now > period then
+local base, count = now, 0
+local stored = redis.call('GET', KEYS[1])
+if stored then
+  local b, c = string.match(stored, '^(%S+) (%d+)$')
+  base, count = tonumber(b), tonumber(c)
+end
+if base + count * interval < now then base, count = now, 0 end
+local next_tat = base + (count + 1) * interval
+if next_tat - now > period + 0.001 then
   return math.ceil(next_tat - now - period)
 end
-redis.call('SET', KEYS[1], string.format('%d', math.floor(next_tat)), 'PX', math.ceil(next_tat - now))
+redis.call('SET', KEYS[1], string.format('%.6f %d', base, count + 1), 'PX', math.ceil(next_tat - now))
 return 0
 """
 
-_scripts: dict[int, object] = {}
-
 
 def _gcra():
+    """The script bound to this thread's cache client, kept on the client (which lives as long as the
+    thread's cache): a module-level map would keep every thread's client and connection alive."""
     client = raw_client()
-    script = _scripts.get(id(client))
+    script = getattr(client, "_crms_gcra", None)
     if script is None:
-        script = _scripts.setdefault(id(client), client.register_script(GCRA))
+        script = client._crms_gcra = client.register_script(GCRA)
     return script
+
+
+# Times are counted from 2026 so that they stay small (finer rounding than near 1.8e12 ms).
+EPOCH_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z; changing it (or the cell's form) needs a new KEY_PREFIX
+
+
+def _now_ms() -> float:
+    return time.time() * 1000 - EPOCH_MS
 
 
 class TokenRateThrottle(SimpleRateThrottle):
@@ -84,9 +101,7 @@ class TokenRateThrottle(SimpleRateThrottle):
         period_ms = self.duration * 1000
         interval_ms = period_ms / self.num_requests
         try:
-            waiting_ms = _gcra()(
-                keys=[self.get_cache_key(request, view)], args=[time.time() * 1000, interval_ms, period_ms]
-            )
+            waiting_ms = _gcra()(keys=[self.get_cache_key(request, view)], args=[_now_ms(), interval_ms, period_ms])
         except Exception:  # noqa: BLE001 - the cache is down: serve rather than refuse
             log.warning("Rate limit not enforced: cache unavailable")
             return True
