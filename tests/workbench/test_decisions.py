@@ -265,3 +265,20 @@ def test_decisions_are_for_the_queues_own_workers(people, referred):
         error = refusal(actor=people[name], case=case, action="dismiss", reason="Not my call at all.")
         assert error.status == 403, name
     assert_nothing_written(case)
+
+
+@pytest.mark.parametrize("first", ["same analyst, other tab", "colleague"])
+def test_a_decision_refused_after_another_tab_decided_says_so_on_the_page(people, referred, first):
+    """Act-out, two tabs: the second "Record decision" on a case decided meanwhile came back as the case page
+    with the decision and no word that the second one was refused (its form, with the error, is hidden)."""
+    case = referred()
+    second = Client()
+    second.force_login(people["fr_analyst"])
+    earlier = people["fr_analyst"] if first == "same analyst, other tab" else people["fr_analyst_2"]
+    services.decide(actor=earlier, case=case, action="dismiss", reason="Known trader, first tab.")
+    page = second.post(f"/workbench/cases/{case.pk}/decide/", {"action": "dismiss", "reason": "Second tab."})
+    assert page.status_code == 409
+    html = page.content.decode()
+    assert 'id="decision-refused"' in html and "Your decision was not recorded." in html
+    assert "This version already has a decision." in html
+    assert Decision.objects.filter(case=case).count() == 1
