@@ -42,10 +42,17 @@ class MovementFields(models.Model):
     filing_type = models.CharField(max_length=3)
     phase = models.CharField(max_length=12, choices=Phase.choices)
     transport_mode = models.CharField(max_length=12, choices=TransportMode.choices)
-    office_of_first_entry = models.ForeignKey("reference.CustomsOffice", on_delete=models.PROTECT, related_name="+")
-    first_entry_member_state = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    # Without the single-column index a ForeignKey adds (issue 17): declarations are found by the lists'
+    # composite indexes, which lead with these columns; no query selects versions by them (lists and
+    # scoping read the declaration's copies). Each index cost every filing two entries (with its pattern twin).
+    office_of_first_entry = models.ForeignKey(
+        "reference.CustomsOffice", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    first_entry_member_state = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     unloading_member_state = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     expected_arrival = models.DateTimeField()
     master_document = models.CharField(max_length=70, blank=True)
@@ -57,17 +64,6 @@ class MovementFields(models.Model):
 
 
 class Declaration(MovementFields):
-    # Indexed by the lists' composite indexes below, which lead with them: the single-column indexes a
-    # ForeignKey adds (and their pattern twins) only cost every filing three more index entries each.
-    office_of_first_entry = models.ForeignKey(
-        "reference.CustomsOffice", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    first_entry_member_state = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    unloading_member_state = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
-    )
     mrn = models.CharField(max_length=18, unique=True)  # unique: also a varchar_pattern_ops index (prefixes)
     lrn = models.CharField(max_length=35)
     # Idempotency key: (filer organisation, filer key, LRN). The filer key is the filer's EORI
@@ -132,20 +128,8 @@ class Declaration(MovementFields):
 
 
 class DeclarationVersion(MovementFields):
-    # Found by id or by (declaration, version) (``declaration_version_idx`` leads with the declaration); no
-    # query selects versions by office or Member State (lists and scoping read the declaration's copies),
-    # so those foreign keys keep their constraints without the index a ForeignKey adds (issue 17: seven
-    # fewer index entries per version filed).
+    # Found by id or by (declaration, version): ``declaration_version_idx`` leads with the declaration.
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="versions", db_index=False)
-    office_of_first_entry = models.ForeignKey(
-        "reference.CustomsOffice", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    first_entry_member_state = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    unloading_member_state = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
-    )
     version = models.PositiveIntegerField()
     filed_at = models.DateTimeField()
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

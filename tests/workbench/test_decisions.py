@@ -267,18 +267,48 @@ def test_decisions_are_for_the_queues_own_workers(people, referred):
     assert_nothing_written(case)
 
 
-@pytest.mark.parametrize("first", ["same analyst, other tab", "colleague"])
-def test_a_decision_refused_after_another_tab_decided_says_so_on_the_page(people, referred, first):
+def _decided_elsewhere(people, case, who):
+    services.decide(actor=people[who], case=case, action="dismiss", reason="Known trader, first tab.")
+
+
+def _claimed_by_colleague(people, case):
+    services.claim_case(actor=people["fr_analyst_2"], case=case)
+
+
+def _amended(people, case):
+    declaration = Declaration.objects.get(pk=case.declaration_id)
+    body = make_ens(lrn=declaration.lrn, **NL_UNLOADING)
+    assert amend_declaration(declaration, body, user=people["fr_system"]).status == 201
+
+
+# Every reason the page hides the decision form after the analyst opened it: the refusal must still show.
+MEANWHILE = {
+    "decided in another tab": (
+        lambda people, case: _decided_elsewhere(people, case, "fr_analyst"),
+        "already has a decision",
+    ),
+    "decided by a colleague": (
+        lambda people, case: _decided_elsewhere(people, case, "fr_analyst_2"),
+        "already has a decision",
+    ),
+    "claimed by a colleague": (_claimed_by_colleague, "is working on this case"),
+    "amended by the filer": (_amended, "was amended"),
+}
+
+
+@pytest.mark.parametrize("meanwhile", list(MEANWHILE))
+def test_a_decision_refused_because_of_a_change_meanwhile_says_so_on_the_page(people, referred, meanwhile):
     """Act-out, two tabs: the second "Record decision" on a case decided meanwhile came back as the case page
     with the decision and no word that the second one was refused (its form, with the error, is hidden)."""
     case = referred()
     second = Client()
     second.force_login(people["fr_analyst"])
-    earlier = people["fr_analyst"] if first == "same analyst, other tab" else people["fr_analyst_2"]
-    services.decide(actor=earlier, case=case, action="dismiss", reason="Known trader, first tab.")
+    change, reason = MEANWHILE[meanwhile]
+    change(people, case)
+    decisions_before = Decision.objects.filter(case=case).count()
     page = second.post(f"/workbench/cases/{case.pk}/decide/", {"action": "dismiss", "reason": "Second tab."})
     assert page.status_code == 409
     html = page.content.decode()
     assert 'id="decision-refused"' in html and "Your decision was not recorded." in html
-    assert "This version already has a decision." in html
-    assert Decision.objects.filter(case=case).count() == 1
+    assert reason in html
+    assert Decision.objects.filter(case=case).count() == decisions_before

@@ -4,8 +4,8 @@ Filing must go on while the cache is unavailable (issue 9): refusing every reque
 counter cannot be read would turn a cache outage into a customs outage.
 
 The limit is a generic cell rate (GCRA): ``N/period`` lets a client send N requests at once, then one
-every ``period/N``. Its whole state is one number per token (the theoretical arrival time), checked
-and moved in one Redis round trip by a Lua script. DRF's own throttle kept a list of every request's
+every ``period/N``. Its whole state is one small cell per token (see ``GCRA`` below), checked and
+moved in one Redis round trip by a Lua script. DRF's own throttle kept a list of every request's
 time in the last period, read and rewritten whole on each request: at the default 6,000/min a
 national system filing singles paid for a 6,000-entry list twice per POST (issue 17).
 """
