@@ -37,7 +37,9 @@ def eu_hits(user, filters: dict[str, Any]) -> QuerySet[Hit]:
     inclusive) and ``outcome`` (the hit's effective outcome)."""
     if not may_analyse(user):
         return Hit.objects.none()
-    hits = Hit.objects.filter(scope=Scope.EU)
+    # Live hits only: a shadow criterion's hits are a trial run, counted in no figure (adversarial probe,
+    # 7 December: 93 shadow hits listed as "Control recommended" here and in no indicator).
+    hits = Hit.objects.filter(scope=Scope.EU, shadow=False)
     if filters.get("criterion"):
         hits = hits.filter(criterion_code=filters["criterion"])
     if filters.get("member_state"):

@@ -27,7 +27,7 @@ from crms.core.navigation import AREAS_BY_KEY
 from crms.core.views import standalone_page
 from indicators import evaluation, exports, services, trends
 from indicators.figures import EU_TOTAL, Period, View
-from indicators.models import RefreshRun
+from indicators.models import DailyFigure, RefreshRun
 from indicators.tables import TABLES, TABLES_BY_NAME
 from indicators.templatetags.indicators import figure
 
@@ -92,8 +92,12 @@ def _frames(view: View) -> list[tuple]:
     return [(table, table.build(view)) for table in TABLES]
 
 
-def headline(view: View, frames: dict) -> list[tuple[str, str, str]]:
-    """A few key figures (label, value, detail) for the viewer's own scope: its Member State, or the EU."""
+def headline(view: View, frames: dict, *, computed: bool = True) -> list[tuple[str, str, str]]:
+    """A few key figures (label, value, detail) for the viewer's own scope: its Member State, or the EU.
+
+    Before the first refresh the period's figures do not exist yet: they read "not computed yet", not 0
+    (adversarial probe, 7 December: a new platform's dashboard stated 0 ENS beside 2,078 open hits).
+    """
     scope = view.visible_state or EU_TOTAL
 
     def total(name: str, column: str) -> float:
@@ -107,12 +111,19 @@ def headline(view: View, frames: dict) -> list[tuple[str, str, str]]:
     controls, positive = total("controls", "controls"), total("controls", "positive")
     ens, by_aeo = total("aeo", "ens"), total("aeo", "ens_submitted_by_aeo")
     rate = detection_rate(positive, controls)
+    analysts = count(total("workload", "analysts"))
+    open_hits = ("Open hits now", count(total("workload", "open_hits")), f"{analysts} analysts")
+    if not computed:
+        waiting = ("—", "not computed yet")
+        return [(label, *waiting) for label in ("ENS received", "Hits", "Controls", "ENS submitted by AEOs")] + [
+            open_hits
+        ]
     return [
         ("ENS received", count(ens), f"{view.period.days} days"),
         ("Hits", count(hits), f"{count(assessed)} confirmed by analysts"),
         ("Controls", count(controls), f"{percent(rate)} found an irregularity" if controls else "none"),
         ("ENS submitted by AEOs", percent(share(by_aeo, ens)), f"{count(by_aeo)} ENS whose filer is an AEO"),
-        ("Open hits now", count(total("workload", "open_hits")), f"{count(total('workload', 'analysts'))} analysts"),
+        open_hits,
     ]
 
 
@@ -122,6 +133,7 @@ def headline(view: View, frames: dict) -> list[tuple[str, str, str]]:
 def dashboard(request):
     view, errors = view_for(request)
     last = RefreshRun.objects.filter(status=RefreshRun.Status.DONE).order_by("-finished_at").first()
+    computed = last is not None or DailyFigure.objects.exists()  # figures loaded by a command count too
     running = RefreshRun.objects.filter(status__in=[RefreshRun.Status.QUEUED, RefreshRun.Status.RUNNING]).first()
     query = request.GET.urlencode()
     built = _frames(view)
@@ -132,12 +144,13 @@ def dashboard(request):
             "view": view,
             "errors": errors,
             "member_state_error": any(error.startswith("Member State") for error in errors),
-            "headline": headline(view, {table.name: frame for table, frame in built}),
+            "headline": headline(view, {table.name: frame for table, frame in built}, computed=computed),
             "tables": [
                 (table, _cells(frame), _table_rows(table.name, frame, view, request.user)) for table, frame in built
             ],
             "charts": trends.chart_data(view),
             "last_refresh": last,
+            "computed": computed,
             "running": running,
             "query": query,
             "eu_wide": is_eu_wide_reader(request.user),

@@ -140,7 +140,8 @@ def pca_new(request):
 def pca_detail(request, pk: int):
     pca = _pca(request, pk)
     results = selectors.results_of(pca, request.user)
-    open_crises = CrisisAlert.objects.filter(status=CrisisStatus.OPEN, risk_area_id=pca.risk_area_id)
+    # Named apart from the banner's open_crises (a context processor), which this page used to replace.
+    suspending = CrisisAlert.objects.filter(status=CrisisStatus.OPEN, risk_area_id=pca.risk_area_id)
     context = {
         "pca": pca,
         "results": results,
@@ -148,7 +149,7 @@ def pca_detail(request, pk: int):
         "criteria": pca.criteria.all(),
         "rifs": pca.rifs.filter(pk__in=_visible_rifs(request.user)),
         "reports": pca.reports.select_related("author"),
-        "open_crises": open_crises,
+        "suspending_crises": suspending,
         "may_manage": services.may_manage(request.user),
         "may_report": services.may_report(request.user, pca),
         "running": pca.running_at(timezone.now()),

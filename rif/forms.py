@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from crms.core.client_input import whole_number
+from crms.core.formatting import NumberRefused, parse_decimal
 
 SPLIT = re.compile(r"[\s,;]+")
 
@@ -15,13 +16,15 @@ def codes(text: str) -> list[str]:
 
 
 def _number(text: str) -> float | str | None:
-    text = (text or "").strip()
-    if not text:
-        return None
+    """A number as Europeans type it ("1 200,50", "1.200,50"), like the control-result form's amounts."""
     try:
-        return float(text.replace(",", "."))
-    except ValueError:
-        return text  # pydantic names the field
+        number = parse_decimal(text)
+    except NumberRefused:
+        return text.strip()  # pydantic names the field
+    return None if number is None else float(number)
+
+
+SEIZURE_FIELDS = ("seizure_goods", "seizure_quantity", "seizure_unit", "seizure_value", "seizure_date", "seizure_place")
 
 
 def goods_lines(text: str) -> list[dict[str, str]]:
@@ -76,7 +79,8 @@ def body_from_post(post) -> dict[str, Any]:
         "criteria": codes(post.get("criteria", "")),
         "pcas": [whole_number(v) for v in post.getlist("pcas") if whole_number(v) is not None],
     }
-    if post.get("seizure_goods", "").strip():
+    # Any seizure detail makes a seizure, so one typed without the goods is refused naming them, not dropped.
+    if any(post.get(name, "").strip() for name in SEIZURE_FIELDS):
         body["seizure"] = {
             "goods": post.get("seizure_goods", ""),
             "quantity": _number(post.get("seizure_quantity", "")),

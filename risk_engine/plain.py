@@ -87,12 +87,17 @@ def describe(condition: Any) -> str:
     return _node(condition, False)
 
 
+def _words(value) -> list[str]:
+    return [word for word in value if isinstance(word, str)] if isinstance(value, list) else []
+
+
 def describe_scope(*, scope: str, owner: str, applies_to: dict | None) -> str:
     """Where the criterion runs: scope, phases and modes."""
     applies_to = applies_to or {}
     parts = ["Every ENS" if scope == "eu" else f"ENS entering or unloaded in {owner}"]
-    modes = applies_to.get("transport_modes") or []
-    phases = applies_to.get("phases") or []
+    # Only lists of words are described: a malformed value (a string, say) is the validation's to name, not
+    # something to spell out letter by letter ("moved by a, i or r").
+    modes, phases = _words(applies_to.get("transport_modes")), _words(applies_to.get("phases"))
     if modes:
         parts.append("moved by " + _values([mode.replace("_", " ") for mode in modes]))
     if phases:

@@ -85,9 +85,40 @@ def pydantic_errors(exc: ValidationError) -> list[Error]:
         if key in seen:  # unions report one failure per branch; keep the first
             continue
         seen.add(key)
-        message = "Unknown field: not part of the contract." if code == "unknown_field" else item["msg"]
+        message = "Unknown field: not part of the contract." if code == "unknown_field" else plain_message(item)
         errors.append(error(field_path, code, message))
     return errors
+
+
+# What a pattern asks for, in words, by the field's name (pydantic would print the regular expression).
+PATTERN_WORDS = {
+    "hs_code": "An HS code: 2 to 10 digits, like 950300.",
+    "code": "Capital letters, digits, - and _ (3 to 40 characters), like CRC-FA-001.",
+    "eori": "An EORI number: a country code and up to 15 letters or digits, like FR123456789012.",
+    "country": "A two-letter country code, like CN.",
+}
+
+
+def plain_message(item: dict) -> str:
+    """pydantic's message in the words of the forms and the contract: no regular expressions, no "Value error,"."""
+    kind, context = item["type"], item.get("ctx") or {}
+    name = next((part for part in reversed(item["loc"]) if isinstance(part, str)), "")
+    if kind == "string_pattern_mismatch":
+        return PATTERN_WORDS.get(name, "Not in the expected form.")
+    if kind in ("string_too_short", "too_short") and context.get("min_length") == 1:
+        return "Required: must not be empty."
+    if kind == "string_too_short":
+        return f"At least {context.get('min_length')} characters."
+    if kind == "string_too_long":
+        return f"At most {context.get('max_length')} characters."
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "decimal_parsing"):
+        return "A number, like 1 200,50."
+    if kind == "value_error":
+        message = str(item["msg"]).removeprefix("Value error, ")
+        return message[:1].upper() + message[1:]
+    if kind == "literal_error":
+        return "Must be " + str(item["msg"]).removeprefix("Input should be ") + "."
+    return str(item["msg"])
 
 
 @dataclass(frozen=True)

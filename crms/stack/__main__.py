@@ -169,6 +169,15 @@ def run() -> int:
         }
         for name in commands:
             children.append((name, _start(name, commands[name], env)))
+        # The indicators' first refresh, once the demo ENS are screened: beat's first run is five minutes after
+        # start, and until a refresh the dashboard has no figures to show (it says so).
+        subprocess.run(
+            [str(BIN / "celery"), "-A", "crms", "call", "indicators.refresh_recent", "--countdown", "90"],
+            env=env,
+            cwd=ROOT,
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
         print(
             f"\n  CRMS is running at http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/api/docs/)\n"
             f"  Log in as e.g. fr_analyst, nl_risk_manager, eu_commission_approver "

@@ -63,8 +63,16 @@
       transport_modes: [...form.querySelectorAll("[name=modes]:checked")].map((box) => box.value),
     };
   }
-  form.querySelector(".builder-meta").addEventListener("input", () => { readMeta(); schedulePreview(); });
-  form.querySelector(".builder-meta").addEventListener("change", () => { readMeta(); schedulePreview(); });
+  // Problems are shown for the fields the user has touched, and for all of them once a save was tried: a fresh
+  // form is not a list of errors (adversarial probe, 7 December).
+  const touched = new Set();
+  let showAll = false;
+  const touch = (event) => { if (event.target.name) touched.add(event.target.name); };
+  form.querySelector(".builder-meta").addEventListener("input", (event) => { touch(event); readMeta(); schedulePreview(); });
+  form.querySelector(".builder-meta").addEventListener("change", (event) => { touch(event); readMeta(); schedulePreview(); });
+  for (const kind of ["input", "change", "click"]) $("#condition").addEventListener(kind, () => touched.add("condition"));
+  const topField = (field) => (field || "").split(/[.[]/)[0];
+  const shown = (errors) => (showAll ? errors : errors.filter((e) => (e.field ? touched.has(topField(e.field)) : touched.size > 0)));
 
   // ---- the condition tree ----------------------------------------------------------------------
   const operatorsFor = (field) => catalogue.operators.filter((op) => op.types.includes(FIELDS[field].type));
@@ -248,12 +256,13 @@
     const data = await response.json();
     $("#plain-scope").textContent = data.scope || "";
     $("#plain-condition").textContent = data.plain || "";
-    showErrors(data.errors || []);
+    showErrors(shown(data.errors || []));
   }
 
   // ---- save, export, import ------------------------------------------------------------------------
   $("#save").addEventListener("click", async () => {
     readMeta();
+    showAll = true;
     $("#save-status").textContent = "Saving…";
     const response = await post(initial.urls.save, doc);
     const data = await response.json();
@@ -269,6 +278,7 @@
     try {
       const loaded = JSON.parse($("#json-text").value);
       doc = { ...doc, ...loaded };
+      showAll = true;
       dialog.close();
       fillMeta();
       refresh();

@@ -73,6 +73,20 @@ def test_the_workspace_shows_eu_hits_only_across_member_states(personas, hits):
     assert {h.assessment.responsible_member_state_id for h in found} == {"FR", "NL"}
 
 
+def test_shadow_hits_are_not_listed_as_live_ones(personas, hits):
+    """A shadow criterion's hits are a trial: no figure counts them, so the workspace does not list them either."""
+    publish_criterion(
+        make_criterion("CRC-AN-SHADOW", shadow=True), personas["commission"], personas["commission_approver"]
+    )
+    (mrn,) = file_bodies(personas["fr_system"], make_ens(lrn="LRN-AN-SHADOW"))
+    screen_mrns(mrn)
+    assert Hit.objects.filter(criterion_code="CRC-AN-SHADOW", shadow=True).exists()
+    found = selectors.eu_hits(personas["commission"], {})
+    assert "CRC-AN-SHADOW" not in {h.criterion_code for h in found}
+    page = _client(personas["commission"]).get("/analysis/", {"criterion": "CRC-AN-SHADOW"}).content.decode()
+    assert mrn not in page.split('id="analysis-hits"')[1]
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [

@@ -282,3 +282,21 @@ def test_refresh_is_idempotent(dataset):
     first = table(dataset["commission"], "hits")
     services.refresh(period().day_from, period().day_to)
     pd.testing.assert_frame_equal(table(dataset["commission"], "hits"), first)
+
+
+def test_before_the_first_refresh_the_dashboard_says_so_instead_of_showing_zeros(dataset):
+    """Adversarial probe, 7 December: a new platform's dashboard stated 0 ENS, 0 hits and 0 controls beside
+    2,078 open hits, because nothing had been computed yet. It now says so; the live figure stays."""
+    from indicators.models import DailyFigure, RefreshRun, WeeklyFigure
+
+    client = Client()
+    client.force_login(dataset["fr_analyst"])
+    query = f"from={period().day_from}&to={period().day_to}"
+    page = client.get(f"/indicators/?{query}").content.decode()
+    assert 'id="never-refreshed"' not in page and "not computed yet" not in page
+    for model in (RefreshRun, WeeklyFigure, DailyFigure):
+        model.objects.all().delete()
+    page = client.get(f"/indicators/?{query}").content.decode()
+    assert 'id="never-refreshed"' in page
+    cards = page[page.index('class="cards headline"') : page.index("indicator-data")]
+    assert cards.count("not computed yet") == 4 and "Open hits now" in cards

@@ -388,3 +388,43 @@ def test_withdrawing_a_published_rif(people, publish_rif):
     # DE was never a recipient: still nothing to see.
     client.force_login(people["de_analyst"])
     assert client.get(rif.get_absolute_url()).status_code == 404
+
+
+FORM = {
+    "risk_area": "product_safety",
+    "title": "Counterfeit toys",
+    "summary": "Forged CE markings on toys from CN.",
+    "goods": "950300 plastic toys",
+    "handling": "crms_restricted",
+    "recipients": ["FR"],
+    "valid_from": "2026-01-01",
+}
+
+
+def test_seizure_details_without_the_goods_are_refused_not_dropped(people):
+    """Adversarial probe, 7 December: quantity, value and date typed with "Goods seized" empty were discarded
+    without a word (the RIF saved with no seizure). Now the form comes back naming the missing goods."""
+    client = browser(people["nl_analyst"])
+    response = client.post("/rif/new/", {**FORM, "seizure_quantity": "12", "seizure_value": "1 200,50"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "seizure.goods" in html and "Required: must not be empty." in html
+    assert "String should" not in html
+    assert not people["nl_analyst"].organisation.rifs.exists()
+
+
+@pytest.mark.parametrize("typed", ["1 200,50", "1.200,50", "1200,50", "1200.50"])
+def test_seizure_values_are_read_the_european_way(people, typed):
+    client = browser(people["nl_analyst"])
+    response = client.post("/rif/new/", {**FORM, "seizure_goods": "toys", "seizure_value": typed})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert people["nl_analyst"].organisation.rifs.get().seizure["estimated_value_eur"] == 1200.5
+
+
+def test_form_errors_are_in_words_not_validator_text(people):
+    client = browser(people["nl_analyst"])
+    response = client.post("/rif/new/", {**FORM, "goods": "ABC toys", "valid_until": "2025-01-01"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "An HS code: 2 to 10 digits, like 950300." in html
+    assert "should match pattern" not in html and "Value error" not in html

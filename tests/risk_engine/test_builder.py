@@ -45,6 +45,8 @@ def test_plain_language_of_nested_groups():
     assert describe_scope(scope="national", owner="FR", applies_to={"phases": ["pre_arrival"]}) == (
         "ENS entering or unloaded in FR in the pre-arrival phase."
     )
+    # Malformed scope values are the validation's to name, not spelt out letter by letter (adversarial probe).
+    assert describe_scope(scope="eu", owner="", applies_to={"transport_modes": "air", "phases": 7}) == "Every ENS."
 
 
 @pytest.fixture

@@ -145,6 +145,53 @@ def test_deep_nesting_is_400_everywhere(world, raw):
     assert counts() == before
 
 
+CSRF_SECRET = "k" * 32  # Django takes an unmasked 32-character token equal to the cookie's secret
+
+
+def session_with_csrf(user) -> Client:
+    """A browser session as gunicorn serves it: the CSRF check on (the test client turns it off by default)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.cookies["csrftoken"] = CSRF_SECRET
+    client.defaults["HTTP_X_CSRFTOKEN"] = CSRF_SECRET
+    return client
+
+
+def api_write_urls(w: World) -> list[tuple[str, str]]:
+    """Every API route of the URL matrix that takes a body (new ones join by being in the matrix)."""
+    return sorted({(c.method, c.url) for c in api_rows(w) if c.method in ("POST", "PUT", "PATCH")})
+
+
+@pytest.mark.parametrize("depth", [1_000, 5_000, 100_000])
+def test_deep_nesting_over_a_browser_session_is_400_on_every_api_route(world, depth):
+    """Adversarial probe, 7 December: a logged-in browser's POST of 2 KB of brackets was a 500 on every API route.
+    The session's CSRF check reads the body before the view does, and DRF's standard-library JSON parser raised
+    RecursionError there (token clients never reach that parser: the views read bodies with orjson)."""
+    raw = b"[" * depth + b"]" * depth
+    client = session_with_csrf(world.people["fr_analyst"])
+    before = counts()
+    urls = api_write_urls(world)
+    assert len(urls) > 20
+    for method, url in urls:
+        response = send(client, method, url, raw)
+        # A POST's body is parsed by the CSRF check, before anything else: past the parser's depth limit 400. A
+        # shallower body, or another method (not CSRF-parsed), may meet the view's own checks first: never a 500.
+        expected = {400} if method == "POST" and depth > 1_024 else {400, 403, 404, 409}
+        assert response.status_code in expected, (method, url, response.status_code, response.content[:300])
+        assert fields_of(response) == [None], url
+    assert counts() == before
+
+
+def test_a_browser_session_still_writes_through_the_api_with_its_csrf_token(world):
+    """The JSON-only parser keeps session writes working: the CSRF check passes and the view reads the body."""
+    client = session_with_csrf(world.people["commission"])
+    doc = make_criterion("CRC-SESSION-1")
+    assert send(client, "POST", "/api/v1/criteria/", orjson.dumps(doc)).status_code == 201
+    client.defaults.pop("HTTP_X_CSRFTOKEN")
+    refused = send(client, "POST", "/api/v1/criteria/", orjson.dumps(make_criterion("CRC-SESSION-2")))
+    assert refused.status_code == 403 and not Criterion.objects.filter(code="CRC-SESSION-2").exists()
+
+
 @pytest.mark.parametrize(
     "raw",
     [
