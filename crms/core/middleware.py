@@ -6,9 +6,28 @@ import re
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponsePermanentRedirect
+from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
+from django.utils.http import escape_leading_slashes
 
 from crms.core.dates import DateRefused
+
+
+class PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308
+
+
+class CommonMiddleware(DjangoCommonMiddleware):
+    """Django's, but the missing trailing slash is added with a 308, which clients follow with the same method
+    and body: a 301 made HTTP clients repeat ``POST /api/v1/declarations`` as a GET of the list, answered 200,
+    so a national system saw success and nothing was filed (adversarial probe, 7 December)."""
+
+    response_redirect_class = PermanentRedirectKeepingMethod
+
+    def get_full_path_with_slash(self, request):
+        # Django refuses to redirect a POST under DEBUG (a 301 would lose its body); a 308 keeps it.
+        path = escape_leading_slashes(request.get_full_path(force_append_slash=True))
+        return path
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):

@@ -80,13 +80,14 @@ class DeclarationCollectionView(APIView):
         limit = request.query_params.get("limit", "100")
         if not WHOLE_NUMBER.fullmatch(limit) or not 1 <= int(limit) <= 500:
             raise exceptions.ValidationError({"limit": ["A whole number from 1 to 500."]})
+        cursor = request.query_params.get("after")
+        if cursor and keyset.decode(cursor) is None:  # like the other feeds: a bad cursor is named, not ignored
+            raise exceptions.ValidationError({"after": ["Not a cursor: use the previous page's next link."]})
         branches = [
             DeclarationFilter(request.query_params, queryset=branch).qs
             for branch in selectors.declaration_branches_for(request.user, filterset.first_entry_member_state())
         ]
-        result = keyset.page_union(
-            branches, field="received_at", cursor=request.query_params.get("after"), size=int(limit)
-        )
+        result = keyset.page_union(branches, field="received_at", cursor=cursor, size=int(limit))
         query = request.query_params.copy()
         query["after"] = result.next_cursor or ""
         return Response(

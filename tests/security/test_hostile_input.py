@@ -374,6 +374,9 @@ def test_time_zone_offsets_beyond_plus_14_are_400_naming_the_field(world):
         ("/api/v1/rifs/?since=2026-01-01T00:00:00%2B16:00", "since"),  # was a 500
         ("/api/v1/decisions/?after=%C2%B2", "after"),  # "²".isdigit() but int("²") raises: was a 500
         ("/api/v1/rifs/?after=%C2%B2", "after"),  # was a 500
+        ("/api/v1/declarations/?after=garbage", "after"),  # was the first page, silently (adversarial probe)
+        ("/api/v1/declarations/?after=%C2%B2.%C2%B2", "after"),
+        ("/api/v1/declarations/?after=99999999999999999999999.1", "after"),
         ("/api/v1/indicators/?to=2026-13-01", "to"),  # was a 500
         ("/api/v1/indicators/?from=0001-01-01", "from"),
         ("/api/v1/indicators/?to=0001-01-01", "to"),  # the period would start before year 1: was a 500
