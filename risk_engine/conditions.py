@@ -124,7 +124,9 @@ def _word_budget(words: tuple[str, ...], path: str, errors: list, counter: list[
         errors.append(_err(path, "too_complex", "These words are too many to match: split or shorten the list."))
 
 
-def _leaf(raw: dict, path: str, errors: list, watch_lists: set[str] | None, counter: list[int]) -> Leaf | None:
+def _leaf(
+    raw: dict, path: str, errors: list, watch_lists: set[str] | None, counter: list[int], authoring: bool = False
+) -> Leaf | None:
     unknown = set(raw) - {"field", "op", "value"}
     if unknown:
         errors.append(_err(path, "unknown_field", f"Unknown keys in a condition: {', '.join(sorted(unknown))}."))
@@ -180,12 +182,24 @@ def _leaf(raw: dict, path: str, errors: list, watch_lists: set[str] | None, coun
         normalised = tuple(dict.fromkeys(items))  # order kept, duplicates dropped
         if operator.name == "contains_any" and len(errors) == before:
             _word_budget(normalised, value_path, errors, counter)
+    if len(errors) == before and authoring and normalised is not None and kind in (ValueKind.SCALAR, ValueKind.LIST):
+        from risk_engine.domains import value_errors
+
+        pairs = (
+            [(value_path, normalised)]
+            if kind == ValueKind.SCALAR
+            else list(zip((f"{value_path}[{i}]" for i in range(len(normalised))), normalised, strict=True))
+        )
+        for where, message in value_errors(spec.name, operator.name, pairs):
+            errors.append(_err(where, "invalid", message))
     if len(errors) > before:
         return None
     return Leaf(spec, operator.name, normalised, value)
 
 
-def _node(raw: Any, path: str, depth: int, errors: list, counter: list[int], watch_lists) -> Node | None:
+def _node(
+    raw: Any, path: str, depth: int, errors: list, counter: list[int], watch_lists, authoring: bool = False
+) -> Node | None:
     counter[0] += 1
     if counter[0] > MAX_NODES:
         if counter[0] == MAX_NODES + 1:
@@ -199,20 +213,20 @@ def _node(raw: Any, path: str, depth: int, errors: list, counter: list[int], wat
         return None
     groups = [key for key in ("all", "any", "not") if key in raw]
     if not groups:
-        return _leaf(raw, path, errors, watch_lists, counter)
+        return _leaf(raw, path, errors, watch_lists, counter, authoring)
     if len(raw) != 1:
         errors.append(_err(path, "invalid", "A group node has exactly one key: all, any or not."))
         return None
     key = groups[0]
     if key == "not":
-        child = _node(raw["not"], f"{path}.not", depth + 1, errors, counter, watch_lists)
+        child = _node(raw["not"], f"{path}.not", depth + 1, errors, counter, watch_lists, authoring)
         return Not(child) if child is not None else None
     members = raw[key]
     if not isinstance(members, list) or not members:
         errors.append(_err(f"{path}.{key}", "invalid", f"{key} takes a non-empty list of conditions."))
         return None
     children = [
-        _node(child, f"{path}.{key}[{index}]", depth + 1, errors, counter, watch_lists)
+        _node(child, f"{path}.{key}[{index}]", depth + 1, errors, counter, watch_lists, authoring)
         for index, child in enumerate(members)
     ]
     if any(child is None for child in children):
@@ -220,11 +234,16 @@ def _node(raw: Any, path: str, depth: int, errors: list, counter: list[int], wat
     return All(tuple(children)) if key == "all" else Any_(tuple(children))
 
 
-def parse_condition(raw: Any, *, path: str = "condition", watch_lists: set[str] | None = None) -> Node:
-    """Validate ``raw`` and return the typed tree; raise ``ConditionError`` with every problem."""
+def parse_condition(
+    raw: Any, *, path: str = "condition", watch_lists: set[str] | None = None, authoring: bool = False
+) -> Node:
+    """Validate ``raw`` and return the typed tree; raise ``ConditionError`` with every problem.
+
+    ``authoring``: also refuse values no ENS can carry (``risk_engine.domains``), when a person writes the criterion.
+    """
     errors: list[dict[str, Any]] = []
     counter = [0, 0]  # nodes, characters of contains_any words
-    node = _node(raw, path, 1, errors, counter, watch_lists)
+    node = _node(raw, path, 1, errors, counter, watch_lists, authoring)
     if counter[1] > MAX_CONDITION_CHARACTERS:
         message = f"A condition's contains_any words take at most {MAX_CONDITION_CHARACTERS:,} characters in all."
         errors.append(_err(path, "too_long", message))

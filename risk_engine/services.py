@@ -83,7 +83,7 @@ def check_document(data: Any, *, actor) -> Checked:
 def _condition_errors(condition: Any, actor) -> list[dict[str, Any]]:
     visible = set(watch_lists_for(actor).values_list("code", flat=True))
     try:
-        parse_condition(condition, watch_lists=visible)
+        parse_condition(condition, watch_lists=visible, authoring=True)
     except ConditionError as exc:
         return exc.errors
     return []
