@@ -86,7 +86,7 @@ def _event(referral: Referral, type: EventType, now: dt.datetime) -> None:
 def _question_text(text: str, field: str) -> str:
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
-        raise ReferralError(400, [_error(field, "too_long", "At most 4,000 characters.")])
+        raise ReferralError(400, [_error(field, "too_long", "At most 4\u00a0000 characters.")])
     return text
 
 
@@ -182,7 +182,7 @@ def close_referral(*, actor, referral: Referral, reason: str) -> Referral:
     if len(reason) < 5:
         raise _refuse(400, "Say why the referral is closed (at least 5 characters).", field="reason", code="required")
     if len(reason) > MAX_TEXT:
-        raise _refuse(400, "At most 4,000 characters.", field="reason", code="too_long")
+        raise _refuse(400, "At most 4\u00a0000 characters.", field="reason", code="too_long")
     referral = _locked(referral)
     if referral.status == ReferralStatus.CLOSED:
         raise _refuse(409, "The referral is already closed.", code="conflict")

@@ -157,7 +157,7 @@ def _decision_errors(case: Case, action: str, control_type: str, place: str, rea
     if action == DecisionAction.DISMISS and len(reason.strip()) < 5:
         errors.append(_error("reason", "required", "Say why the hit is dismissed (at least 5 characters)."))
     if len(reason) > 4000:
-        errors.append(_error("reason", "too_long", "At most 4,000 characters."))
+        errors.append(_error("reason", "too_long", "At most 4\u00a0000 characters."))
     return errors
 
 
@@ -201,7 +201,7 @@ def decide(
     control_place = control_place or ""
     errors = _decision_errors(case, action, control_type, control_place, reason)
     if len((question or "").strip()) > 4000:
-        errors.append(_error("question", "too_long", "At most 4,000 characters."))
+        errors.append(_error("question", "too_long", "At most 4\u00a0000 characters."))
     if errors:
         raise WorkbenchError(400, errors)
     if action == DecisionAction.SCREENING:
@@ -372,7 +372,7 @@ def _control_errors(data: dict[str, Any], now: dt.datetime) -> list[dict]:
     elif controlled_at > now + dt.timedelta(minutes=5):
         errors.append(_error("controlled_at", "out_of_range", "A control cannot be in the future."))
     if len(str(data.get("notes") or "")) > 4000:
-        errors.append(_error("notes", "too_long", "At most 4,000 characters."))
+        errors.append(_error("notes", "too_long", "At most 4\u00a0000 characters."))
     return errors
 
 
@@ -550,7 +550,7 @@ def open_information_request(
         if len(text.strip()) < 10:
             errors.append(_error(name, "required", "At least 10 characters."))
         elif len(text) > 4000:
-            errors.append(_error(name, "too_long", "At most 4,000 characters."))
+            errors.append(_error(name, "too_long", "At most 4\u00a0000 characters."))
     if len(party_name) > 200 or len(party_eori) > 17:
         errors.append(_error("party_name", "too_long", "Name at most 200 characters, EORI at most 17."))
     if errors:
