@@ -19,12 +19,22 @@ from risk_engine.matching import word_pattern
 PHASES = {"pre_loading": "pre-loading", "pre_arrival": "pre-arrival"}
 
 
+def _shown(value: Any) -> str:
+    """A value as people read it: numbers the European way ("1 000", "0,25"), anything else as written."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or abs(value) == float("inf"):
+        return str(value)
+    if float(value).is_integer():
+        return formatting.count(int(value))
+    decimals = min(len(repr(float(value)).partition(".")[2]), 6)
+    return formatting.number(value, decimals)
+
+
 def _values(values: Any, joiner: str = "or") -> str:
     if not isinstance(values, list):
-        return "(no value yet)" if values in (None, "") else str(values)
+        return "(no value yet)" if values in (None, "") else _shown(values)
     if not values:
         return "(no value yet)"  # a condition just added in the builder: an IndexError (500) before
-    shown = [str(value) for value in values[:12]]
+    shown = [_shown(value) for value in values[:12]]
     if len(values) > 12:
         shown.append(f"{len(values) - 12} more")
     if len(shown) == 1:
@@ -44,7 +54,7 @@ def _leaf(node: dict) -> str:
     if op in ("is_empty", "is_not_empty"):
         return f"{label} {operator.label}"
     if op == "between" and isinstance(value, list) and len(value) == 2:
-        return f"{label} is between {value[0]} and {value[1]}"
+        return f"{label} is between {_shown(value[0])} and {_shown(value[1])}"
     if op == "in_watch_list":
         return f"{label} is on watch list {value}"
     if op == "not_in":

@@ -65,7 +65,9 @@ def check(rate: Any, capacity: dict[str, Any]) -> list[dict[str, Any]]:
     """Every problem, each naming its field (the browser form and scripts; REST validates with pydantic too)."""
     errors = []
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= MAX_RATE:
-        errors.append(_error("random_selection_rate", "out_of_range", f"A share from 0 to {MAX_RATE} (0 % to 20 %)."))
+        most = round(MAX_RATE * 100)
+        message = f"From 0\u00a0% to {most}\u00a0% of the ENS (a share from 0 to {MAX_RATE} in the API's JSON)."
+        errors.append(_error("random_selection_rate", "out_of_range", message))
     for mode, value in capacity.items():
         if mode not in MODES:
             errors.append(_error(f"daily_capacity.{mode}", "unknown_field", "Not a transport mode of the contract."))

@@ -95,7 +95,7 @@ def test_the_price_deviation_field_is_offered_with_its_label(live_server, refere
     field.select_option("item.price_deviation")
     page.locator("#condition .leaf").first.get_by_label("Operator").select_option("lt")
     page.locator("#condition .leaf").first.get_by_label("Value").fill("0.2")
-    expected = "goods item price (x the baseline) is less than 0.2"
+    expected = "goods item price (x the baseline) is less than 0,2"  # European, as every page writes numbers
     page.wait_for_function(
         "text => document.querySelector('#plain-condition').textContent === text", arg=expected, timeout=10_000
     )
@@ -166,3 +166,19 @@ def test_build_submit_four_eyes_approve_and_see_hits(
         page.wait_for_timeout(500)
     assert "CRC-BR-002" in page.locator("main").inner_text()
     screenshot("declaration-with-hit")
+
+
+def test_a_fresh_form_lists_no_problems_until_a_field_is_touched_or_a_save_tried(live_server, reference_data, page):
+    """Adversarial probe, 7 December: an untouched builder listed "code: ..." and "title: ..." as errors."""
+    make_user("author", "EU", "commission", password="browser-pass-1")
+    login(page, live_server.url, "author", "browser-pass-1")
+    page.goto(f"{live_server.url}/criteria/new/")
+    page.locator("#condition .leaf").first.get_by_label("Field").select_option("item.gross_mass_kg")
+    page.locator("#condition .leaf").first.get_by_label("Operator").select_option("gt")
+    page.locator("#condition .leaf").first.get_by_label("Value").fill("1000")
+    page.wait_for_function("() => document.querySelector('#plain-condition').textContent.includes('000')")
+    assert page.locator("#errors li").count() == 0  # code and title are empty, but nobody has touched them yet
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_selector("#errors li", timeout=10_000)
+    problems = page.locator("#errors").inner_text()
+    assert "code" in problems and "title" in problems and "should match pattern" not in problems

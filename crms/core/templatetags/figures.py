@@ -43,3 +43,23 @@ def per(value, divisor) -> str:
         return formatting.number(float(value) / float(divisor), 2)
     except (TypeError, ValueError, ZeroDivisionError):
         return formatting.MISSING
+
+
+@register.filter
+def points(value, decimals: int = 1) -> str:
+    """A figure already in percent (12.5 -> "12,5 %"), as ``percent`` writes a share."""
+    try:
+        return f"{formatting.number(float(value), int(decimals))}\u00a0%"
+    except (TypeError, ValueError):
+        return formatting.MISSING
+
+
+@register.filter
+def day(value) -> str:
+    """An ISO day ("2026-11-01", as results stored in JSON hold it) the European way: "01/11/2026"."""
+    import datetime as dt
+
+    try:
+        return (value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)
