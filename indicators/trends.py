@@ -12,7 +12,7 @@ def chart_data(view: View) -> dict:
     weeks = pd.date_range(
         view.period.day_from - pd.Timedelta(days=view.period.day_from.weekday()), view.period.day_to, freq="7D"
     ).date
-    labels = [week.isoformat() for week in weeks]
+    labels = [week.strftime("%d/%m/%Y") for week in weeks]  # European dates on the axes, as on the pages
 
     def series(frame: pd.DataFrame, where=None) -> list[float]:
         if frame.empty:

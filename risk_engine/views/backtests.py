@@ -62,7 +62,7 @@ def _form_context(request, criterion, *, values=None, errors=None) -> dict:
 def _chart_data(results: dict) -> dict:
     return {
         "per_day": {
-            "labels": [row["day"] for row in results["per_day"]],
+            "labels": [dt.date.fromisoformat(row["day"]).strftime("%d/%m/%Y") for row in results["per_day"]],
             "ens": [row["ens"] for row in results["per_day"]],
             "items": [row["items"] for row in results["per_day"]],
         },

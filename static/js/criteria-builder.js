@@ -29,9 +29,12 @@
   MODES.forEach((mode) => modes.append(el("label", {}, el("input", { type: "checkbox", name: "modes", value: mode }), ` ${mode.replace("_", " ")}`)));
 
   function fillMeta() {
-    for (const name of ["code", "title", "description", "weight", "valid_from", "valid_to"]) {
+    for (const name of ["code", "title", "description", "weight"]) {
       form.querySelector(`[name=${name}]`).value = doc[name] ?? "";
     }
+    // Validity as date pickers (the browser shows the user's own date format, not ISO text); a stored time of
+    // day is kept while its day is not changed.
+    for (const name of ["valid_from", "valid_to"]) form.querySelector(`[name=${name}]`).value = (doc[name] || "").slice(0, 10);
     form.querySelector("[name=code]").readOnly = initial.editing;
     scope.value = doc.scope;
     area.value = doc.risk_area;
@@ -55,8 +58,13 @@
     doc.outcome = form.querySelector("[name=outcome]").value;
     doc.control_type = form.querySelector("[name=control_type]").value || null;
     for (const name of ["legal_act", "financial_subtype", "control_stage"]) doc[name] = form.querySelector(`[name=${name}]`).value.trim() || null;
-    doc.valid_from = form.querySelector("[name=valid_from]").value.trim();
-    doc.valid_to = form.querySelector("[name=valid_to]").value.trim() || null;
+    const moment = (name) => {
+      const day = form.querySelector(`[name=${name}]`).value;
+      if (!day) return null;
+      return (doc[name] || "").slice(0, 10) === day ? doc[name] : `${day}T00:00:00+00:00`;
+    };
+    doc.valid_from = moment("valid_from") || "";
+    doc.valid_to = moment("valid_to");
     for (const name of ["allows_aeo_facilitation", "shadow", "restricted"]) doc[name] = form.querySelector(`[name=${name}]`).checked;
     doc.applies_to = {
       phases: [...form.querySelectorAll("[name=phases]:checked")].map((box) => box.value),
