@@ -96,3 +96,32 @@ def test_a_chunked_ens_is_filed(personas, connection_kept):
     answer = b"".join(handler(environ, lambda status, headers, *rest: statuses.append(status)))
     assert statuses[0].startswith("201"), answer[:500]
     assert orjson.loads(answer)["mrn"]
+
+
+@pytest.mark.parametrize(
+    "url,headers",
+    [
+        ("/api/v1/declarations/", {"HTTP_ACCEPT": "text/html"}),
+        ("/api/v1/declarations/?format=api", {}),
+        ("/api/v1/me/", {"HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8"}),
+    ],
+)
+def test_the_api_answers_json_only(personas, url, headers):
+    """Contract 1: all JSON. DRF's browsable HTML API was served on "Accept: text/html" and "?format=api"."""
+    response = client_for(personas["fr_system"], api=True).get(url, **headers)
+    assert response["Content-Type"].startswith("application/json"), (
+        url,
+        response.status_code,
+        response["Content-Type"],
+    )
+    assert b"<html" not in response.content.lower()
+
+
+def test_a_compressed_body_is_415_saying_so(personas):
+    import gzip
+
+    client = client_for(personas["fr_system"], api=True)
+    body = gzip.compress(orjson.dumps(make_ens()))
+    response = client.post("/api/v1/declarations/", body, content_type="application/json", HTTP_CONTENT_ENCODING="gzip")
+    assert response.status_code == 415
+    assert "Content-Encoding gzip is not supported" in response.json()["errors"][0]["message"]

@@ -23,6 +23,11 @@ def read_json(request, *, limit: int, refuse_nul: bool = True) -> Any:
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if (whole_number(declared) or 0) > limit:
         raise PayloadTooLarge(f"Request body is larger than {limit} bytes.")
+    encoding = request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+    if encoding not in ("", "identity"):  # a gzip body was refused as "surrogates not allowed" (probe, 7 December)
+        raise exceptions.UnsupportedMediaType(
+            f"Content-Encoding {encoding}", f"Content-Encoding {encoding} is not supported: send the body as is."
+        )
     content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
     if content_type and content_type != "application/json" and not content_type.endswith("+json"):
         raise exceptions.UnsupportedMediaType(content_type, "Send the body as application/json.")
