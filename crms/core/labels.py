@@ -32,6 +32,7 @@ def forget() -> None:
 def _choices(kind: str) -> dict[str, str]:
     def load() -> dict[str, str]:
         from crms.declarations.models import Phase, ScreeningStatus, TransportMode
+        from rif.models import Measure
         from risk_engine.models import ControlType, OutcomeChoice, Scope, Status
         from workbench.models import CaseState, ControlKind, ControlOutcome, DecisionAction, IrregularityType
 
@@ -48,6 +49,7 @@ def _choices(kind: str) -> dict[str, str]:
             "case_state": CaseState,
             "scope": Scope,
             "criterion_status": Status,
+            "rif_measure": Measure,
         }
         return dict(enumerations[kind].choices)
 
@@ -248,6 +250,7 @@ FIELD_KINDS: dict[str, Callable[[object], str]] = {
     "action": lambda code: choice("decision", code),
     "control type": lambda code: choice("control_kind", code),
     "control_type": lambda code: choice("control_kind", code),
+    "measures": lambda code: choice("rif_measure", code),  # a RIF's feedback: "Controls planned"
 }
 
 

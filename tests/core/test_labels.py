@@ -89,3 +89,14 @@ def test_the_version_diff_shows_no_python_values():
         "routing": "CN, —",
         "seal": "—",
     }
+
+
+def test_audit_codes_found_raw_by_the_probe_have_labels():
+    """Adversarial probe, 7 December: "measures controls_planned" in RIF audit entries, "criterion.draft_created" in
+    the criterion and watch-list history tables."""
+    from crms.audit.presenters import change_rows
+    from crms.core.templatetags.labels import action_label
+
+    rows = change_rows(None, {"measures": ["controls_planned", "controls_done"]}, "rif.riffeedback")
+    assert [row.after for row in rows] == ["Controls planned, Controls carried out"]
+    assert action_label("criterion.draft_created") == "Criterion: draft created"

@@ -51,6 +51,7 @@ KINDS = (
     "case_state",
     "scope",
     "criterion_status",
+    "rif_measure",
 )
 # None/True/False as values; "None yet.", "None of the ...", "False origin" are English and stay allowed.
 REPRS = re.compile(r"\['|\{'|(?<![\w-])(None|True|False)(?![\w-]|\.|\s[a-z])")

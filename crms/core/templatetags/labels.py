@@ -113,3 +113,11 @@ def as_json(value) -> str:
 def warning_label(code: str) -> str:
     """A data-quality warning's code in words ("vague_description" -> "Vague description")."""
     return labels.data_quality(code)
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """An audit action as the audit log writes it: ``criterion.draft_created`` -> "Criterion: draft created"."""
+    from crms.audit.presenters import action_label as label
+
+    return label(str(action or ""))
