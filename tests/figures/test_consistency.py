@@ -402,6 +402,12 @@ ELSEWHERE = {
     "templates/analysis/hits.html": "the Commission's count of EU hits per Member State in its filter: "
     "tests/analysis/test_workspace.py",
     "workbench/case_forms.py": "reads amounts people type (parse_decimal), shows none: tests/core/test_parse_decimal.py",
+    "rif/forms.py": "reads the seizure amounts people type (parse_decimal), shows none: tests/rif/test_rifs.py",
+    "templates/workbench/_queue.html": "the queue's counts of the viewer's own open cases (grouped digits): "
+    "tests/workbench/test_queue.py",
+    "templates/backtests/_latest.html": "the latest backtest's summary, the same results as its report: "
+    "tests/risk_engine/test_backtest.py",
+    "templates/backtests/detail.html": "the backtest's period, as European days: tests/risk_engine/test_backtest.py",
     "workbench/views/cases.py": "the case page's goods figures (one declaration's own masses and values): "
     "tests/browser/test_case_page.py",
     "crms/learning/pages.py": "a model's evaluation (precision, recall, lift) fixed at training: "

@@ -243,6 +243,12 @@ def test_report_page_with_charts_and_latest_partial(world):
     assert "None of the hit ENS was controlled." in partial and "CRC-T-SHOT" in partial
     latest = client.get("/criteria/CRC-T-ARMS/backtests/latest/").content.decode()
     assert "Full report with charts" in latest and "None of the hit ENS was controlled." in latest
+    # European figures and days (adversarial probe: "33.33%", ISO dates): 3 of 9 screened, 75 % on today's 4.
+    assert "33,33\u00a0% of screened" in partial and "+75,00\u00a0% on today" in partial
+    assert "33,33\u00a0% of screened" in latest and "33.33" not in partial + latest
+    assert "01/03/2026" in partial and "2026-03-01" not in partial.split('id="backtest-data"')[0]
+    detail = client.get(f"/criteria/CRC-T-ARMS/backtests/{results_backtest.pk}/").content.decode()
+    assert "01/03/2026" in detail and '"01/03/2026"' in detail  # the period and the chart's day axis
 
 
 def test_start_through_the_form(world, django_capture_on_commit_callbacks, monkeypatch):
