@@ -39,10 +39,21 @@ NO_LEARNED_SCORE = {
 }
 
 
-def learned_document(assessment) -> dict[str, Any]:
+def may_see_learned(user, model) -> bool:
+    """A Member State's model speaks for that Member State: its score and reasons (which quote the Member State's
+    control results) are shown to its own people and the Commission, left out for another Member State reading
+    the same ENS, as a national profile's hit is (adversarial probe, 7 December). An EU-wide model's, to all."""
+    if model.member_state_id is None:
+        return True
+    return is_eu_wide_reader(user) or user.is_superuser or member_state_of(user) == model.member_state_id
+
+
+def learned_document(assessment, user) -> dict[str, Any]:
     """The live risk model's score of contract 6: score 0-1, percentile 0-100, main reasons in words."""
     model = assessment.learned_model
     if model is None or assessment.learned_score is None:
+        return dict(NO_LEARNED_SCORE)
+    if not may_see_learned(user, model):
         return dict(NO_LEARNED_SCORE)
     return {
         "learned_score": round(assessment.learned_score, 6),
@@ -119,7 +130,7 @@ def assessment_for(user, declaration: Declaration) -> dict[str, Any]:
         "control_type": assessment.control_type,
         "random_selection": assessment.random_selection,
         "criteria_revision": assessment.criteria_revision,
-        **learned_document(assessment),
+        **learned_document(assessment, user),
     }
     shadow = [documents[hit.pk] for hit in visible if hit.shadow]
     if shadow and (is_eu_wide_reader(user) or user.role in ("analyst", "risk_manager")):

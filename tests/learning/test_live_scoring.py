@@ -306,3 +306,27 @@ def test_every_behaviour_reason_says_what_its_codes_are(db):
                 words = text.split()
                 assert words[words.index(code) - 1] in ("chapter", "heading", "subheading"), (key, text)
     assert _behaviour("origin_hs6", row, (0, 0)).startswith("HS subheading 870830 from ")
+
+
+def test_a_member_state_models_score_is_left_out_for_another_member_state_reading_the_ens(history):
+    """Adversarial probe, 7 December: DE, the Member State of unloading, read FR's model's score and its reasons,
+    which quote FR's control results ("22 irregularities in 58 controls"), though FR's model is FR's to read."""
+    from tests.conftest import make_user
+
+    force(train("--member-state", "FR"), ModelStatus.LIVE)
+    body = risky_ens()
+    body["place_of_unloading"] = "NLRTM"
+    (mrn,) = file_bodies(history["fr_system"], body)
+    screen_mrns(mrn)
+    nl_analyst = make_user("nl_an_ls", "NL", "analyst")
+    commission = make_user("eu_ls", "EU", "commission")
+    for reader in (history["fr_analyst"], history["fr_system"], commission):
+        assert read_assessment(reader, mrn)["learned_reasons"], reader
+    other = read_assessment(nl_analyst, mrn)
+    assert other["status"] == "screened"
+    assert (other["learned_score"], other["learned_percentile"], other["learned_reasons"], other["learned_model"]) == (
+        None,
+        None,
+        [],
+        None,
+    )
