@@ -40,6 +40,9 @@ def subscribe(*, actor, body: SubscriptionBody) -> Subscription:
         targets.check(body.url)
     except targets.TargetRefused as refused:
         raise SubscriptionError(400, [_error("url", "refused", str(refused))]) from None
+    # The account's row is locked before counting, so parallel requests cannot each see room for one more
+    # (adversarial probe, 7 December: 30 at once made 11 active subscriptions).
+    type(actor).objects.select_for_update().filter(pk=actor.pk).first()
     if Subscription.objects.filter(owner=actor, active=True).count() >= MAX_PER_OWNER:
         raise SubscriptionError(
             409, [_error(None, "too_many", f"At most {MAX_PER_OWNER} active subscriptions per account.")]

@@ -216,3 +216,40 @@ def test_replay_from_a_cursor(people, referred, receiver):
     subscribe(people["fr_system"], receiver.url, after=0)
     sweep_until_idle()
     assert [e["type"] for e in receiver.unique()] == ["decision.created", "referral.opened"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_subscriptions_never_pass_the_limit(reference_data, people, settings):
+    """Adversarial probe, 7 December: 30 parallel POSTs made 11 active subscriptions (each counted 9 before any
+    committed). The account's row is locked before counting."""
+    import threading
+
+    from django.db import connection
+
+    from notifications import subscriptions
+    from notifications.schema import SubscriptionBody
+
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+    actor = people["fr_system"]
+    body = SubscriptionBody(url="http://127.0.0.1:9/hook", events=["referral.opened"], secret=SECRET)
+    for _ in range(subscriptions.MAX_PER_OWNER - 1):
+        subscriptions.subscribe(actor=actor, body=body)
+    barrier = threading.Barrier(8)
+    outcomes: list = []
+
+    def attempt():
+        try:
+            barrier.wait()
+            outcomes.append(subscriptions.subscribe(actor=actor, body=body))
+        except subscriptions.SubscriptionError as refused:
+            outcomes.append(refused.status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert Subscription.objects.filter(owner=actor, active=True).count() == subscriptions.MAX_PER_OWNER
+    assert sorted(o for o in outcomes if isinstance(o, int)) == [409] * 7
