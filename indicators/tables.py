@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from indicators.figures import EU_TOTAL, View, ratio, sums, with_totals
 
@@ -184,8 +185,14 @@ def analyst_workload(view: View) -> pd.DataFrame:
     from workbench.models import Case
 
     open_cases = dict(Case.objects.filter(state="open").values_list("member_state_id").annotate(n=Count("id")))
+    # People who can work today: an organisation that no longer takes part cannot log in (adversarial probe,
+    # 7 December: GB's analyst was counted in every EU total).
+    today = timezone.localdate()
+    taking_part = Q(organisation__member_from__lte=today) & (
+        Q(organisation__member_to__isnull=True) | Q(organisation__member_to__gte=today)
+    )
     analysts = dict(
-        User.objects.filter(role__in=["analyst", "risk_manager"], is_active=True)
+        User.objects.filter(taking_part, role__in=["analyst", "risk_manager"], is_active=True)
         .values_list("organisation_id")
         .annotate(n=Count("id", filter=Q(is_active=True)))
     )

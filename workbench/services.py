@@ -129,6 +129,8 @@ def assign_case(*, actor, case: Case, assignee: str) -> Case:
 def release_case(*, actor, case: Case) -> Case:
     _require_worker(actor, case)
     case = _locked(case)
+    if case.state != CaseState.OPEN:  # as claim says: a decided case is not released (adversarial probe)
+        raise _refuse(409, f"The case is {case.get_state_display().lower()}.", code="conflict")
     if case.claimed_by_id != actor.pk:
         raise _refuse(409, "You do not hold this case.", code="conflict")
     case.claimed_by, case.claimed_at = None, None

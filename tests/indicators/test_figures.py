@@ -300,3 +300,18 @@ def test_before_the_first_refresh_the_dashboard_says_so_instead_of_showing_zeros
     assert 'id="never-refreshed"' in page
     cards = page[page.index('class="cards headline"') : page.index("indicator-data")]
     assert cards.count("not computed yet") == 4 and "Open hits now" in cards
+
+
+def test_workload_counts_only_people_of_organisations_taking_part(dataset):
+    """Adversarial probe, 7 December: GB's analyst (refused at login: GB no longer takes part) was counted in every
+    EU total of analysts. People of an organisation outside its participation period are not counted."""
+    from crms.accounts.models import Organisation
+    from tests.conftest import make_user
+
+    before = rows(table(dataset["commission"], "workload"), member_state=EU_TOTAL)[0]["analysts"]
+    gb = Organisation.objects.get(code="GB")
+    assert not gb.participates_on(timezone.localdate())
+    make_user("gb_an_wl", "GB", "analyst")
+    workload = table(dataset["commission"], "workload")
+    assert rows(workload, member_state=EU_TOTAL)[0]["analysts"] == before
+    assert not rows(workload, member_state="GB")

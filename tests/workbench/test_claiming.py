@@ -54,6 +54,17 @@ def test_release_lets_the_other_analyst_claim(people, referred):
     assert AuditEntry.objects.filter(action="case.released", object_id=str(case.pk)).count() == 1
 
 
+def test_a_decided_case_is_not_released(people, referred):
+    """Adversarial probe, 7 December: "Released." was answered on a decided case (a claim there says it is decided)."""
+    case = referred()
+    services.claim_case(actor=people["fr_analyst"], case=case)
+    services.decide(actor=people["fr_analyst"], case=case, action="dismiss", reason="Known trader, checked.")
+    with pytest.raises(services.WorkbenchError) as caught:
+        services.release_case(actor=people["fr_analyst"], case=Case.objects.get(pk=case.pk))
+    assert caught.value.status == 409 and "decided" in caught.value.errors[0]["message"]
+    assert not AuditEntry.objects.filter(action="case.released", object_id=str(case.pk)).exists()
+
+
 @pytest.mark.django_db
 def test_an_expired_claim_can_be_taken_over(people, referred, settings):
     settings.CASE_CLAIM_MINUTES = 30
