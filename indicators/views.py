@@ -202,6 +202,7 @@ def _record_link(table: str, row: dict, view: View) -> str | None:
         return None
     if table == "ens":
         query = {
+            "member_state": state,
             "transport_mode": row["mode"],
             "phase": row["phase"],
             "received_from": view.period.day_from,

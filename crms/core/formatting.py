@@ -10,7 +10,9 @@ carry raw numbers; only what is drawn for a reader goes through here.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 GROUP = "\u00a0"  # no-break space between groups of three digits
@@ -151,3 +153,15 @@ def parse_decimal(text: str | None) -> Decimal | None:
     if not _digits(whole) or (not grouping_only and marks and not _digits(fraction)):
         raise NumberRefused(f"Not a number: write digits, like {NUMBER_EXAMPLE}.")
     return Decimal(f"{sign}{whole}.{fraction}") if fraction else Decimal(f"{sign}{whole}")
+
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def day(value) -> str:
+    """A day the European way, "01/11/2026", from a date or the ISO text results stored as JSON hold
+    ("2026-11-01"); anything else as it is. Rewritten, not parsed: the value was a date when it was stored."""
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    found = _ISO_DAY.match(str(value or ""))
+    return f"{found[3]}/{found[2]}/{found[1]}" if found else str(value or MISSING)

@@ -57,6 +57,7 @@ class DeclarationCollectionView(APIView):
             OpenApiParameter("phase", str),
             OpenApiParameter("screening_status", str),
             OpenApiParameter("office", str, description="Office of first entry code"),
+            OpenApiParameter("member_state", str, description="Member State of first entry code, e.g. FR"),
             OpenApiParameter(
                 "received_from",
                 OpenApiTypes.DATE,

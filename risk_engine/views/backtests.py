@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from crms.accounts.roles import is_risk_staff
+from crms.core import formatting
 from crms.core.access import area_required
 from crms.core.derived import derived
 from crms.declarations.models import TransportMode
@@ -62,7 +63,7 @@ def _form_context(request, criterion, *, values=None, errors=None) -> dict:
 def _chart_data(results: dict) -> dict:
     return {
         "per_day": {
-            "labels": [dt.date.fromisoformat(row["day"]).strftime("%d/%m/%Y") for row in results["per_day"]],
+            "labels": [formatting.day(row["day"]) for row in results["per_day"]],
             "ens": [row["ens"] for row in results["per_day"]],
             "items": [row["items"] for row in results["per_day"]],
         },

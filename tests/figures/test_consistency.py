@@ -408,6 +408,8 @@ ELSEWHERE = {
     "templates/backtests/_latest.html": "the latest backtest's summary, the same results as its report: "
     "tests/risk_engine/test_backtest.py",
     "templates/backtests/detail.html": "the backtest's period, as European days: tests/risk_engine/test_backtest.py",
+    "risk_engine/views/backtests.py": "the backtest chart's day axis as European days: "
+    "tests/risk_engine/test_backtest.py",
     "workbench/views/cases.py": "the case page's goods figures (one declaration's own masses and values): "
     "tests/browser/test_case_page.py",
     "crms/learning/pages.py": "a model's evaluation (precision, recall, lift) fixed at training: "

@@ -315,3 +315,27 @@ def test_workload_counts_only_people_of_organisations_taking_part(dataset):
     workload = table(dataset["commission"], "workload")
     assert rows(workload, member_state=EU_TOTAL)[0]["analysts"] == before
     assert not rows(workload, member_state="GB")
+
+
+def test_an_ens_rows_records_link_lists_the_declarations_behind_the_figure(dataset):
+    """Adversarial probe, 7 December: every Member State's ENS row linked to the same list (no Member State in it),
+    and a Member State's list also holds the ENS unloading there: the link opened more rows than the figure."""
+    query = f"from={period().day_from}&to={period().day_to}"
+    for persona in ("commission", "fr_analyst"):
+        client = Client()
+        client.force_login(dataset[persona])
+        page = client.get(f"/indicators/?{query}").content.decode()
+        body = page[page.index('id="table-ens"') :]
+        body = body[: body.index("</table>")]
+        checked = 0
+        for row in re.finditer(r"<tr><td>([A-Z]{2})</td>(.*?)</tr>", body):
+            link = re.search(r'href="([^"]+)"', row.group(2))
+            figure = re.findall(r'<td class="num">([^<]+)</td>', row.group(2))
+            if not link or not figure:
+                continue
+            listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+            shown = len(set(re.findall(r"\b\d{2}[A-Z]{2}\d{12}[0-9A-Z]{0,2}\b", listed)))
+            assert f"member_state={row.group(1)}" in link.group(1), link.group(1)
+            assert shown == int(figure[0].replace("\u00a0", "").replace(" ", "")), (persona, row.group(0), shown)
+            checked += 1
+        assert checked, persona

@@ -57,9 +57,4 @@ def points(value, decimals: int = 1) -> str:
 @register.filter
 def day(value) -> str:
     """An ISO day ("2026-11-01", as results stored in JSON hold it) the European way: "01/11/2026"."""
-    import datetime as dt
-
-    try:
-        return (value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])).strftime("%d/%m/%Y")
-    except ValueError:
-        return str(value)
+    return formatting.day(value)
