@@ -24,7 +24,9 @@ from crms.declarations.services import file_history
 from crms.declarations.validation import Error, error, validate_declaration
 
 HISTORY_KEYS = ("received_at", "control_result")
-_received_at = TypeAdapter(RecordedTime)  # history: filed between 2000 and tomorrow
+_received_at = TypeAdapter(RecordedTime)  # history: filed between 2000 and now
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # clocks differ a little; a day ahead is not history
+HISTORY_START = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -82,6 +84,11 @@ def _split(index: int, raw: Any) -> _Line:
     else:
         try:
             line.received_at = _received_at.validate_python(raw["received_at"])
+            # In UTC, as the contract's dates are (the window's own check reads the day in the offset given).
+            if line.received_at > timezone.now() + FUTURE_TOLERANCE:
+                line.errors.append(error("received_at", "out_of_range", "In the future: history is what was filed."))
+            elif line.received_at < HISTORY_START:
+                line.errors.append(error("received_at", "out_of_range", "From 2000-01-01T00:00:00Z."))
         except ValidationError as exc:
             line.errors.append(error("received_at", "invalid", exc.errors(include_url=False)[0]["msg"]))
     result = raw.get("control_result")

@@ -223,3 +223,32 @@ def test_the_import_leaves_the_months_it_loaded_analyzed(tmp_path):
         loaded = [(name, estimate, rows) for name, estimate, rows in cursor.fetchall() if rows]
     assert loaded and sum(rows for _, _, rows in loaded) == 40
     assert [(name, estimate) for name, estimate, rows in loaded] == [(name, rows) for name, _, rows in loaded]
+
+
+@pytest.mark.parametrize(
+    "received_at,accepted",
+    [
+        pytest.param(
+            lambda now: (now + dt.timedelta(hours=28)).astimezone(dt.timezone(-dt.timedelta(hours=1))),
+            False,
+            id="28h-ahead-in-an-earlier-offset",
+        ),
+        pytest.param(lambda now: now + dt.timedelta(hours=3), False, id="3h-ahead"),
+        pytest.param(lambda now: now - dt.timedelta(minutes=1), True, id="a-minute-ago"),
+        pytest.param(
+            lambda now: dt.datetime(2000, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+            False,
+            id="1999-12-31T23:00Z",
+        ),
+        pytest.param(lambda now: dt.datetime(2000, 1, 1, 0, 30, tzinfo=dt.UTC), True, id="2000-01-01T00:30Z"),
+    ],
+)
+def test_the_history_window_is_read_in_utc_and_ends_now(tmp_path, received_at, accepted):
+    """Adversarial probe, 7 December: the window was checked on the day in the offset given (so 28 hours ahead passed
+    at -01:00 and 1999-12-31T23:00Z passed at +01:00), and a filing of tomorrow counted as history."""
+    line = history_line(1, day=dt.date(2020, 1, 2))
+    line["received_at"] = received_at(timezone.now()).isoformat()
+    out = run(str(write_jsonl(tmp_path / "h.jsonl", [line])))
+    assert out[-1] == ("imported 1, unchanged 0, rejected 0" if accepted else "imported 0, unchanged 0, rejected 1")
+    if not accepted:
+        assert "received_at" in out[0]
