@@ -221,7 +221,9 @@ class ReferralAnswersView(APIView):
         except ValidationError as exc:
             return Response({"errors": pydantic_errors(exc)}, status=status.HTTP_400_BAD_REQUEST)
         try:
-            referrals.answer_referral(actor=request.user, referral=referral, answer=answer)
+            stored = referrals.answer_referral(actor=request.user, referral=referral, answer=answer)
         except referrals.ReferralError as error:
             return Response({"errors": error.errors}, status=error.status)
-        return Response(referral_document(_referral(request, pk)), status=status.HTTP_201_CREATED)
+        # 200 for a retry of the same answer (stored once), as a resent ENS is; 201 for a new one.
+        code = status.HTTP_200_OK if getattr(stored, "replayed", False) else status.HTTP_201_CREATED
+        return Response(referral_document(_referral(request, pk)), status=code)

@@ -151,6 +151,10 @@ def answer_referral(*, actor, referral: Referral, answer: AnswerBody) -> Referra
         )
     if referral.status == ReferralStatus.CLOSED:
         raise _refuse(409, "The referral is closed.", code="conflict")
+    repeated = _same_answer_this_round(referral, actor, answer, amendment)
+    if repeated is not None:
+        repeated.replayed = True  # a national system's retry: the answer it already gave, stored once (probe)
+        return repeated
     now = timezone.now()
     row = ReferralAnswer.objects.create(
         referral=referral,
@@ -168,6 +172,24 @@ def answer_referral(*, actor, referral: Referral, answer: AnswerBody) -> Referra
     record(actor=actor, action="referral.answered", obj=referral, after=answer_document(row))
     _event(referral, EventType.REFERRAL_ANSWERED, now)
     return row
+
+
+def _same_answer_this_round(referral: Referral, actor, answer: AnswerBody, amendment) -> ReferralAnswer | None:
+    """The round's last answer when this one says exactly the same (a retry after a lost response), else None.
+    Read under the referral's row lock, so parallel retries store one answer. A different answer in the same
+    round is an addition and is stored."""
+    last = referral.answers.filter(round=referral.round).order_by("-answered_at", "-id").first()
+    if last is None or referral.status != ReferralStatus.ANSWERED:
+        return None
+    same = (last.kind, last.text, last.method, last.outcome, last.amendment_version, last.answered_by_id) == (
+        answer.kind,
+        answer.text,
+        getattr(answer, "method", ""),
+        getattr(answer, "outcome", ""),
+        amendment,
+        actor.pk,
+    )
+    return last if same else None
 
 
 def require_referrer(actor, referral: Referral) -> None:

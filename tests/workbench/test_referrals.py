@@ -135,6 +135,31 @@ def test_the_national_system_answers_each_kind_audited(people, referred, action,
 
 
 @pytest.mark.parametrize(
+    ("action", "answer"),
+    [
+        ("request_for_information", RFI_ANSWER),
+        ("high_risk_cargo_screening", HRCM_ANSWER),
+        ("do_not_load", DNL_ANSWER),
+    ],
+)
+def test_a_retried_answer_is_stored_once_and_a_different_one_is_added(people, referred, action, answer):
+    """Adversarial probe, 7 December: the same answer sent five times (a retry after a lost response) was stored
+    five times, with five events and five entries on the case. A retry now gets 200 and the stored answer."""
+    from workbench.models import ReferralAnswer
+
+    referral = refer(people, referred, action)
+    client = api_client(people["fr_system"])
+    assert client.post(answers_url(referral), answer, format="json").status_code == 201
+    for _ in range(3):
+        again = client.post(answers_url(referral), answer, format="json")
+        assert again.status_code == 200 and len(again.json()["answers"]) == 1
+    assert ReferralAnswer.objects.filter(referral=referral).count() == 1
+    assert AuditEntry.objects.filter(action="referral.answered").count() == 1
+    more = client.post(answers_url(referral), {**answer, "text": answer["text"] + " More."}, format="json")
+    assert more.status_code == 201 and len(more.json()["answers"]) == 2
+
+
+@pytest.mark.parametrize(
     ("body", "field", "code"),
     [
         ({**RFI_ANSWER, "colour": "red"}, "colour", "unknown_field"),
