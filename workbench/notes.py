@@ -61,7 +61,16 @@ def display_name(raw: str | None) -> str:
     """The name as the uploader's device gave it, without folders or control characters."""
     name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
-    return name.strip().strip(".")[:150] or "file"
+    name = name.strip().strip(".")
+    if len(name) > MAX_NAME:  # shortened in its stem: the extension is how its type is checked (probe, 7 Dec)
+        stem, dot, extension = name.rpartition(".")
+        name = (
+            stem[: MAX_NAME - len(extension) - 1] + dot + extension if dot and len(extension) <= 10 else name[:MAX_NAME]
+        )
+    return name or "file"
+
+
+MAX_NAME = 150
 
 
 def stored_name(name: str, extension: str) -> str:

@@ -140,6 +140,17 @@ def test_names_are_sanitised(people, referred):
     assert re.fullmatch(rf"cases/{case.pk}/[0-9a-f]{{16}}-passwd_gnp(_\w+)?\.png", attachment.file.name)
 
 
+def test_a_long_name_keeps_its_extension(people, referred):
+    """Adversarial probe, 7 December: a real PNG named with 244 characters was refused as "its name does not match
+    its content": the name was cut to 150 characters, extension and all."""
+    case = referred()
+    note = notes.add_note(
+        actor=people["fr_analyst"], case=case, text="", uploads=[upload("l" * 240 + ".png", TINY_PNG)]
+    )
+    attachment = note.attachments.get()
+    assert len(attachment.name) == notes.MAX_NAME and attachment.name.endswith("l.png")
+
+
 def test_who_writes_and_who_reads(people, referred):
     case = referred()
     assert post_note(people["fr_risk_manager"], case, "Risk manager's note").status_code == 302
