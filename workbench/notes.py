@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from crms.accounts.roles import member_state_of
 from crms.audit.services import record
-from workbench.models import Case, CaseAttachment, CaseNote
+from workbench.models import Case, CaseAttachment, CaseNote, CaseState
 from workbench.services import WORKERS, WorkbenchError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -117,6 +117,9 @@ def add_note(*, actor, case: Case, text: str, uploads: list) -> CaseNote:
     """A note with up to ``MAX_FILES`` files, or nothing at all when anything is refused."""
     if not may_annotate(actor, case):
         raise WorkbenchError(403, [_error(None, "not_allowed", "Only analysts of this case's Member State add notes.")])
+    if case.state == CaseState.SUPERSEDED:  # a stale tab's note landed on the old case unseen (probe, 7 December)
+        message = "This case is superseded by an amendment: add the note on the case of the current version."
+        raise WorkbenchError(409, [_error(None, "conflict", message)])
     text = (text or "").strip()
     errors = []
     if len(text) > MAX_TEXT:

@@ -312,3 +312,25 @@ def test_a_decision_refused_because_of_a_change_meanwhile_says_so_on_the_page(pe
     assert 'id="decision-refused"' in html and "Your decision was not recorded." in html
     assert reason in html
     assert Decision.objects.filter(case=case).count() == decisions_before
+
+
+def test_a_superseded_case_leads_to_the_current_one_and_takes_no_note(people, referred):
+    """Adversarial probe, 7 December: a stale tab's note landed on the superseded case, and nothing led from it
+    to the case of the new version. The page now links there and a note is refused with the reason."""
+    from workbench import notes
+
+    case = referred()
+    _amended(people, case)
+    declaration = Declaration.objects.get(pk=case.declaration_id)
+    screen_mrns(declaration.mrn)
+    case.refresh_from_db()
+    assert case.state == CaseState.SUPERSEDED
+    current = Case.objects.get(declaration=declaration, version__version=2, member_state_id=case.member_state_id)
+    client = Client()
+    client.force_login(people["fr_analyst"])
+    page = client.get(f"/workbench/cases/{case.pk}/").content.decode()
+    assert f'href="/workbench/cases/{current.pk}/">open the case of version 2</a>' in page
+    with pytest.raises(services.WorkbenchError) as refused:
+        notes.add_note(actor=people["fr_analyst"], case=case, text="From a stale tab.", uploads=[])
+    assert refused.value.status == 409 and "superseded" in refused.value.errors[0]["message"]
+    assert not case.notes.exists()

@@ -20,6 +20,7 @@ from crms.core.dates import RECORDED, DateRefused, read_moment
 from crms.core.derived import derived
 from crms.core.formatting import number
 from crms.declarations.assessment import assessment_for
+from crms.declarations.current import current_version_of
 from workbench import case_forms, notes, presenters, selectors, services
 from workbench.case_forms import FormState, control_state, decision_state
 from workbench.models import (
@@ -74,8 +75,19 @@ def _page(request, case, **forms: FormState) -> dict:
     """Everything the case page shows; ``forms`` replaces a form's blank state with what was typed."""
     declaration, version = case.declaration, case.version
     assessment = assessment_for(request.user, declaration)
+    current_case = None
     if assessment.get("version") != version.version:
         assessment = {**assessment, "hits": [], "stale": True}
+        # Where the work goes on: this Member State's case on the current version, if the viewer may open it.
+        current = current_version_of(declaration)  # by its id: one month's partition
+        current_case = (
+            selectors.cases_for(request.user)
+            .filter(declaration=declaration, member_state_id=case.member_state_id, version_id=current.pk)
+            .values_list("pk", flat=True)
+            .first()
+            if current
+            else None
+        )
     fields, item_marks = presenters.highlights(assessment.get("hits", []))
     items = list(version.items.all())
     for item in items:
@@ -87,6 +99,7 @@ def _page(request, case, **forms: FormState) -> dict:
     decision = getattr(case, "decision", None)
     context = {
         "case": case,
+        "current_case": current_case,
         "declaration": declaration,
         "version": version,
         "assessment": assessment,
