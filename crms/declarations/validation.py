@@ -111,8 +111,10 @@ def plain_message(item: dict) -> str:
         return f"At least {context.get('min_length')} characters."
     if kind == "string_too_long":
         return f"At most {context.get('max_length')} characters."
-    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "decimal_parsing"):
-        return "A number, like 1 200,50."
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "A whole number."
+    if kind in ("float_parsing", "float_type", "decimal_parsing"):
+        return "A number."
     if kind == "value_error":
         message = str(item["msg"]).removeprefix("Value error, ")
         return message[:1].upper() + message[1:]
