@@ -181,16 +181,13 @@ def information_requests(view: View) -> pd.DataFrame:
 
 def analyst_workload(view: View) -> pd.DataFrame:
     """Open hits and analysts per Member State, now (live, from the queue's index)."""
-    from crms.accounts.models import User
+    from crms.accounts.models import Organisation, User
     from workbench.models import Case
 
     open_cases = dict(Case.objects.filter(state="open").values_list("member_state_id").annotate(n=Count("id")))
     # People who can work today: an organisation that no longer takes part cannot log in (adversarial probe,
     # 7 December: GB's analyst was counted in every EU total).
-    today = timezone.localdate()
-    taking_part = Q(organisation__member_from__lte=today) & (
-        Q(organisation__member_to__isnull=True) | Q(organisation__member_to__gte=today)
-    )
+    taking_part = Organisation.taking_part(timezone.localdate(), via="organisation__")
     analysts = dict(
         User.objects.filter(taking_part, role__in=["analyst", "risk_manager"], is_active=True)
         .values_list("organisation_id")

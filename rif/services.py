@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -187,8 +187,7 @@ def participants(today: dt.date | None = None) -> list[str]:
     today = today or timezone.localdate()
     return list(
         Organisation.objects.exclude(code=COMMISSION_CODE)
-        .filter(member_from__lte=today)
-        .filter(Q(member_to__isnull=True) | Q(member_to__gte=today))
+        .filter(Organisation.taking_part(today))
         .values_list("code", flat=True)
     )
 

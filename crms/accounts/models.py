@@ -41,6 +41,13 @@ class Organisation(models.Model):
     def is_commission(self) -> bool:
         return self.code == COMMISSION_CODE
 
+    @staticmethod
+    def taking_part(day: dt.date, via: str = "") -> models.Q:
+        """``participates_on`` as a query condition; ``via``: the path to the organisation ("organisation__")."""
+        return models.Q(**{f"{via}member_from__lte": day}) & (
+            models.Q(**{f"{via}member_to__isnull": True}) | models.Q(**{f"{via}member_to__gte": day})
+        )
+
     def participates_on(self, day: dt.date | None = None) -> bool:
         day = day or timezone.localdate()
         return self.member_from <= day and (self.member_to is None or day <= self.member_to)

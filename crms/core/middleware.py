@@ -26,8 +26,7 @@ class CommonMiddleware(DjangoCommonMiddleware):
 
     def get_full_path_with_slash(self, request):
         # Django refuses to redirect a POST under DEBUG (a 301 would lose its body); a 308 keeps it.
-        path = escape_leading_slashes(request.get_full_path(force_append_slash=True))
-        return path
+        return escape_leading_slashes(request.get_full_path(force_append_slash=True))
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
